@@ -1,0 +1,254 @@
+//! Configuration: one typed struct, loaded once at start-up and passed down.
+//!
+//! Precedence, lowest first: built-in defaults, the TOML file (`--config` or
+//! `TTRPG_CONFIG`), `TTRPG_*` environment variables, command-line flags. Every
+//! default is embedded, so a host runs with no file at all. Nothing below the CLI
+//! reads the environment.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The environment variables the host reads, with what each overrides.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("TTRPG_CONFIG", "path of the TOML configuration file"),
+    ("TTRPG_DATA_DIR", "data_dir"),
+    ("TTRPG_DATABASE_URL", "database_url"),
+    ("TTRPG_LISTEN", "server.listen"),
+    ("TTRPG_ALLOWED_HOSTS", "server.allowed_hosts (comma-separated)"),
+    ("TTRPG_LOG", "log.level (a tracing filter such as `info` or `ttrpg_host=debug`)"),
+    ("TTRPG_MAX_DICE", "dice.max_dice"),
+];
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("configuration file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML parser said, with line and column.
+        message: String,
+    },
+    /// An environment variable holds a value that does not fit.
+    #[error("environment variable {name}={value:?}: {message}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// The host's whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The folder that holds everything this host keeps: the SQLite file and, later,
+    /// vectors, images and plugins. Two hosts with two data folders share nothing.
+    pub data_dir: PathBuf,
+    /// The structured database: `sqlite://PATH` (default: `ttrpg.db` in the data
+    /// folder) or `postgres://user@host/db`.
+    pub database_url: Option<String>,
+    /// MCP server settings.
+    pub server: ServerConfig,
+    /// Dice engine limits.
+    pub dice: DiceConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// MCP server settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the Streamable HTTP transport listens on.
+    pub listen: String,
+    /// Host names accepted in the HTTP `Host` header (DNS-rebinding protection).
+    /// Loopback names are always accepted.
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Dice engine limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiceConfig {
+    /// Most dice one expression may roll, rerolls and explosions included.
+    pub max_dice: u32,
+}
+
+/// Logging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter, e.g. `info` or `ttrpg_host=debug,sqlx=warn`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            server: ServerConfig::default(),
+            dice: DiceConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: "127.0.0.1:8765".into(), allowed_hosts: Vec::new() }
+    }
+}
+
+impl Default for DiceConfig {
+    fn default() -> Self {
+        DiceConfig { max_dice: 1000 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into() }
+    }
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then `file` if given, then the variables
+    /// of `env` (pass `std::env::vars()` from `main`, a fixed list in tests).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Config::default(),
+        };
+        for (name, value) in env {
+            config.apply_env(&name, value)?;
+        }
+        Ok(config)
+    }
+
+    /// Reads a TOML file; unknown keys are an error naming them.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        toml::from_str(&text)
+            .map_err(|err| ConfigError::Parse { path: path.to_path_buf(), message: err.to_string() })
+    }
+
+    fn apply_env(&mut self, name: &str, value: String) -> Result<(), ConfigError> {
+        match name {
+            "TTRPG_DATA_DIR" => self.data_dir = PathBuf::from(value),
+            "TTRPG_DATABASE_URL" => self.database_url = Some(value),
+            "TTRPG_LISTEN" => self.server.listen = value,
+            "TTRPG_ALLOWED_HOSTS" => {
+                self.server.allowed_hosts =
+                    value.split(',').map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect()
+            }
+            "TTRPG_LOG" => self.log.level = value,
+            "TTRPG_MAX_DICE" => {
+                self.dice.max_dice = value.parse().map_err(|_| ConfigError::Env {
+                    name: "TTRPG_MAX_DICE",
+                    value: value.clone(),
+                    message: "expected a whole number such as 1000".into(),
+                })?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or the SQLite file in the data
+    /// folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("ttrpg.db").display()),
+        }
+    }
+
+    /// The configuration as TOML, for `ttrpg doctor` (database passwords hidden).
+    pub fn to_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = Some(crate::storage::redact_url(&self.database_url()));
+        toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let config = Config::load(None, Vec::new()).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.database_url(), "sqlite://./data/ttrpg.db");
+        assert_eq!(config.dice.max_dice, 1000);
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ttrpg.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"/srv/a\"\n[dice]\nmax_dice = 50\n[server]\nlisten = \"0.0.0.0:1\"\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&path),
+            env(&[
+                ("TTRPG_DATA_DIR", "/srv/b"),
+                ("TTRPG_ALLOWED_HOSTS", "a.example, b.example"),
+                ("HOME", "/x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/b"));
+        assert_eq!(config.dice.max_dice, 50);
+        assert_eq!(config.server.listen, "0.0.0.0:1");
+        assert_eq!(config.server.allowed_hosts, vec!["a.example", "b.example"]);
+        assert_eq!(config.database_url(), "sqlite:///srv/b/ttrpg.db");
+    }
+
+    #[test]
+    fn unknown_key_and_bad_env_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "data_dri = \"x\"\n").unwrap();
+        let err = Config::load(Some(&path), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("data_dri"), "{err}");
+        let err = Config::load(None, env(&[("TTRPG_MAX_DICE", "lots")])).unwrap_err().to_string();
+        assert!(err.contains("TTRPG_MAX_DICE") && err.contains("lots"), "{err}");
+    }
+
+    #[test]
+    fn doctor_output_hides_passwords() {
+        let config =
+            Config { database_url: Some("postgres://gm:hunter2@db/ttrpg".into()), ..Config::default() };
+        let shown = config.to_toml();
+        assert!(shown.contains("postgres://gm:***@db/ttrpg"), "{shown}");
+        assert!(!shown.contains("hunter2"));
+    }
+}

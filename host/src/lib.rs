@@ -1,0 +1,12 @@
+//! The TTRPG MCP server's host: storage, dice, campaign tools and MCP transports.
+//!
+//! Start at [`cli`] (the binary's commands) or [`mcp`] (the MCP server). See
+//! ARCHITECTURE.md at the repository root for the map.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod initiative;
+pub mod mcp;
+pub mod storage;
+pub mod tools;

@@ -1,0 +1,40 @@
+//! Errors of the storage layer.
+
+use thiserror::Error;
+
+/// What went wrong in a storage operation. Messages are written for the person who
+/// made the request: they name the record and say what to do.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    /// No record of that kind has that id.
+    #[error("no {kind} with id {id:?}")]
+    NotFound {
+        /// `campaign`, `session`, `character`, …
+        kind: &'static str,
+        /// The id that was asked for.
+        id: String,
+    },
+    /// The request contradicts the stored state (a second running session, a
+    /// concurrent save, a change to an archived campaign).
+    #[error("{0}")]
+    Conflict(String),
+    /// A value the caller gave is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// The database URL or its options are wrong.
+    #[error("database configuration: {0}")]
+    Config(String),
+    /// The schema is not at a version this host can work with.
+    #[error("migrations: {0}")]
+    Migration(String),
+    /// The database itself failed (unreachable, disk full, …).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StorageError {
+    /// A [`StorageError::NotFound`] for `kind` and `id`.
+    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+        StorageError::NotFound { kind, id: id.into() }
+    }
+}

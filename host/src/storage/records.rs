@@ -1,0 +1,331 @@
+//! The rows the storage layer reads and writes, as plain Rust values.
+//!
+//! These types know nothing of SQL or MCP: the storage engines map them to rows, the
+//! tools map them to JSON. JSON-valued columns are `serde_json::Value` so the storage
+//! layer stays ignorant of what a character sheet or an encounter contains.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Whether a campaign is in play or put away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    /// In play: sessions can be started.
+    Active,
+    /// Put away: kept for reference, no new sessions.
+    Archived,
+}
+
+/// A campaign: one group's game in one system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Campaign {
+    /// Stable id (UUID v7).
+    pub id: String,
+    /// The campaign's name, e.g. "Curse of the Crimson Throne".
+    pub name: String,
+    /// The game system id, e.g. `dnd5e` or `fate`.
+    pub system: String,
+    /// The GM's user id, when the host knows one.
+    pub gm_user_id: Option<String>,
+    /// Free-form settings (house rules, options) as a JSON object.
+    pub settings: Value,
+    /// Active or archived.
+    pub status: CampaignStatus,
+    /// When the campaign was created.
+    pub created_at: DateTime<Utc>,
+    /// When the campaign was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields a new campaign is created from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCampaign {
+    /// See [`Campaign::name`].
+    pub name: String,
+    /// See [`Campaign::system`].
+    pub system: String,
+    /// See [`Campaign::gm_user_id`].
+    pub gm_user_id: Option<String>,
+    /// See [`Campaign::settings`].
+    pub settings: Value,
+}
+
+/// A partial update of a campaign: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New game system id.
+    pub system: Option<String>,
+    /// New GM user id.
+    pub gm_user_id: Option<String>,
+    /// Settings replaced wholesale.
+    pub settings: Option<Value>,
+}
+
+/// Whether a session is being played or over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Being played now.
+    Active,
+    /// Over.
+    Ended,
+}
+
+/// One evening of play in a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Session {
+    /// Stable id (UUID v7).
+    pub id: String,
+    /// The campaign it belongs to.
+    pub campaign_id: String,
+    /// 1 for the campaign's first session, then 2, 3, …
+    pub number: i64,
+    /// An optional title ("The Siege of Phlan").
+    pub title: Option<String>,
+    /// Active or ended.
+    pub status: SessionStatus,
+    /// A recap written when the session ended.
+    pub summary: Option<String>,
+    /// When play started.
+    pub started_at: DateTime<Utc>,
+    /// When play ended.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A note recorded during a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionNote {
+    /// Stable id (UUID v7).
+    pub id: String,
+    /// The session it was written in.
+    pub session_id: String,
+    /// The session's campaign.
+    pub campaign_id: String,
+    /// The note's text.
+    pub body: String,
+    /// Tags such as `npc`, `loot`, `plot`.
+    pub tags: Vec<String>,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What kind of character a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CharacterKind {
+    /// A player character.
+    Pc,
+    /// A non-player character.
+    Npc,
+    /// A monster kept as a recurring character.
+    Monster,
+}
+
+impl CharacterKind {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CharacterKind::Pc => "pc",
+            CharacterKind::Npc => "npc",
+            CharacterKind::Monster => "monster",
+        }
+    }
+
+    /// Parses the stored value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pc" => Some(CharacterKind::Pc),
+            "npc" => Some(CharacterKind::Npc),
+            "monster" => Some(CharacterKind::Monster),
+            _ => None,
+        }
+    }
+}
+
+/// A player character, NPC or recurring monster in a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Character {
+    /// Stable id (UUID v7).
+    pub id: String,
+    /// The campaign it belongs to.
+    pub campaign_id: String,
+    /// The character's name.
+    pub name: String,
+    /// PC, NPC or monster.
+    pub kind: CharacterKind,
+    /// Who plays it (PCs).
+    pub player_name: Option<String>,
+    /// Character level.
+    pub level: Option<i64>,
+    /// Class (or the system's equivalent).
+    pub class: Option<String>,
+    /// Ancestry, race or species.
+    pub ancestry: Option<String>,
+    /// Hit point maximum.
+    pub max_hp: Option<i64>,
+    /// Current hit points.
+    pub current_hp: Option<i64>,
+    /// Armour class (or the system's defence).
+    pub armor_class: Option<i64>,
+    /// Added to initiative rolls.
+    pub init_modifier: i64,
+    /// The rest of the sheet as JSON (abilities, skills, inventory, …).
+    pub stats: Value,
+    /// Free-form notes.
+    pub notes: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields a new character is created from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCharacter {
+    /// See [`Character::campaign_id`].
+    pub campaign_id: String,
+    /// See [`Character::name`].
+    pub name: String,
+    /// See [`Character::kind`].
+    pub kind: CharacterKind,
+    /// See [`Character::player_name`].
+    pub player_name: Option<String>,
+    /// See [`Character::level`].
+    pub level: Option<i64>,
+    /// See [`Character::class`].
+    pub class: Option<String>,
+    /// See [`Character::ancestry`].
+    pub ancestry: Option<String>,
+    /// See [`Character::max_hp`].
+    pub max_hp: Option<i64>,
+    /// See [`Character::current_hp`]; defaults to `max_hp`.
+    pub current_hp: Option<i64>,
+    /// See [`Character::armor_class`].
+    pub armor_class: Option<i64>,
+    /// See [`Character::init_modifier`].
+    pub init_modifier: i64,
+    /// See [`Character::stats`].
+    pub stats: Value,
+    /// See [`Character::notes`].
+    pub notes: Option<String>,
+}
+
+/// A partial update of a character: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CharacterPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New kind.
+    pub kind: Option<CharacterKind>,
+    /// New player name.
+    pub player_name: Option<String>,
+    /// New level.
+    pub level: Option<i64>,
+    /// New class.
+    pub class: Option<String>,
+    /// New ancestry.
+    pub ancestry: Option<String>,
+    /// New hit point maximum.
+    pub max_hp: Option<i64>,
+    /// New current hit points.
+    pub current_hp: Option<i64>,
+    /// New armour class.
+    pub armor_class: Option<i64>,
+    /// New initiative modifier.
+    pub init_modifier: Option<i64>,
+    /// Keys merged into the stats object (a `null` value removes the key).
+    pub stats: Option<Value>,
+    /// New notes.
+    pub notes: Option<String>,
+}
+
+/// A stored initiative tracker: one combat in a campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncounterRecord {
+    /// Stable id (UUID v7).
+    pub id: String,
+    /// The campaign it belongs to.
+    pub campaign_id: String,
+    /// The session it was started in, if any.
+    pub session_id: Option<String>,
+    /// An optional name ("Ambush at the ford").
+    pub name: Option<String>,
+    /// `true` while the combat runs.
+    pub active: bool,
+    /// The current round, mirrored from the state for queries.
+    pub round: i64,
+    /// The whole tracker state as JSON (owned by the initiative module).
+    pub state: Value,
+    /// Bumped on every save; a save names the version it read (optimistic locking).
+    pub version: i64,
+    /// When the combat started.
+    pub created_at: DateTime<Utc>,
+    /// When it was last saved.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A dice roll to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDiceRoll {
+    /// The campaign it was rolled in, if any.
+    pub campaign_id: Option<String>,
+    /// The session it was rolled in, if any.
+    pub session_id: Option<String>,
+    /// The expression as typed.
+    pub expression: String,
+    /// The total.
+    pub total: i64,
+    /// The one-line rendering.
+    pub rendered: String,
+    /// The full per-die breakdown as JSON.
+    pub breakdown: Value,
+    /// Why it was rolled ("Stealth check").
+    pub purpose: Option<String>,
+    /// The seed that reproduces the roll.
+    pub seed: u64,
+    /// `none`, `success` or `failure`.
+    pub crit: String,
+}
+
+/// A recorded dice roll.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DiceRollRecord {
+    /// Stable id (UUID v7).
+    pub id: String,
+    /// The campaign it was rolled in, if any.
+    pub campaign_id: Option<String>,
+    /// The session it was rolled in, if any.
+    pub session_id: Option<String>,
+    /// The expression as typed.
+    pub expression: String,
+    /// The total.
+    pub total: i64,
+    /// The one-line rendering.
+    pub rendered: String,
+    /// The full per-die breakdown.
+    pub breakdown: Value,
+    /// Why it was rolled.
+    pub purpose: Option<String>,
+    /// The seed that reproduces the roll, as a decimal string (it is a u64).
+    pub seed: String,
+    /// `none`, `success` or `failure`.
+    pub crit: String,
+    /// When it was rolled.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which rolls to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiceRollFilter {
+    /// Only rolls of this campaign.
+    pub campaign_id: Option<String>,
+    /// Only rolls of this session.
+    pub session_id: Option<String>,
+    /// At most this many, newest first.
+    pub limit: i64,
+}

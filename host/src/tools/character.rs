@@ -1,0 +1,224 @@
+//! Character tools: player characters, NPCs and recurring monsters.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::{ToolError, validate};
+use crate::app::App;
+use crate::storage::{Character, CharacterKind, CharacterPatch, NewCharacter};
+
+/// Largest hit point, level or modifier value accepted.
+const MAX_STAT: i64 = 1_000_000;
+
+/// Arguments of `character_create`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArgs {
+    /// The campaign the character belongs to.
+    pub campaign_id: String,
+    /// The character's name.
+    pub name: String,
+    /// pc (default), npc or monster.
+    #[serde(default)]
+    pub kind: Option<CharacterKind>,
+    /// Who plays it.
+    #[serde(default)]
+    pub player_name: Option<String>,
+    /// Character level.
+    #[serde(default)]
+    pub level: Option<i64>,
+    /// Class.
+    #[serde(default)]
+    pub class: Option<String>,
+    /// Ancestry / race / species.
+    #[serde(default)]
+    pub ancestry: Option<String>,
+    /// Hit point maximum.
+    #[serde(default)]
+    pub max_hp: Option<i64>,
+    /// Current hit points (defaults to max_hp).
+    #[serde(default)]
+    pub current_hp: Option<i64>,
+    /// Armour class.
+    #[serde(default)]
+    pub armor_class: Option<i64>,
+    /// Added to initiative rolls (e.g. the Dexterity modifier).
+    #[serde(default)]
+    pub init_modifier: Option<i64>,
+    /// The rest of the sheet as a JSON object (abilities, skills, inventory…).
+    #[serde(default)]
+    pub stats: Option<serde_json::Value>,
+    /// Free-form notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Arguments that name one character.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CharacterIdArgs {
+    /// The character's id.
+    pub character_id: String,
+}
+
+/// Arguments of `character_update`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArgs {
+    /// The character's id.
+    pub character_id: String,
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New kind.
+    #[serde(default)]
+    pub kind: Option<CharacterKind>,
+    /// New player name.
+    #[serde(default)]
+    pub player_name: Option<String>,
+    /// New level.
+    #[serde(default)]
+    pub level: Option<i64>,
+    /// New class.
+    #[serde(default)]
+    pub class: Option<String>,
+    /// New ancestry.
+    #[serde(default)]
+    pub ancestry: Option<String>,
+    /// New hit point maximum.
+    #[serde(default)]
+    pub max_hp: Option<i64>,
+    /// New current hit points.
+    #[serde(default)]
+    pub current_hp: Option<i64>,
+    /// New armour class.
+    #[serde(default)]
+    pub armor_class: Option<i64>,
+    /// New initiative modifier.
+    #[serde(default)]
+    pub init_modifier: Option<i64>,
+    /// Keys to merge into the stats object; a key set to null is removed.
+    #[serde(default)]
+    pub stats: Option<serde_json::Value>,
+    /// New notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Arguments of `character_list`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListArgs {
+    /// The campaign.
+    pub campaign_id: String,
+    /// Only characters of this kind.
+    #[serde(default)]
+    pub kind: Option<CharacterKind>,
+}
+
+/// A character.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CharacterResult {
+    /// The character.
+    pub character: Character,
+}
+
+/// A campaign's characters.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CharacterList {
+    /// Sorted by name.
+    pub characters: Vec<Character>,
+}
+
+/// The character tools.
+pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
+    vec![
+        typed_tool(
+            "character_create",
+            "Create a character",
+            "Create a player character, NPC or recurring monster in a campaign. Only campaign_id and name are \
+             required; HP, AC and the initiative modifier are used by initiative_add when the character joins \
+             a combat. Anything else on the sheet goes in stats as JSON.",
+            ToolHints::ADD,
+            create,
+        ),
+        typed_tool(
+            "character_get",
+            "Get a character",
+            "Get one character's full sheet by id.",
+            ToolHints::READ,
+            get,
+        ),
+        typed_tool(
+            "character_update",
+            "Update a character",
+            "Change fields of a character. Fields left out keep their value; stats keys are merged into the \
+             existing stats (set a key to null to remove it).",
+            ToolHints::SET,
+            update,
+        ),
+        typed_tool(
+            "character_list",
+            "List characters",
+            "List a campaign's characters by name, optionally only PCs, NPCs or monsters.",
+            ToolHints::READ,
+            list,
+        ),
+    ]
+}
+
+fn stat(field: &str, value: Option<i64>) -> Result<Option<i64>, ToolError> {
+    value.map(|v| validate::within(field, v, -MAX_STAT..=MAX_STAT)).transpose()
+}
+
+fn notes(value: Option<String>) -> Result<Option<String>, ToolError> {
+    value.map(|n| validate::text("notes", &n, false)).transpose()
+}
+
+async fn create(app: Arc<App>, args: CreateArgs) -> Result<CharacterResult, ToolError> {
+    let new = NewCharacter {
+        campaign_id: args.campaign_id,
+        name: validate::name("name", &args.name)?,
+        kind: args.kind.unwrap_or(CharacterKind::Pc),
+        player_name: validate::optional_name("player_name", args.player_name)?,
+        level: stat("level", args.level)?,
+        class: validate::optional_name("class", args.class)?,
+        ancestry: validate::optional_name("ancestry", args.ancestry)?,
+        max_hp: stat("max_hp", args.max_hp)?,
+        current_hp: stat("current_hp", args.current_hp)?,
+        armor_class: stat("armor_class", args.armor_class)?,
+        init_modifier: stat("init_modifier", args.init_modifier)?.unwrap_or(0),
+        stats: validate::object("stats", args.stats.unwrap_or_else(|| serde_json::json!({})))?,
+        notes: notes(args.notes)?,
+    };
+    Ok(CharacterResult { character: app.storage.create_character(new).await? })
+}
+
+async fn get(app: Arc<App>, args: CharacterIdArgs) -> Result<CharacterResult, ToolError> {
+    Ok(CharacterResult { character: app.storage.get_character(&args.character_id).await? })
+}
+
+async fn update(app: Arc<App>, args: UpdateArgs) -> Result<CharacterResult, ToolError> {
+    let patch = CharacterPatch {
+        name: args.name.map(|n| validate::name("name", &n)).transpose()?,
+        kind: args.kind,
+        player_name: validate::optional_name("player_name", args.player_name)?,
+        level: stat("level", args.level)?,
+        class: validate::optional_name("class", args.class)?,
+        ancestry: validate::optional_name("ancestry", args.ancestry)?,
+        max_hp: stat("max_hp", args.max_hp)?,
+        current_hp: stat("current_hp", args.current_hp)?,
+        armor_class: stat("armor_class", args.armor_class)?,
+        init_modifier: stat("init_modifier", args.init_modifier)?,
+        stats: args.stats.map(|s| validate::object("stats", s)).transpose()?,
+        notes: notes(args.notes)?,
+    };
+    Ok(CharacterResult { character: app.storage.update_character(&args.character_id, patch).await? })
+}
+
+async fn list(app: Arc<App>, args: ListArgs) -> Result<CharacterList, ToolError> {
+    Ok(CharacterList { characters: app.storage.list_characters(&args.campaign_id, args.kind).await? })
+}

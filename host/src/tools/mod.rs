@@ -1,0 +1,28 @@
+//! The core MCP tools, written against the [`registry`] and the [`crate::storage`]
+//! trait. Nothing here knows about rmcp or JSON-RPC: a tool takes typed arguments and
+//! returns a typed result, and [`crate::mcp`] does the protocol.
+
+mod campaign;
+mod character;
+pub(crate) mod dice;
+mod error;
+mod initiative;
+pub mod registry;
+mod session;
+mod validate;
+
+pub use error::ToolError;
+pub use registry::{ToolHandler, ToolHints, ToolRegistry, ToolSpec};
+
+/// A registry holding every core tool.
+pub fn core_registry() -> ToolRegistry {
+    let registry = ToolRegistry::new();
+    let all = [campaign::tools(), session::tools(), character::tools(), initiative::tools(), dice::tools()];
+    for tool in all.into_iter().flatten() {
+        // Core tool names are distinct by construction; a clash is a bug caught by the tests.
+        if let Err(err) = registry.register(tool) {
+            tracing::error!("{err}");
+        }
+    }
+    registry
+}

@@ -1,0 +1,188 @@
+//! The tool registry: every MCP tool the server offers, keyed by name.
+//!
+//! A tool is a [`ToolSpec`] (what `tools/list` shows) plus a [`ToolHandler`] (what
+//! `tools/call` runs). The registry can change while the server runs: plugins add and
+//! remove tools, and the MCP layer tells clients the list changed. This module knows
+//! nothing of rmcp: arguments and results are plain JSON.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::ToolError;
+use crate::app::App;
+
+/// Hints a client may use to decide whether to ask before calling a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToolHints {
+    /// The tool changes nothing.
+    pub read_only: bool,
+    /// The tool may overwrite or remove data (meaningful when not read-only).
+    pub destructive: bool,
+    /// Calling it twice with the same arguments has no further effect.
+    pub idempotent: bool,
+}
+
+impl ToolHints {
+    /// A tool that only reads.
+    pub const READ: ToolHints = ToolHints { read_only: true, destructive: false, idempotent: true };
+    /// A tool that adds records and never overwrites any.
+    pub const ADD: ToolHints = ToolHints { read_only: false, destructive: false, idempotent: false };
+    /// A tool that changes existing records.
+    pub const CHANGE: ToolHints = ToolHints { read_only: false, destructive: true, idempotent: false };
+    /// A tool that changes existing records the same way however often it is called.
+    pub const SET: ToolHints = ToolHints { read_only: false, destructive: true, idempotent: true };
+}
+
+/// What `tools/list` shows of a tool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    /// The tool's name, unique in the registry (`campaign_create`).
+    pub name: String,
+    /// A short human title ("Create a campaign").
+    pub title: String,
+    /// What the tool does, written for an AI client deciding when to call it.
+    pub description: String,
+    /// JSON Schema (2020-12) of the arguments; its root is an object.
+    pub input_schema: Map<String, Value>,
+    /// JSON Schema (2020-12) of the structured result; its root is an object.
+    pub output_schema: Map<String, Value>,
+    /// Behaviour hints.
+    pub hints: ToolHints,
+}
+
+/// Runs one tool.
+#[async_trait]
+pub trait ToolHandler: Send + Sync {
+    /// What the tool is.
+    fn spec(&self) -> &ToolSpec;
+    /// Runs it with JSON arguments; returns the structured result.
+    async fn call(&self, app: Arc<App>, arguments: Value) -> Result<Value, ToolError>;
+}
+
+/// The tools the server offers now.
+#[derive(Default)]
+pub struct ToolRegistry {
+    tools: RwLock<BTreeMap<String, Arc<dyn ToolHandler>>>,
+}
+
+impl ToolRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a tool. A name already taken is an error naming it: a tool is never
+    /// silently shadowed.
+    pub fn register(&self, tool: Arc<dyn ToolHandler>) -> Result<(), ToolError> {
+        let mut tools = self.tools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let name = tool.spec().name.clone();
+        if tools.contains_key(&name) {
+            return Err(ToolError::Conflict(format!("a tool named {name:?} is already registered")));
+        }
+        tools.insert(name, tool);
+        Ok(())
+    }
+
+    /// Removes a tool; returns whether it was there.
+    pub fn unregister(&self, name: &str) -> bool {
+        let mut tools = self.tools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tools.remove(name).is_some()
+    }
+
+    /// The tool of that name.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn ToolHandler>> {
+        let tools = self.tools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tools.get(name).cloned()
+    }
+
+    /// Every tool's spec, sorted by name.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        let tools = self.tools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tools.values().map(|tool| tool.spec().clone()).collect()
+    }
+
+    /// Every tool's name, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let tools = self.tools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tools.keys().cloned().collect()
+    }
+}
+
+/// A tool written as an async function over typed arguments and a typed result; its
+/// schemas are derived from the types.
+pub struct TypedTool<I, O, F> {
+    spec: ToolSpec,
+    run: F,
+    types: PhantomData<fn(I) -> O>,
+}
+
+/// Builds a [`TypedTool`]: `run` receives the app and the parsed arguments.
+pub fn typed_tool<I, O, F, Fut>(
+    name: &str,
+    title: &str,
+    description: &str,
+    hints: ToolHints,
+    run: F,
+) -> Arc<dyn ToolHandler>
+where
+    I: DeserializeOwned + JsonSchema + Send + 'static,
+    O: Serialize + JsonSchema + Send + 'static,
+    F: Fn(Arc<App>, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+{
+    let spec = ToolSpec {
+        name: name.to_string(),
+        title: title.to_string(),
+        description: description.to_string(),
+        input_schema: object_schema::<I>(SchemaSettings::draft2020_12()),
+        output_schema: object_schema::<O>(SchemaSettings::draft2020_12().for_serialize()),
+        hints,
+    };
+    Arc::new(TypedTool { spec, run, types: PhantomData })
+}
+
+/// The JSON schema of `T` as an object, without the top-level title and description
+/// (the Rust type's name and doc are noise to a client).
+fn object_schema<T: JsonSchema>(settings: SchemaSettings) -> Map<String, Value> {
+    let schema = settings.into_generator().into_root_schema_for::<T>();
+    let mut object = match serde_json::to_value(schema) {
+        Ok(Value::Object(object)) => object,
+        _ => Map::new(),
+    };
+    object.remove("title");
+    object.remove("description");
+    object
+}
+
+#[async_trait]
+impl<I, O, F, Fut> ToolHandler for TypedTool<I, O, F>
+where
+    I: DeserializeOwned + JsonSchema + Send + 'static,
+    O: Serialize + JsonSchema + Send + 'static,
+    F: Fn(Arc<App>, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+{
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+
+    async fn call(&self, app: Arc<App>, arguments: Value) -> Result<Value, ToolError> {
+        let arguments = if arguments.is_null() { Value::Object(Map::new()) } else { arguments };
+        let input: I = serde_json::from_value(arguments).map_err(|err| {
+            ToolError::InvalidArguments(format!("invalid arguments for {}: {err}", self.spec.name))
+        })?;
+        let output = (self.run)(app, input).await?;
+        serde_json::to_value(output).map_err(|err| {
+            ToolError::Internal(format!("{}: cannot serialize the result: {err}", self.spec.name))
+        })
+    }
+}

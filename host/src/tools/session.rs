@@ -1,0 +1,136 @@
+//! Session tools: start and end a session of play, list them, take notes.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::{ToolError, validate};
+use crate::app::App;
+use crate::storage::{Session, SessionNote};
+
+/// Arguments of `session_start`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartArgs {
+    /// The campaign to play.
+    pub campaign_id: String,
+    /// An optional title for the session.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// Arguments of `session_end`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndArgs {
+    /// The running session.
+    pub session_id: String,
+    /// A recap of what happened, kept with the session.
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// Arguments of `session_list`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListArgs {
+    /// The campaign.
+    pub campaign_id: String,
+}
+
+/// Arguments of `session_add_note`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddNoteArgs {
+    /// The session the note belongs to.
+    pub session_id: String,
+    /// The note's text.
+    pub body: String,
+    /// Tags such as "npc", "loot", "plot".
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A session.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SessionResult {
+    /// The session.
+    pub session: Session,
+}
+
+/// A campaign's sessions.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SessionList {
+    /// Newest first.
+    pub sessions: Vec<Session>,
+}
+
+/// A recorded note.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NoteResult {
+    /// The note.
+    pub note: SessionNote,
+}
+
+/// The session tools.
+pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
+    vec![
+        typed_tool(
+            "session_start",
+            "Start a session",
+            "Start the next session of play in a campaign (numbered 1, 2, 3, …). A campaign has at most one \
+             running session: end it with session_end before starting another. Returns the session id that \
+             roll_dice, initiative_start and session_add_note accept.",
+            ToolHints::ADD,
+            start,
+        ),
+        typed_tool(
+            "session_end",
+            "End a session",
+            "End a running session, optionally with a summary (a recap for next time).",
+            ToolHints::CHANGE,
+            end,
+        ),
+        typed_tool(
+            "session_list",
+            "List sessions",
+            "List a campaign's sessions, newest first, with their status, titles and summaries.",
+            ToolHints::READ,
+            list,
+        ),
+        typed_tool(
+            "session_add_note",
+            "Add a session note",
+            "Record a note in a session: something that happened, an NPC met, loot found. Notes are kept in \
+             order with their tags.",
+            ToolHints::ADD,
+            add_note,
+        ),
+    ]
+}
+
+async fn start(app: Arc<App>, args: StartArgs) -> Result<SessionResult, ToolError> {
+    let title = validate::optional_name("title", args.title)?;
+    let session = app.storage.start_session(&args.campaign_id, title).await?;
+    tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, number = session.number, "session started");
+    Ok(SessionResult { session })
+}
+
+async fn end(app: Arc<App>, args: EndArgs) -> Result<SessionResult, ToolError> {
+    let summary = args.summary.map(|s| validate::text("summary", &s, false)).transpose()?;
+    let session = app.storage.end_session(&args.session_id, summary).await?;
+    tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, "session ended");
+    Ok(SessionResult { session })
+}
+
+async fn list(app: Arc<App>, args: ListArgs) -> Result<SessionList, ToolError> {
+    Ok(SessionList { sessions: app.storage.list_sessions(&args.campaign_id).await? })
+}
+
+async fn add_note(app: Arc<App>, args: AddNoteArgs) -> Result<NoteResult, ToolError> {
+    let body = validate::text("body", &args.body, true)?;
+    let tags = args.tags.iter().map(|t| validate::name("tag", t)).collect::<Result<Vec<_>, _>>()?;
+    Ok(NoteResult { note: app.storage.add_session_note(&args.session_id, &body, &tags).await? })
+}
