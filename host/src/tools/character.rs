@@ -148,7 +148,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
         typed_tool(
             "character_get",
             "Get a character",
-            "Get one character's full sheet by id.",
+            "Get one character's full sheet by id: level, class, HP, AC, initiative modifier, notes and the stats JSON.",
             ToolHints::READ,
             get,
         ),
