@@ -11,6 +11,7 @@ mod error;
 mod migrate;
 mod postgres;
 mod records;
+mod rows;
 mod sql;
 mod sqlite;
 
