@@ -9,6 +9,7 @@
 
 mod error;
 mod migrate;
+mod plugin_sql;
 mod postgres;
 mod records;
 mod rows;
@@ -201,4 +202,40 @@ pub trait Storage: Send + Sync {
     async fn record_roll(&self, roll: NewDiceRoll) -> StorageResult<DiceRollRecord>;
     /// Lists recorded rolls, newest first.
     async fn list_rolls(&self, filter: DiceRollFilter) -> StorageResult<Vec<DiceRollRecord>>;
+
+    // --- plugins ---
+
+    /// Records an installed plugin version. Installing the same file again is harmless; a
+    /// different file under the same id and version is a [`StorageError::Conflict`].
+    async fn record_plugin(&self, plugin: InstalledPluginRecord) -> StorageResult<InstalledPluginRecord>;
+    /// Every installed plugin version, by id then version.
+    async fn list_plugins(&self) -> StorageResult<Vec<InstalledPluginRecord>>;
+    /// Forgets an installed plugin version; refused while a campaign has it enabled.
+    async fn delete_plugin(&self, id: &str, version: &str) -> StorageResult<()>;
+    /// The plugins a campaign has enabled.
+    async fn campaign_plugins(&self, campaign_id: &str) -> StorageResult<Vec<CampaignPluginRecord>>;
+    /// Enables (or re-enables with new settings) a plugin in a campaign.
+    async fn enable_plugin(&self, record: CampaignPluginRecord) -> StorageResult<CampaignPluginRecord>;
+    /// Disables a plugin in a campaign; returns whether it was enabled.
+    async fn disable_plugin(&self, campaign_id: &str, plugin_id: &str) -> StorageResult<bool>;
+    /// Reads a key of a plugin's space in a campaign.
+    async fn kv_get(&self, plugin_id: &str, campaign_id: &str, key: &str) -> StorageResult<Option<Vec<u8>>>;
+    /// Writes a key of a plugin's space in a campaign.
+    async fn kv_set(
+        &self,
+        plugin_id: &str,
+        campaign_id: &str,
+        key: &str,
+        value: Vec<u8>,
+    ) -> StorageResult<()>;
+    /// Deletes a key; returns whether it existed.
+    async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> StorageResult<bool>;
+    /// Keys with a prefix, sorted, at most `limit`.
+    async fn kv_list(
+        &self,
+        plugin_id: &str,
+        campaign_id: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> StorageResult<Vec<String>>;
 }

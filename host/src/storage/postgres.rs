@@ -46,6 +46,10 @@ impl EngineOps for Postgres {
         Ok(steps)
     }
 
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+
     async fn migration_status(pool: &Pool<Self>) -> StorageResult<MigrationStatus> {
         let mut conn = pool.acquire().await?;
         let applied = migrate::applied(&mut *conn).await?;

@@ -329,3 +329,39 @@ pub struct DiceRollFilter {
     /// At most this many, newest first.
     pub limit: i64,
 }
+
+/// A plugin component installed on this host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InstalledPluginRecord {
+    /// The plugin id.
+    pub id: String,
+    /// Its semver version.
+    pub version: String,
+    /// SHA-256 of the component file, checked at every load.
+    pub sha256: String,
+    /// The plugin API version it was built against.
+    pub api_version: String,
+    /// The game system it implements.
+    pub system: String,
+    /// Its manifest, tools, collections and dice grammar as described at install.
+    pub manifest: Value,
+    /// When it was installed.
+    pub installed_at: DateTime<Utc>,
+}
+
+/// A plugin enabled in a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CampaignPluginRecord {
+    /// The campaign.
+    pub campaign_id: String,
+    /// The plugin id.
+    pub plugin_id: String,
+    /// The semver requirement the GM gave (`^1.2`).
+    pub version_req: String,
+    /// The installed version it resolved to.
+    pub version: String,
+    /// The capabilities granted (`log`, `random`, `kv`, `search`).
+    pub grants: Vec<String>,
+    /// When it was enabled.
+    pub enabled_at: DateTime<Utc>,
+}

@@ -15,9 +15,9 @@ use super::rows::{
     campaign_from_row, character_from_row, encounter_from_row, note_from_row, roll_from_row, session_from_row,
 };
 use super::{
-    Campaign, CampaignPatch, Character, CharacterKind, CharacterPatch, DiceRollFilter, DiceRollRecord,
-    EncounterRecord, Engine, MigrationStatus, NewCampaign, NewCharacter, NewDiceRoll, Session, SessionNote,
-    Storage, StorageError, StorageResult,
+    Campaign, CampaignPatch, CampaignPluginRecord, Character, CharacterKind, CharacterPatch, DiceRollFilter,
+    DiceRollRecord, EncounterRecord, Engine, InstalledPluginRecord, MigrationStatus, NewCampaign,
+    NewCharacter, NewDiceRoll, Session, SessionNote, Storage, StorageError, StorageResult,
 };
 
 /// What differs between the engines: connection-level facts and migrations.
@@ -37,11 +37,13 @@ pub(crate) trait EngineOps: Database {
     async fn migrate_down(pool: &Pool<Self>, steps: usize) -> StorageResult<usize>;
     /// See [`Storage::migration_status`].
     async fn migration_status(pool: &Pool<Self>) -> StorageResult<MigrationStatus>;
+    /// How many rows a statement changed.
+    fn rows_affected(result: &Self::QueryResult) -> u64;
 }
 
 /// A [`Storage`] over a sqlx pool of either engine.
 pub(crate) struct SqlStorage<DB: Database> {
-    pool: Pool<DB>,
+    pub(super) pool: Pool<DB>,
 }
 
 impl<DB: Database> SqlStorage<DB> {
@@ -53,7 +55,7 @@ impl<DB: Database> SqlStorage<DB> {
 
 /// The current time at the precision both engines keep (microseconds), so a value
 /// read back equals the value written.
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
@@ -89,6 +91,7 @@ where
     Option<i64>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     Json<Value>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     Option<Json<Value>>: for<'q> Encode<'q, DB> + Type<DB>,
+    Vec<u8>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     DateTime<Utc>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     Option<DateTime<Utc>>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     for<'a> &'a str: ColumnIndex<DB::Row>,
@@ -370,11 +373,16 @@ where
 
     async fn update_character(&self, id: &str, patch: CharacterPatch) -> StorageResult<Character> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let row = sqlx::query(sql!("SELECT ", CHARACTER_COLUMNS, " FROM characters WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StorageError::not_found("character", id))?;
+        // A no-op UPDATE, not a SELECT: it locks the row on PostgreSQL (where BEGIN takes no
+        // lock) so concurrent read-merge-writes queue instead of losing each other's changes.
+        let row = sqlx::query(sql!(
+            "UPDATE characters SET updated_at = updated_at WHERE id = $1 RETURNING ",
+            CHARACTER_COLUMNS
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StorageError::not_found("character", id))?;
         let current = character_from_row(&row)?;
         let stats = match patch.stats {
             Some(changes) => merge_object(current.stats, changes)?,
@@ -572,6 +580,63 @@ where
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(roll_from_row).collect()
+    }
+
+    // --- plugins ---
+
+    async fn record_plugin(&self, plugin: InstalledPluginRecord) -> StorageResult<InstalledPluginRecord> {
+        self.record_plugin_sql(plugin).await
+    }
+
+    async fn list_plugins(&self) -> StorageResult<Vec<InstalledPluginRecord>> {
+        self.list_plugins_sql().await
+    }
+
+    async fn delete_plugin(&self, id: &str, version: &str) -> StorageResult<()> {
+        self.delete_plugin_sql(id, version).await
+    }
+
+    async fn campaign_plugins(&self, campaign_id: &str) -> StorageResult<Vec<CampaignPluginRecord>> {
+        self.get_campaign(campaign_id).await?;
+        self.campaign_plugins_sql(campaign_id).await
+    }
+
+    async fn enable_plugin(&self, record: CampaignPluginRecord) -> StorageResult<CampaignPluginRecord> {
+        self.get_campaign(&record.campaign_id).await?;
+        self.enable_plugin_sql(record).await
+    }
+
+    async fn disable_plugin(&self, campaign_id: &str, plugin_id: &str) -> StorageResult<bool> {
+        self.get_campaign(campaign_id).await?;
+        self.disable_plugin_sql(campaign_id, plugin_id).await
+    }
+
+    async fn kv_get(&self, plugin_id: &str, campaign_id: &str, key: &str) -> StorageResult<Option<Vec<u8>>> {
+        self.kv_get_sql(plugin_id, campaign_id, key).await
+    }
+
+    async fn kv_set(
+        &self,
+        plugin_id: &str,
+        campaign_id: &str,
+        key: &str,
+        value: Vec<u8>,
+    ) -> StorageResult<()> {
+        self.kv_set_sql(plugin_id, campaign_id, key, value).await
+    }
+
+    async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> StorageResult<bool> {
+        self.kv_delete_sql(plugin_id, campaign_id, key).await
+    }
+
+    async fn kv_list(
+        &self,
+        plugin_id: &str,
+        campaign_id: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> StorageResult<Vec<String>> {
+        self.kv_list_sql(plugin_id, campaign_id, prefix, limit as i64).await
     }
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE plugin_kv;
+DROP TABLE campaign_plugins;
+DROP TABLE plugins;
