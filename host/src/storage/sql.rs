@@ -535,15 +535,19 @@ where
         if let Some(campaign_id) = &roll.campaign_id {
             self.get_campaign(campaign_id).await?;
         }
+        let mut roll = roll;
         if let Some(session_id) = &roll.session_id {
             let session = self.get_session(session_id).await?;
-            if let Some(campaign_id) = &roll.campaign_id
-                && &session.campaign_id != campaign_id
-            {
-                return Err(StorageError::Invalid(format!(
-                    "session {session_id:?} belongs to campaign {:?}, not {campaign_id:?}",
-                    session.campaign_id
-                )));
+            match &roll.campaign_id {
+                Some(campaign_id) if &session.campaign_id != campaign_id => {
+                    return Err(StorageError::Invalid(format!(
+                        "session {session_id:?} belongs to campaign {:?}, not {campaign_id:?}",
+                        session.campaign_id
+                    )));
+                }
+                Some(_) => {}
+                // A roll in a session belongs to the session's campaign.
+                None => roll.campaign_id = Some(session.campaign_id),
             }
         }
         let row = sqlx::query(sql!(
