@@ -7,7 +7,18 @@ use anyhow::Context;
 use ttrpg_dice::DiceLimits;
 
 use crate::config::Config;
+use crate::plugins::PluginHost;
 use crate::storage::{self, MigrateOnOpen, Storage};
+
+/// Something every MCP session may need to hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    /// The plugins enabled in a campaign changed, so its tool list did.
+    ToolsChanged {
+        /// The campaign.
+        campaign_id: String,
+    },
+}
 
 /// What every command and tool works with.
 pub struct App {
@@ -17,6 +28,10 @@ pub struct App {
     pub storage: Arc<dyn Storage>,
     /// Limits every dice expression is held to.
     pub dice_limits: DiceLimits,
+    /// Installed plugins and the sandbox that runs them.
+    pub plugins: PluginHost,
+    /// Events for every MCP session (tool list changes).
+    pub events: tokio::sync::broadcast::Sender<AppEvent>,
 }
 
 impl App {
@@ -27,12 +42,26 @@ impl App {
         let storage = storage::open(&url, MigrateOnOpen::Apply)
             .await
             .with_context(|| format!("opening the database {}", storage::redact_url(&url)))?;
-        Ok(Arc::new(App::with_storage(config, storage)))
+        Ok(Arc::new(App::with_storage(config, storage)?))
     }
 
     /// Builds the application over an already opened store.
-    pub fn with_storage(config: Config, storage: Arc<dyn Storage>) -> App {
+    pub fn with_storage(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<App> {
         let dice_limits = DiceLimits { max_dice: config.dice.max_dice, ..DiceLimits::default() };
-        App { config, storage, dice_limits }
+        let dir = config.plugins_dir();
+        let runtime = PluginHost::runtime_config(
+            &dir,
+            (config.plugins.memory_limit_mb as usize) << 20,
+            std::time::Duration::from_millis(config.plugins.call_timeout_ms),
+        );
+        let plugins =
+            PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
+        let (events, _) = tokio::sync::broadcast::channel(64);
+        Ok(App { config, storage, dice_limits, plugins, events })
+    }
+
+    /// Tells every MCP session that a campaign's tool list changed.
+    pub fn tools_changed(&self, campaign_id: &str) {
+        let _ = self.events.send(AppEvent::ToolsChanged { campaign_id: campaign_id.to_string() });
     }
 }

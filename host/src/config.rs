@@ -19,6 +19,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_ALLOWED_HOSTS", "server.allowed_hosts (comma-separated)"),
     ("TTRPG_LOG", "log.level (a tracing filter such as `info` or `ttrpg_host=debug`)"),
     ("TTRPG_MAX_DICE", "dice.max_dice"),
+    ("TTRPG_PLUGIN_MEMORY_MB", "plugins.memory_limit_mb"),
+    ("TTRPG_PLUGIN_TIMEOUT_MS", "plugins.call_timeout_ms"),
 ];
 
 /// Why the configuration could not be loaded.
@@ -66,6 +68,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// Dice engine limits.
     pub dice: DiceConfig,
+    /// Plugin sandbox limits.
+    pub plugins: PluginsConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -89,6 +93,22 @@ pub struct DiceConfig {
     pub max_dice: u32,
 }
 
+/// Plugin sandbox limits, per call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// Most memory one plugin call may use, in MiB.
+    pub memory_limit_mb: u32,
+    /// Longest one plugin call may run, in milliseconds.
+    pub call_timeout_ms: u64,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig { memory_limit_mb: 128, call_timeout_ms: 5000 }
+    }
+}
+
 /// Logging.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -104,6 +124,7 @@ impl Default for Config {
             database_url: None,
             server: ServerConfig::default(),
             dice: DiceConfig::default(),
+            plugins: PluginsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -163,15 +184,27 @@ impl Config {
             }
             "TTRPG_LOG" => self.log.level = value,
             "TTRPG_MAX_DICE" => {
-                self.dice.max_dice = value.parse().map_err(|_| ConfigError::Env {
-                    name: "TTRPG_MAX_DICE",
-                    value: value.clone(),
-                    message: "expected a whole number such as 1000".into(),
-                })?
+                self.dice.max_dice = parse_env("TTRPG_MAX_DICE", &value, "a whole number such as 1000")?
+            }
+            "TTRPG_PLUGIN_MEMORY_MB" => {
+                self.plugins.memory_limit_mb =
+                    parse_env("TTRPG_PLUGIN_MEMORY_MB", &value, "a whole number of MiB such as 128")?
+            }
+            "TTRPG_PLUGIN_TIMEOUT_MS" => {
+                self.plugins.call_timeout_ms = parse_env(
+                    "TTRPG_PLUGIN_TIMEOUT_MS",
+                    &value,
+                    "a whole number of milliseconds such as 5000",
+                )?
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// The folder for plugin components and their compiled cache.
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.data_dir.join("plugins")
     }
 
     /// The database URL in force: the configured one, or the SQLite file in the data
@@ -189,6 +222,18 @@ impl Config {
         shown.database_url = Some(crate::storage::redact_url(&self.database_url()));
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
     }
+}
+
+fn parse_env<T: std::str::FromStr>(
+    name: &'static str,
+    value: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    value.parse().map_err(|_| ConfigError::Env {
+        name,
+        value: value.to_string(),
+        message: format!("expected {expected}"),
+    })
 }
 
 #[cfg(test)]

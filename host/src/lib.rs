@@ -8,5 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod initiative;
 pub mod mcp;
+pub mod plugins;
 pub mod storage;
 pub mod tools;

@@ -36,7 +36,8 @@ struct DoctorReport {
 
 /// Checks every part; exits 1 when one is not usable.
 pub async fn run(config: Config, args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let parts = vec![check_data_dir(&config), check_database(&config).await, check_dice(&config)];
+    let mut parts = vec![check_data_dir(&config), check_database(&config).await, check_dice(&config)];
+    parts.push(check_plugins(&config).await);
     let report = DoctorReport {
         ttrpg_version: env!("CARGO_PKG_VERSION"),
         config: serde_json::to_value(toml::from_str::<toml::Value>(&config.to_toml()).ok())?,
@@ -125,5 +126,28 @@ fn check_dice(config: &Config) -> PartReport {
             Ok(roll) => format!("max {} dice per roll; self-test {}", config.dice.max_dice, roll.rendered),
             Err(err) => format!("self-test failed: {err}"),
         },
+    }
+}
+
+async fn check_plugins(config: &Config) -> PartReport {
+    let version = format!("plugin API {}", ttrpg_plugin_runtime::SUPPORTED_API_VERSIONS.join(", "));
+    match crate::app::App::open(config.clone()).await {
+        Ok(app) => match app.plugins.installed().await {
+            Ok(installed) => PartReport {
+                part: "plugins",
+                version,
+                ok: true,
+                detail: format!(
+                    "{} installed under {}; {} allocator; {} MiB and {} ms per call",
+                    installed.len(),
+                    config.plugins_dir().display(),
+                    app.plugins.runtime().allocator(),
+                    config.plugins.memory_limit_mb,
+                    config.plugins.call_timeout_ms
+                ),
+            },
+            Err(err) => PartReport { part: "plugins", version, ok: false, detail: err.to_string() },
+        },
+        Err(err) => PartReport { part: "plugins", version, ok: false, detail: format!("{err:#}") },
     }
 }

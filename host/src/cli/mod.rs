@@ -6,6 +6,7 @@
 mod campaign;
 mod doctor;
 mod migrate;
+mod plugin;
 mod roll;
 mod serve;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// List or create campaigns.
     Campaign(campaign::CampaignArgs),
+    /// Install, check, list, remove, enable and disable game-system plugins.
+    Plugin(plugin::PluginArgs),
     /// Roll dice from the terminal, e.g. `ttrpg roll 4d6kh3` or `ttrpg roll --json "1d20+5"`.
     Roll(roll::RollArgs),
     /// Show the effective configuration, the version of every part and whether each is reachable.
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::run(config, args).await,
             Command::Migrate(args) => migrate::run(config, args).await,
             Command::Campaign(args) => campaign::run(config, args).await,
+            Command::Plugin(args) => plugin::run(config, args).await,
             Command::Roll(args) => roll::run(config, args).await,
             Command::Doctor(args) => doctor::run(config, args).await,
         }

@@ -5,6 +5,7 @@
 //! [`ToolError`] into a tool error result (`isError: true`) whose text says what was
 //! wrong. [`transport`] runs it over stdio or Streamable HTTP.
 
+pub mod session;
 pub mod transport;
 
 use std::sync::Arc;
@@ -13,18 +14,23 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
     PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use tracing::Instrument;
 
-use crate::app::App;
-use crate::tools::{ToolError, ToolRegistry, ToolSpec};
+use crate::app::{App, AppEvent};
+use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
+use crate::tools::plugins::call_plugin_tool;
+use crate::tools::{ToolError, ToolHints, ToolRegistry, ToolSpec};
+use session::{CAMPAIGN_USE, SessionState};
 
 /// What the server tells a client about itself when it connects.
 const INSTRUCTIONS: &str = "TTRPG game-master tools. Campaigns hold sessions, characters, an initiative \
 tracker and a dice-roll history. Typical flow: campaign_list or campaign_create, session_start, then \
-roll_dice / initiative_* / session_add_note during play, session_end afterwards. Every id comes from an \
-earlier tool result. Errors say what was wrong; nothing changes when a call fails.";
+roll_dice / initiative_* / session_add_note during play, session_end afterwards. Game-system plugins add \
+tools named <plugin>__<tool>: call campaign_use to choose the campaign, and its enabled plugins' tools appear \
+(plugin_list, plugin_enable). Every id comes from an earlier tool result. Errors say what was wrong; nothing \
+changes when a call fails.";
 
 /// One MCP session's view of the host. Cheap to clone: every session shares the app
 /// and the registry.
@@ -32,12 +38,67 @@ earlier tool result. Errors say what was wrong; nothing changes when a call fail
 pub struct McpServer {
     app: Arc<App>,
     registry: Arc<ToolRegistry>,
+    session: Arc<SessionState>,
 }
 
 impl McpServer {
-    /// A server over `app` offering the tools in `registry`.
+    /// A server for one MCP session over `app`, offering the tools in `registry` plus
+    /// those of the plugins enabled in the campaign the session uses.
     pub fn new(app: Arc<App>, registry: Arc<ToolRegistry>) -> Self {
-        McpServer { app, registry }
+        McpServer { app, registry, session: Arc::new(SessionState::default()) }
+    }
+
+    /// Every tool this session offers now: core tools, `campaign_use`, and the tools of
+    /// the plugins enabled in its campaign.
+    async fn tool_specs(&self) -> Result<Vec<ToolSpec>, ToolError> {
+        let mut specs = self.registry.specs();
+        specs.push(session::campaign_use_spec());
+        if let Some(campaign_id) = self.session.campaign() {
+            for enabled in self.app.plugins.enabled(&campaign_id).await? {
+                let manifest = enabled.plugin.manifest();
+                for tool in enabled.plugin.tools() {
+                    specs.push(ToolSpec {
+                        name: namespaced_tool(&manifest.id, &tool.name),
+                        title: tool.title.clone(),
+                        description: format!("[{} {}] {}", manifest.name, manifest.version, tool.description),
+                        input_schema: tool.input_schema.clone(),
+                        output_schema: tool.output_schema.clone(),
+                        hints: ToolHints {
+                            read_only: tool.read_only,
+                            destructive: tool.destructive,
+                            idempotent: tool.idempotent,
+                        },
+                    });
+                }
+            }
+        }
+        Ok(specs)
+    }
+
+    /// Runs a tool by name: the session tool, a core tool or a plugin tool.
+    async fn dispatch(
+        &self,
+        name: &str,
+        arguments: serde_json::Value,
+    ) -> Result<serde_json::Value, ToolError> {
+        if name == CAMPAIGN_USE {
+            return session::campaign_use(&self.app, &self.session, arguments).await;
+        }
+        if let Some(tool) = self.registry.get(name) {
+            return tool.call(self.app.clone(), arguments).await;
+        }
+        if name.contains(TOOL_NAMESPACE_SEPARATOR) {
+            let Some(campaign_id) = self.session.campaign() else {
+                return Err(ToolError::Conflict(format!(
+                    "{name} is a plugin tool: choose the campaign it runs in with campaign_use first"
+                )));
+            };
+            return call_plugin_tool(&self.app, &campaign_id, None, name, &arguments).await;
+        }
+        let known = self.registry.names().join(", ");
+        Err(ToolError::NotFound(format!(
+            "no tool named {name:?}; the core tools are: {known}, {CAMPAIGN_USE}"
+        )))
     }
 }
 
@@ -78,8 +139,33 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let tools = self.registry.specs().into_iter().map(to_rmcp_tool).collect();
-        Ok(ListToolsResult::with_all_items(tools))
+        let specs = self.tool_specs().await.map_err(|err| McpError::internal_error(err.to_string(), None))?;
+        Ok(ListToolsResult::with_all_items(specs.into_iter().map(to_rmcp_tool).collect()))
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        // Forward "this campaign's plugins changed" to this client when it uses that campaign.
+        let mut events = self.app.events.subscribe();
+        let session = self.session.clone();
+        let peer = context.peer;
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(AppEvent::ToolsChanged { campaign_id }) => {
+                        if session.campaign().as_deref() == Some(campaign_id.as_str())
+                            && peer.notify_tool_list_changed().await.is_err()
+                        {
+                            break;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+                if peer.is_transport_closed() {
+                    break;
+                }
+            }
+        });
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -89,18 +175,17 @@ impl ServerHandler for McpServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let name = request.name.to_string();
-        let Some(tool) = self.registry.get(&name) else {
-            let known = self.registry.names().join(", ");
-            let err = ToolError::NotFound(format!("no tool named {name:?}; the tools are: {known}"));
-            return Ok(tool_error(&err).into());
-        };
         let arguments = request.arguments.map(serde_json::Value::Object).unwrap_or(serde_json::Value::Null);
-        let span = tracing::info_span!("tool_call", tool = %name);
+        let campaign = self.session.campaign().unwrap_or_default();
+        let span = tracing::info_span!("tool_call", tool = %name, campaign = %campaign);
         let started = std::time::Instant::now();
-        let outcome = tool.call(self.app.clone(), arguments).instrument(span.clone()).await;
+        let outcome = self.dispatch(&name, arguments).instrument(span.clone()).await;
+        if name == CAMPAIGN_USE && outcome.is_ok() {
+            let _ = context.peer.notify_tool_list_changed().await;
+        }
         let elapsed_us = started.elapsed().as_micros() as u64;
         let result = match outcome {
             Ok(value) => {

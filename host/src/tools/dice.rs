@@ -5,6 +5,8 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ttrpg_dice::Roll;
+use ttrpg_plugin_runtime::CallError;
+use ttrpg_plugin_runtime::model::CallContext;
 
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
@@ -52,8 +54,12 @@ pub struct RollResult {
     pub seed: u64,
     /// Why it was rolled.
     pub purpose: Option<String>,
-    /// Every die: kept, dropped, rerolled, exploded.
-    pub breakdown: Roll,
+    /// Which grammar rolled it: "core" or "<plugin>@<version>" for a game system's own.
+    pub grammar: String,
+    /// Every die: kept, dropped, rerolled, exploded (rolls of the core grammar).
+    pub breakdown: Option<Roll>,
+    /// The plugin grammar's own per-die breakdown (rolls of a game system's grammar).
+    pub detail: Option<serde_json::Value>,
 }
 
 /// Arguments of `roll_history`.
@@ -119,12 +125,32 @@ pub(crate) async fn roll_and_record(
     purpose: Option<String>,
     seed: Option<u64>,
 ) -> Result<RollResult, ToolError> {
+    let rolled =
+        roll_unrecorded(app, expression, campaign_id.as_deref(), session_id.as_deref(), seed).await?;
+    record(app, rolled, campaign_id, session_id, purpose).await
+}
+
+/// Rolls without recording: for callers that must know the whole operation succeeds
+/// before anything is written (`initiative_add`). `seed` defaults to a fresh one.
+pub(crate) async fn roll_unrecorded(
+    app: &App,
+    expression: &str,
+    campaign_id: Option<&str>,
+    session_id: Option<&str>,
+    seed: Option<u64>,
+) -> Result<RollResult, ToolError> {
     let seed = seed.unwrap_or_else(|| rand::random::<u64>() & MAX_GENERATED_SEED);
-    let rolled = ttrpg_dice::roll_seeded(expression, seed, &app.dice_limits)
-        .map_err(|err| ToolError::Dice(format!("cannot roll {expression:?}: {err}")))?;
-    let breakdown = serde_json::to_value(&rolled)
-        .map_err(|err| ToolError::Internal(format!("cannot serialize the roll: {err}")))?;
-    let crit = crit_name(&rolled);
+    roll_in_grammar(app, expression, campaign_id, session_id, seed).await
+}
+
+/// Records a roll made by [`roll_unrecorded`] in `dice_rolls`.
+pub(crate) async fn record(
+    app: &App,
+    rolled: RollResult,
+    campaign_id: Option<String>,
+    session_id: Option<String>,
+    purpose: Option<String>,
+) -> Result<RollResult, ToolError> {
     let record = app
         .storage
         .record_roll(NewDiceRoll {
@@ -133,10 +159,15 @@ pub(crate) async fn roll_and_record(
             expression: rolled.expression.clone(),
             total: rolled.total,
             rendered: rolled.rendered.clone(),
-            breakdown,
+            breakdown: match (&rolled.breakdown, &rolled.detail) {
+                (Some(roll), _) => serde_json::to_value(roll)
+                    .map_err(|err| ToolError::Internal(format!("cannot serialize the roll: {err}")))?,
+                (None, Some(detail)) => detail.clone(),
+                (None, None) => serde_json::json!({}),
+            },
             purpose: purpose.clone(),
-            seed,
-            crit: crit.clone(),
+            seed: rolled.seed,
+            crit: rolled.crit.clone(),
         })
         .await?;
     tracing::info!(
@@ -144,26 +175,76 @@ pub(crate) async fn roll_and_record(
         campaign_id = record.campaign_id.as_deref().unwrap_or("-"),
         expression = %rolled.expression,
         total = rolled.total,
+        grammar = %rolled.grammar,
         "dice rolled"
     );
+    Ok(RollResult { roll_id: record.id, purpose, ..rolled })
+}
+
+/// Rolls with the grammar of the campaign's system when an enabled plugin supplies one,
+/// else with the core grammar. Campaign and session ids are checked first.
+async fn roll_in_grammar(
+    app: &App,
+    expression: &str,
+    campaign_id: Option<&str>,
+    session_id: Option<&str>,
+    seed: u64,
+) -> Result<RollResult, ToolError> {
+    let mut grammar_plugin = None;
+    if let Some(campaign_id) = campaign_id {
+        let campaign = app.storage.get_campaign(campaign_id).await?;
+        grammar_plugin = app.plugins.grammar_for(campaign_id, &campaign.system).await?;
+    }
+    if let Some(session_id) = session_id {
+        app.storage.get_session(session_id).await?;
+    }
+    if let (Some(enabled), Some(campaign_id)) = (grammar_plugin, campaign_id) {
+        let context =
+            CallContext { campaign_id: campaign_id.to_string(), session_id: session_id.map(str::to_string) };
+        let manifest = enabled.plugin.manifest();
+        let grammar = format!("{}@{}", manifest.id, manifest.version);
+        let roll =
+            enabled.plugin.roll(&context, &enabled.grants, seed, expression).await.map_err(
+                |err| match err {
+                    CallError::Refused { message, .. } => {
+                        ToolError::Dice(format!("cannot roll {expression:?} with {grammar}: {message}"))
+                    }
+                    other => ToolError::Plugin(other.to_string()),
+                },
+            )?;
+        return Ok(RollResult {
+            roll_id: String::new(),
+            expression: roll.expression,
+            total: roll.total,
+            rendered: roll.rendered,
+            crit: serde_json::to_value(roll.crit)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            seed,
+            purpose: None,
+            grammar,
+            breakdown: None,
+            detail: Some(roll.detail),
+        });
+    }
+    let rolled = ttrpg_dice::roll_seeded(expression, seed, &app.dice_limits)
+        .map_err(|err| ToolError::Dice(format!("cannot roll {expression:?}: {err}")))?;
     Ok(RollResult {
-        roll_id: record.id,
+        roll_id: String::new(),
         expression: rolled.expression.clone(),
         total: rolled.total,
         rendered: rolled.rendered.clone(),
-        crit,
+        crit: serde_json::to_value(rolled.crit)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
         seed,
-        purpose,
-        breakdown: rolled,
+        purpose: None,
+        grammar: "core".to_string(),
+        breakdown: Some(rolled),
+        detail: None,
     })
-}
-
-/// The crit flag as the word stored and shown.
-fn crit_name(roll: &Roll) -> String {
-    match serde_json::to_value(roll.crit) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => "none".to_string(),
-    }
 }
 
 async fn history(app: Arc<App>, args: HistoryArgs) -> Result<HistoryResult, ToolError> {

@@ -20,6 +20,9 @@ pub enum ToolError {
     /// A dice expression was refused.
     #[error("{0}")]
     Dice(String),
+    /// A plugin's call failed (it refused, crashed, ran out of time or memory).
+    #[error("{0}")]
+    Plugin(String),
     /// Something failed inside the host (database down, …).
     #[error("internal error: {0}")]
     Internal(String),

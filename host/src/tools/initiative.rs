@@ -9,13 +9,14 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::dice::roll_and_record;
+use super::dice::{RollResult, record, roll_unrecorded};
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
 use crate::initiative::{
     CombatantKind, CombatantSummary, ConditionAdded, ConditionRemoved, Encounter, GroupMember, HpChange,
-    InitiativeError, NewCombatant, NewGroup, Removal, TurnBoundary, TurnChange,
+    InitiativeError, MAX_ABS_INIT_MODIFIER, MAX_AC, MAX_HP, NewCombatant, NewGroup, Removal, TurnBoundary,
+    TurnChange,
 };
 use crate::storage::{CharacterKind, CharacterPatch, EncounterRecord, StorageError};
 
@@ -432,8 +433,17 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
     });
     let ac = args.ac.or(character.as_ref().and_then(|c| c.armor_class));
 
-    // Roll everything first, so a retried save never rolls twice.
-    let mut rolls = Vec::new();
+    validate::within("init_modifier", init_modifier, -MAX_ABS_INIT_MODIFIER..=MAX_ABS_INIT_MODIFIER)?;
+    if let Some(hp) = args.hp {
+        validate::within("hp", hp, 0..=MAX_HP)?;
+    }
+    if let Some(ac) = ac {
+        validate::within("ac", ac, 0..=MAX_AC)?;
+    }
+
+    // Roll everything first, so a retried save never rolls twice, and record the rolls
+    // only once the combat is saved, so a refused addition leaves no trace.
+    let mut pending: Vec<(RollResult, String)> = Vec::new();
     let mut members = Vec::new();
     for index in 0..count {
         let label = if count > 1 { format!("{name} {}", index + 1) } else { name.clone() };
@@ -441,20 +451,20 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
             Some(total) => total,
             None => {
                 let expression = format!("1d20{init_modifier:+}");
-                let purpose = Some(format!("initiative: {label}"));
-                let roll = roll_and_record(&app, &expression, Some(campaign_id.clone()), None, purpose, None)
-                    .await?;
-                rolls.push(format!("initiative {label}: {}", roll.rendered));
-                roll.total
+                let roll = roll_unrecorded(&app, &expression, Some(&campaign_id), None, None).await?;
+                let total = roll.total;
+                pending.push((roll, format!("initiative: {label}")));
+                total
             }
         };
         let hp = match (&args.hp_dice, args.hp, &character) {
             (Some(dice), _, _) => {
-                let purpose = Some(format!("hit points: {label}"));
-                let roll =
-                    roll_and_record(&app, dice, Some(campaign_id.clone()), None, purpose, None).await?;
-                rolls.push(format!("hp {label}: {}", roll.rendered));
-                Some(roll.total.max(1))
+                let roll = roll_unrecorded(&app, dice, Some(&campaign_id), None, None)
+                    .await
+                    .map_err(|err| ToolError::invalid(format!("hp_dice: {err}")))?;
+                let total = roll.total.max(1);
+                pending.push((roll, format!("hit points: {label}")));
+                Some(total)
             }
             (None, Some(hp), _) => Some(hp),
             (None, None, Some(character)) => character.current_hp,
@@ -493,6 +503,12 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
     })
     .await?;
     let added = encounter.combatants.iter().filter(|c| added.contains(&c.id)).cloned().collect();
+    let mut rolls = Vec::new();
+    for (roll, purpose) in pending {
+        let line = format!("{purpose}: {}", roll.rendered);
+        record(&app, roll, Some(campaign_id.clone()), None, Some(purpose)).await?;
+        rolls.push(line);
+    }
     Ok(AddResult { added, rolls, encounter })
 }
 

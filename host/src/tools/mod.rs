@@ -7,6 +7,7 @@ mod character;
 pub(crate) mod dice;
 mod error;
 mod initiative;
+pub mod plugins;
 pub mod registry;
 mod session;
 mod validate;
@@ -17,7 +18,14 @@ pub use registry::{ToolHandler, ToolHints, ToolRegistry, ToolSpec};
 /// A registry holding every core tool.
 pub fn core_registry() -> ToolRegistry {
     let registry = ToolRegistry::new();
-    let all = [campaign::tools(), session::tools(), character::tools(), initiative::tools(), dice::tools()];
+    let all = [
+        campaign::tools(),
+        session::tools(),
+        character::tools(),
+        initiative::tools(),
+        dice::tools(),
+        plugins::tools(),
+    ];
     for tool in all.into_iter().flatten() {
         // Core tool names are distinct by construction; a clash is a bug caught by the tests.
         if let Err(err) = registry.register(tool) {
@@ -25,4 +33,10 @@ pub fn core_registry() -> ToolRegistry {
         }
     }
     registry
+}
+
+/// The names of the core tools (a plugin's namespaced tools must not collide with them).
+pub fn core_tool_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| core_registry().names())
 }

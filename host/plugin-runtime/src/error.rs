@@ -1,0 +1,102 @@
+//! Errors of loading and calling plugins. Messages are written for the GM or the plugin
+//! author: they say what happened and, where it helps, what to do.
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// The bytes are not a WebAssembly component wasmtime accepts.
+    #[error("not a valid WebAssembly component: {0}")]
+    InvalidComponent(String),
+    /// The component targets an API version this host does not link.
+    #[error("plugin was built against plugin API {found}, but this host supports {supported}")]
+    UnsupportedApi {
+        /// What the plugin was built against.
+        found: String,
+        /// What this host links.
+        supported: String,
+    },
+    /// The component is not a game-system plugin at all.
+    #[error("not a ttrpg plugin: it exports none of {expected} (it exports: {exports})")]
+    NotAPlugin {
+        /// The interface names looked for.
+        expected: String,
+        /// What it does export.
+        exports: String,
+    },
+    /// The component does not fit the API it claims (missing imports or exports).
+    #[error("plugin does not link against API {api}: {message}")]
+    Link {
+        /// The API version.
+        api: String,
+        /// What wasmtime said.
+        message: String,
+    },
+    /// The manifest is malformed or contradicts the component.
+    #[error("plugin manifest: {0}")]
+    Manifest(String),
+    /// Describing the plugin (its manifest, tools, collections) failed.
+    #[error("describing the plugin: {0}")]
+    Describe(#[from] CallError),
+    /// The compiled-component cache could not be used.
+    #[error("compiled-component cache: {0}")]
+    Cache(String),
+}
+
+/// Why one call into a plugin failed. The host and every other plugin keep running.
+#[derive(Debug, Error)]
+pub enum CallError {
+    /// The call ran past its deadline and was stopped.
+    #[error("plugin {plugin} did not finish within {:.1} s and was stopped", .after.as_secs_f64())]
+    Timeout {
+        /// The plugin.
+        plugin: String,
+        /// The deadline.
+        after: Duration,
+    },
+    /// The call tried to use more memory than allowed.
+    #[error("plugin {plugin} tried to use more than its {} MiB memory limit and was stopped", .limit >> 20)]
+    MemoryLimit {
+        /// The plugin.
+        plugin: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The plugin trapped (a panic, `unreachable`, a stack overflow, …).
+    #[error("plugin {plugin} crashed: {message}")]
+    Trap {
+        /// The plugin.
+        plugin: String,
+        /// What happened, with the plugin's last stderr line when there is one.
+        message: String,
+    },
+    /// The plugin returned more data than allowed.
+    #[error("plugin {plugin} returned {size} bytes; at most {limit} are accepted")]
+    ResultTooLarge {
+        /// The plugin.
+        plugin: String,
+        /// What it returned.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The plugin returned something malformed (not a JSON object, …).
+    #[error("plugin {plugin} returned an invalid result: {message}")]
+    InvalidResult {
+        /// The plugin.
+        plugin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The plugin's own error for this call (a tool error, a refused dice expression).
+    #[error("{message}")]
+    Refused {
+        /// The kind the plugin gave (`invalid-arguments`, `not-found`, `failed`, `dice`).
+        kind: &'static str,
+        /// The plugin's message.
+        message: String,
+    },
+}

@@ -1,0 +1,222 @@
+//! Version-independent descriptions of what a plugin is and returns.
+//!
+//! Every supported WIT version is adapted into these types, so the rest of the host never
+//! sees generated bindings: a later API version adds an adapter, not a new code path.
+
+use serde::{Deserialize, Serialize};
+
+/// Something a plugin may do through the host; nothing is granted by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Write to the host's log.
+    Log,
+    /// Draw randomness from the host's seedable source.
+    Random,
+    /// A key-value space private to the plugin and the campaign.
+    Kv,
+    /// Read-only search of the campaign's collections.
+    Search,
+}
+
+impl Capability {
+    /// Every capability.
+    pub const ALL: [Capability; 4] =
+        [Capability::Log, Capability::Random, Capability::Kv, Capability::Search];
+
+    /// The capability's name as written in manifests and grants.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Log => "log",
+            Capability::Random => "random",
+            Capability::Kv => "kv",
+            Capability::Search => "search",
+        }
+    }
+
+    /// Parses a capability name.
+    pub fn parse(name: &str) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Who a plugin is, as it describes itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Unique id (`dnd5e`).
+    pub id: String,
+    /// The plugin's semver version.
+    pub version: semver::Version,
+    /// The game system it implements.
+    pub system: String,
+    /// A name for people.
+    pub name: String,
+    /// What it offers.
+    pub description: String,
+    /// The WIT API version it was built against.
+    pub api_version: semver::Version,
+    /// The capabilities it asks for.
+    pub capabilities: Vec<Capability>,
+}
+
+/// One tool a plugin offers (its name without the plugin namespace).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PluginToolSpec {
+    /// Name within the plugin.
+    pub name: String,
+    /// Title for people.
+    pub title: String,
+    /// What it does, for an AI client.
+    pub description: String,
+    /// JSON Schema of the arguments (an object).
+    pub input_schema: serde_json::Map<String, serde_json::Value>,
+    /// JSON Schema of the result (an object).
+    pub output_schema: serde_json::Map<String, serde_json::Value>,
+    /// Changes nothing.
+    pub read_only: bool,
+    /// May overwrite or remove data.
+    pub destructive: bool,
+    /// Repeating the call has no further effect.
+    pub idempotent: bool,
+}
+
+/// The type of a collection field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Free text.
+    Text,
+    /// An exact value to filter on.
+    Keyword,
+    /// A whole number.
+    Integer,
+    /// A decimal number.
+    Float,
+    /// True or false.
+    Boolean,
+    /// Any JSON, stored only.
+    Json,
+}
+
+/// One field of a collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub field_type: FieldType,
+    /// Whether it is indexed for filters.
+    pub indexed: bool,
+    /// What it holds.
+    pub description: String,
+}
+
+/// A record kind a game system defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionSchema {
+    /// Its name (`monsters`).
+    pub name: String,
+    /// What it holds.
+    pub description: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+}
+
+/// A page handed to a chunker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// 1-based page number.
+    pub number: u32,
+    /// Its text in reading order.
+    pub text: String,
+}
+
+/// A document handed to a chunker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// The book's title.
+    pub book: String,
+    /// Its pages.
+    pub pages: Vec<Page>,
+}
+
+/// A retrievable piece of a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chunk {
+    /// First page.
+    pub page_start: u32,
+    /// Last page.
+    pub page_end: u32,
+    /// Headings above it, outermost first.
+    pub section_path: Vec<String>,
+    /// `rules` or a collection name.
+    pub content_type: String,
+    /// The text.
+    pub text: String,
+    /// The record's fields (an object).
+    pub metadata: serde_json::Value,
+}
+
+/// A critical flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Crit {
+    /// Neither.
+    None,
+    /// A natural maximum.
+    Success,
+    /// A natural 1.
+    Failure,
+}
+
+/// A roll in a plugin's grammar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PluginRoll {
+    /// The normalized expression.
+    pub expression: String,
+    /// The total.
+    pub total: i64,
+    /// One line for people.
+    pub rendered: String,
+    /// Critical flag.
+    pub crit: Crit,
+    /// The per-die breakdown (an object).
+    pub detail: serde_json::Value,
+}
+
+/// The campaign (and session) a call runs for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallContext {
+    /// The campaign.
+    pub campaign_id: String,
+    /// The session, if any.
+    pub session_id: Option<String>,
+}
+
+/// A search hit handed back to a plugin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The collection.
+    pub collection: String,
+    /// The chunk text.
+    pub text: String,
+    /// Relevance.
+    pub score: f32,
+    /// Book, pages, section and record fields (an object).
+    pub payload: serde_json::Value,
+}
+
+/// Severity of a plugin's log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Tracing.
+    Trace,
+    /// Debugging.
+    Debug,
+    /// Normal.
+    Info,
+    /// Odd.
+    Warn,
+    /// Failed.
+    Error,
+}

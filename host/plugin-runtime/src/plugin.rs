@@ -1,0 +1,332 @@
+//! A loaded plugin: its validated description and the pre-linked component every call
+//! instantiates in a fresh, limited store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::{Engine, Store, StoreLimitsBuilder};
+use wasmtime_wasi::WasiCtxBuilder;
+
+use crate::config::RuntimeConfig;
+use crate::error::CallError;
+use crate::model::{CallContext, Chunk, CollectionSchema, Document, Manifest, PluginRoll, PluginToolSpec};
+use crate::output::CapturedOutput;
+use crate::services::{Grants, HostServices, NoServices};
+use crate::state::PluginState;
+use crate::v0_1_0;
+
+/// The pre-linked component, by the API version it was built against.
+pub(crate) enum PreparedApi {
+    /// API 0.1.0.
+    V0_1_0(v0_1_0::Prepared),
+}
+
+/// A plugin ready to call. Cheap to clone; calls may run concurrently, each in its own
+/// store.
+#[derive(Clone)]
+pub struct LoadedPlugin {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) manifest: Manifest,
+    pub(crate) tools: Vec<PluginToolSpec>,
+    pub(crate) collections: Vec<CollectionSchema>,
+    pub(crate) dice_grammar: Option<String>,
+    pub(crate) sha256: String,
+    pub(crate) from_cache: bool,
+    pub(crate) prepared: PreparedApi,
+    pub(crate) engine: Engine,
+    pub(crate) config: RuntimeConfig,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("id", &self.inner.manifest.id)
+            .field("version", &self.inner.manifest.version.to_string())
+            .field("sha256", &self.inner.sha256)
+            .finish()
+    }
+}
+
+impl LoadedPlugin {
+    /// Who it is.
+    pub fn manifest(&self) -> &Manifest {
+        &self.inner.manifest
+    }
+
+    /// Its tools (names without the plugin namespace).
+    pub fn tools(&self) -> &[PluginToolSpec] {
+        &self.inner.tools
+    }
+
+    /// Its collection schemas.
+    pub fn collections(&self) -> &[CollectionSchema] {
+        &self.inner.collections
+    }
+
+    /// The description of its dice grammar, if it has one.
+    pub fn dice_grammar(&self) -> Option<&str> {
+        self.inner.dice_grammar.as_deref()
+    }
+
+    /// The SHA-256 of the component file.
+    pub fn sha256(&self) -> &str {
+        &self.inner.sha256
+    }
+
+    /// Whether the compiled form came from the on-disk cache.
+    pub fn compiled_from_cache(&self) -> bool {
+        self.inner.from_cache
+    }
+
+    /// Runs one of its tools with JSON arguments; returns the JSON object it produced.
+    pub async fn call_tool(
+        &self,
+        context: &CallContext,
+        grants: &Grants,
+        services: Arc<dyn HostServices>,
+        name: &str,
+        arguments: &serde_json::Value,
+    ) -> Result<serde_json::Value, CallError> {
+        let arguments = arguments.to_string();
+        let mut store = self.store(Some(context), grants, services, rand::random());
+        let outcome = match &self.inner.prepared {
+            PreparedApi::V0_1_0(p) => self.deadline(p.call_tool(&mut store, context, name, &arguments)).await,
+        };
+        match self.finish(&mut store, outcome)? {
+            Ok(json) => self.json_object(&json),
+            Err((kind, message)) => Err(CallError::Refused { kind, message }),
+        }
+    }
+
+    /// Rolls `expression` in the plugin's grammar, with faces from a source seeded by
+    /// `seed` (so the same seed replays the same roll).
+    pub async fn roll(
+        &self,
+        context: &CallContext,
+        grants: &Grants,
+        seed: u64,
+        expression: &str,
+    ) -> Result<PluginRoll, CallError> {
+        // Dice need randomness: `random` is always granted while rolling.
+        let grants = Grants::of(grants.iter().chain([crate::model::Capability::Random]));
+        let mut store = self.store(Some(context), &grants, Arc::new(NoServices), seed);
+        let outcome = match &self.inner.prepared {
+            PreparedApi::V0_1_0(p) => self.deadline(p.roll(&mut store, context, expression)).await,
+        };
+        let raw = self
+            .finish(&mut store, outcome)?
+            .map_err(|message| CallError::Refused { kind: "dice", message })?;
+        self.check_size(raw.detail.len() + raw.rendered.len())?;
+        Ok(PluginRoll {
+            expression: raw.expression,
+            total: raw.total,
+            rendered: raw.rendered,
+            crit: raw.crit,
+            detail: self.json_object(&raw.detail)?,
+        })
+    }
+
+    /// Splits a document with the plugin's chunker; `None` when the plugin leaves
+    /// chunking to the host.
+    pub async fn chunk(&self, document: &Document) -> Result<Option<Vec<Chunk>>, CallError> {
+        let mut store = self.store(None, &Grants::none(), Arc::new(NoServices), rand::random());
+        let outcome = match &self.inner.prepared {
+            PreparedApi::V0_1_0(p) => self.deadline(p.chunk(&mut store, document)).await,
+        };
+        let Some(chunks) = self.finish(&mut store, outcome)? else { return Ok(None) };
+        let chunks = chunks.map_err(|message| CallError::Refused { kind: "chunker", message })?;
+        let size: usize = chunks.iter().map(|c| c.text.len() + c.metadata.len()).sum();
+        self.check_size(size)?;
+        chunks
+            .into_iter()
+            .map(|c| {
+                Ok(Chunk {
+                    page_start: c.page_start,
+                    page_end: c.page_end,
+                    section_path: c.section_path,
+                    content_type: c.content_type,
+                    text: c.text,
+                    metadata: self.json_object(&c.metadata)?,
+                })
+            })
+            .collect::<Result<Vec<_>, CallError>>()
+            .map(Some)
+    }
+
+    /// A fresh store: WASI with nothing granted (no files, network, environment or
+    /// arguments; stdout and stderr captured), the memory limit, a deadline that yields
+    /// to the async runtime at every epoch tick.
+    pub(crate) fn store(
+        &self,
+        context: Option<&CallContext>,
+        grants: &Grants,
+        services: Arc<dyn HostServices>,
+        seed: u64,
+    ) -> Store<PluginState> {
+        new_store(
+            &self.inner.engine,
+            &self.inner.config,
+            &self.inner.manifest.id,
+            context,
+            grants,
+            services,
+            seed,
+        )
+    }
+
+    async fn deadline<T>(
+        &self,
+        call: impl std::future::Future<Output = wasmtime::Result<T>>,
+    ) -> Result<wasmtime::Result<T>, Duration> {
+        let limit = self.inner.config.call_timeout;
+        tokio::time::timeout(limit, call).await.map_err(|_| limit)
+    }
+
+    fn finish<T>(
+        &self,
+        store: &mut Store<PluginState>,
+        outcome: Result<wasmtime::Result<T>, Duration>,
+    ) -> Result<T, CallError> {
+        finish_call(store, &self.inner.manifest.id, self.inner.config.memory_limit, outcome)
+    }
+
+    fn check_size(&self, size: usize) -> Result<(), CallError> {
+        let limit = self.inner.config.max_result_bytes;
+        if size > limit {
+            Err(CallError::ResultTooLarge { plugin: self.inner.manifest.id.clone(), size, limit })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn json_object(&self, text: &str) -> Result<serde_json::Value, CallError> {
+        self.check_size(text.len())?;
+        let invalid =
+            |message: String| CallError::InvalidResult { plugin: self.inner.manifest.id.clone(), message };
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+            Ok(other) => Err(invalid(format!("expected a JSON object, got {}", kind_of(&other)))),
+            Err(err) => Err(invalid(format!("not JSON: {err}"))),
+        }
+    }
+}
+
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Builds a store for one call (also used to describe a plugin while loading it).
+pub(crate) fn new_store(
+    engine: &Engine,
+    config: &RuntimeConfig,
+    plugin_id: &str,
+    context: Option<&CallContext>,
+    grants: &Grants,
+    services: Arc<dyn HostServices>,
+    seed: u64,
+) -> Store<PluginState> {
+    use rand::SeedableRng;
+    let stdout = CapturedOutput::new(config.captured_output_bytes);
+    let stderr = CapturedOutput::new(config.captured_output_bytes);
+    let wasi = WasiCtxBuilder::new()
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build();
+    let limits = StoreLimitsBuilder::new()
+        .memory_size(config.memory_limit)
+        .trap_on_grow_failure(true)
+        .instances(64)
+        .tables(64)
+        .memories(16)
+        .build();
+    let state = PluginState {
+        plugin_id: plugin_id.to_string(),
+        campaign_id: context.map(|c| c.campaign_id.clone()),
+        grants: grants.clone(),
+        services,
+        rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed),
+        limits,
+        wasi,
+        table: wasmtime::component::ResourceTable::new(),
+        stdout,
+        stderr,
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limits);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_async_yield_and_update(1);
+    store
+}
+
+/// Turns the outcome of a call into a value or a [`CallError`], and writes what the
+/// plugin printed to the host's log.
+pub(crate) fn finish_call<T>(
+    store: &mut Store<PluginState>,
+    plugin: &str,
+    memory_limit: usize,
+    outcome: Result<wasmtime::Result<T>, Duration>,
+) -> Result<T, CallError> {
+    let (stdout, dropped_out) = store.data().stdout.take();
+    let (stderr, dropped_err) = store.data().stderr.take();
+    for (stream, text, dropped) in [("stdout", &stdout, dropped_out), ("stderr", &stderr, dropped_err)] {
+        if !text.is_empty() || dropped > 0 {
+            tracing::info!(plugin, stream, dropped_bytes = dropped, "plugin output: {}", text.trim_end());
+        }
+    }
+    match outcome {
+        Err(after) => Err(CallError::Timeout { plugin: plugin.to_string(), after }),
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => {
+            let full = format!("{err:?}");
+            if full.contains("forcing trap when growing memory") {
+                return Err(CallError::MemoryLimit { plugin: plugin.to_string(), limit: memory_limit });
+            }
+            let mut message = match err.downcast_ref::<wasmtime::Trap>() {
+                Some(wasmtime::Trap::StackOverflow) => "call stack exhausted (runaway recursion)".to_string(),
+                // A Rust or C guest keeps its stack in linear memory: runaway recursion runs it
+                // off the bottom of memory rather than exhausting the wasm call stack.
+                Some(wasmtime::Trap::MemoryOutOfBounds) => {
+                    "out-of-bounds memory access (a runaway recursion overflowing the plugin's stack, or a \
+                     memory bug in the plugin)"
+                        .to_string()
+                }
+                Some(trap) => trap.to_string(),
+                None => format!("{err:#}"),
+            };
+            if let Some(panic) = panic_message(&stderr) {
+                message = format!("{message}; the plugin panicked: {panic}");
+            }
+            Err(CallError::Trap { plugin: plugin.to_string(), message })
+        }
+    }
+}
+
+/// The last panic a Rust guest printed on stderr, as "message (at file:line)". The
+/// standard hook writes "thread '…' panicked at FILE:LINE:COL:" and the message on the
+/// following line(s).
+fn panic_message(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines.iter().rposition(|l| l.contains("panicked at"))?;
+    let location = lines[at].rsplit("panicked at ").next().unwrap_or("").trim_end_matches(':').trim();
+    let text: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with("note:"))
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let text = if text.is_empty() { "(no message)".to_string() } else { text.join(" ") };
+    Some(format!("{text} (at {location})"))
+}

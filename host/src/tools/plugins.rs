@@ -1,0 +1,172 @@
+//! Plugin tools: see what is installed, enable and disable plugins per campaign, and run
+//! a plugin's own tools.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ttrpg_plugin_runtime::model::CallContext;
+
+use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::{ToolError, validate};
+use crate::app::App;
+use crate::plugins::namespaced_tool;
+use crate::storage::{CampaignPluginRecord, InstalledPluginRecord};
+
+/// Arguments of `plugin_list`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListArgs {
+    /// Also show which plugins this campaign has enabled.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
+}
+
+/// Arguments of `plugin_enable`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnableArgs {
+    /// The campaign.
+    pub campaign_id: String,
+    /// The plugin id, e.g. "dnd5e".
+    pub plugin: String,
+    /// A semver requirement such as "^1.2", "=1.0.0" or "*" (default): the highest installed
+    /// version that matches is enabled.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Capabilities to grant, from those the plugin asks for: "log", "random", "kv", "search".
+    /// Nothing is granted by default.
+    #[serde(default)]
+    pub grants: Vec<String>,
+}
+
+/// Arguments of `plugin_disable`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisableArgs {
+    /// The campaign.
+    pub campaign_id: String,
+    /// The plugin id.
+    pub plugin: String,
+}
+
+/// Installed plugins, and a campaign's enabled ones.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListResult {
+    /// Every installed plugin version.
+    pub installed: Vec<InstalledPluginRecord>,
+    /// The campaign's enabled plugins (when campaign_id was given).
+    pub enabled: Vec<CampaignPluginRecord>,
+}
+
+/// A plugin enabled in a campaign, with the tools it adds.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct EnableResult {
+    /// The enablement.
+    pub enabled: CampaignPluginRecord,
+    /// The MCP names of the tools it adds to the campaign.
+    pub tools: Vec<String>,
+    /// Whether campaigns on this plugin's system now roll dice with its grammar.
+    pub dice_grammar: Option<String>,
+}
+
+/// A plugin disabled in a campaign.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DisableResult {
+    /// The campaign.
+    pub campaign_id: String,
+    /// The plugin id.
+    pub plugin: String,
+}
+
+/// The plugin management tools.
+pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
+    vec![
+        typed_tool(
+            "plugin_list",
+            "List plugins",
+            "List the game-system plugins installed on this server (id, version, system, API version), and with \
+             campaign_id the ones that campaign has enabled and the capabilities granted to them.",
+            ToolHints::READ,
+            list,
+        ),
+        typed_tool(
+            "plugin_enable",
+            "Enable a plugin in a campaign",
+            "Enable an installed plugin in a campaign: the highest installed version matching the version \
+             requirement (\"^1.2\", \"*\") is used, and only the capabilities in grants are allowed. Its tools then \
+             appear as <plugin>__<tool> for sessions using that campaign (campaign_use), and a campaign whose system \
+             matches the plugin's rolls dice with its grammar. Enabling again changes the version or grants.",
+            ToolHints::SET,
+            enable,
+        ),
+        typed_tool(
+            "plugin_disable",
+            "Disable a plugin in a campaign",
+            "Disable a plugin in a campaign: its tools disappear from that campaign. Its stored data is kept.",
+            ToolHints::SET,
+            disable,
+        ),
+    ]
+}
+
+async fn list(app: Arc<App>, args: ListArgs) -> Result<ListResult, ToolError> {
+    let installed = app.plugins.installed().await?;
+    let enabled = match &args.campaign_id {
+        Some(id) => app.storage.campaign_plugins(id).await?,
+        None => Vec::new(),
+    };
+    Ok(ListResult { installed, enabled })
+}
+
+async fn enable(app: Arc<App>, args: EnableArgs) -> Result<EnableResult, ToolError> {
+    let plugin = validate::name("plugin", &args.plugin)?;
+    let requirement = args.version.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or("*");
+    let enabled = app
+        .plugins
+        .enable(&args.campaign_id, &plugin, requirement, &args.grants, super::core_tool_names())
+        .await?;
+    app.tools_changed(&args.campaign_id);
+    let tools = enabled.plugin.tools().iter().map(|t| namespaced_tool(&plugin, &t.name)).collect();
+    Ok(EnableResult {
+        dice_grammar: enabled.plugin.dice_grammar().map(str::to_string),
+        enabled: enabled.record,
+        tools,
+    })
+}
+
+async fn disable(app: Arc<App>, args: DisableArgs) -> Result<DisableResult, ToolError> {
+    app.plugins.disable(&args.campaign_id, &args.plugin).await?;
+    app.tools_changed(&args.campaign_id);
+    Ok(DisableResult { campaign_id: args.campaign_id, plugin: args.plugin })
+}
+
+/// Runs a plugin's tool (`<plugin>__<tool>`) for a campaign, with the grants the campaign
+/// gave the plugin.
+pub async fn call_plugin_tool(
+    app: &App,
+    campaign_id: &str,
+    session_id: Option<String>,
+    name: &str,
+    arguments: &serde_json::Value,
+) -> Result<serde_json::Value, ToolError> {
+    let (enabled, _spec) = app.plugins.resolve_tool(campaign_id, name).await?;
+    let tool = name.split_once(crate::plugins::TOOL_NAMESPACE_SEPARATOR).map(|(_, t)| t).unwrap_or(name);
+    if !arguments.is_object() {
+        return Err(ToolError::invalid(format!("arguments of {name} must be a JSON object")));
+    }
+    let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
+    enabled
+        .plugin
+        .call_tool(&context, &enabled.grants, app.plugins.services(), tool, arguments)
+        .await
+        .map_err(|err| match err {
+            ttrpg_plugin_runtime::CallError::Refused { kind: "invalid-arguments", message } => {
+                ToolError::InvalidArguments(message)
+            }
+            ttrpg_plugin_runtime::CallError::Refused { kind: "not-found", message } => {
+                ToolError::NotFound(message)
+            }
+            other => ToolError::Plugin(other.to_string()),
+        })
+}

@@ -1,0 +1,69 @@
+//! Safe wrappers for the functions the host offers a plugin.
+//!
+//! Each needs a capability that the plugin asks for in its [`Manifest`](crate::Manifest) and
+//! that the GM granted for the campaign the call runs in; without it the call returns
+//! [`HostError::NotGranted`]. A [`HostError`] converts into a [`ToolError`](crate::ToolError)
+//! with `?`, so inside a tool handler `host::kv_set("k", b"v")?;` is enough when the error
+//! should simply end the call.
+//!
+//! These functions only work inside the host: in a native build (a `cargo test` of the plugin
+//! crate) calling one panics.
+
+use crate::{HostError, LogLevel, SearchHit, bindings::ttrpg::plugin::host as wit};
+
+/// Writes a line to the host's log, tagged with the plugin and campaign. Needs
+/// [`Capability::Log`](crate::Capability::Log). Lines over 4 KiB are cut.
+///
+/// `println!` and `eprintln!` also end up in the host's log (never in the MCP stream), but
+/// without a level and whether or not `log` is granted; prefer this.
+pub fn log(level: LogLevel, message: &str) -> Result<(), HostError> {
+    wit::log(level, message)
+}
+
+/// A random 64-bit number from the host's seedable source (so rolls can be replayed and
+/// audited). Needs [`Capability::Random`](crate::Capability::Random).
+pub fn random_u64() -> Result<u64, HostError> {
+    wit::random_u64()
+}
+
+/// `count` die faces, each uniform in `1..=sides`, from the host's seedable source. Needs
+/// [`Capability::Random`](crate::Capability::Random).
+///
+/// # Errors
+/// [`HostError::Invalid`] when `sides` is 0 or `count` is over 10 000 (roll in batches).
+pub fn roll_faces(sides: u32, count: u32) -> Result<Vec<u32>, HostError> {
+    wit::roll_faces(sides, count)
+}
+
+/// Reads a value from the plugin's key-value space for this campaign; `None` when the key
+/// is not set. Needs [`Capability::Kv`](crate::Capability::Kv).
+pub fn kv_get(key: &str) -> Result<Option<Vec<u8>>, HostError> {
+    wit::kv_get(key)
+}
+
+/// Writes a value to the plugin's key-value space for this campaign. Needs
+/// [`Capability::Kv`](crate::Capability::Kv).
+///
+/// # Errors
+/// [`HostError::Invalid`] when the key is over 256 bytes or the value over 1 MiB.
+pub fn kv_set(key: &str, value: &[u8]) -> Result<(), HostError> {
+    wit::kv_set(key, value)
+}
+
+/// Deletes a key; returns whether it existed. Needs [`Capability::Kv`](crate::Capability::Kv).
+pub fn kv_delete(key: &str) -> Result<bool, HostError> {
+    wit::kv_delete(key)
+}
+
+/// Lists the keys starting with `prefix`, sorted, at most 1000. Needs
+/// [`Capability::Kv`](crate::Capability::Kv).
+pub fn kv_list(prefix: &str) -> Result<Vec<String>, HostError> {
+    wit::kv_list(prefix)
+}
+
+/// Searches the campaign's collections (read-only); `collection` empty searches all of them.
+/// At most 50 hits, best first, whatever `limit` says. Needs
+/// [`Capability::Search`](crate::Capability::Search).
+pub fn search(collection: &str, query: &str, limit: u32) -> Result<Vec<SearchHit>, HostError> {
+    wit::search(collection, query, limit)
+}

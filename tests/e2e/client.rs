@@ -1,0 +1,478 @@
+//! A small MCP client harness for the end-to-end tests: starts the built `ttrpg` binary
+//! (stdio or Streamable HTTP), connects with rmcp's client, and wraps `tools/call` with
+//! the checks every test wants (success has structured content matching the tool's output
+//! schema; failure is a tool error with a message).
+
+#![allow(dead_code, reason = "not every test binary uses every helper")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
+use rmcp::service::{NotificationContext, RunningService};
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::{Map, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// Generous: a loaded CI machine with two cores shared by several builds.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `ttrpg` binary cargo built for this test.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ttrpg"))
+}
+
+/// A scratch folder holding the server's data dir (`data/`) and its stderr logs.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new().prefix("ttrpg-e2e-").tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
+        Scratch { dir }
+    }
+
+    /// The `--data-dir` of every server started on this scratch folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The SQLite file the server keeps.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir().join("ttrpg.db")
+    }
+
+    /// A fresh log file for one server's stderr.
+    fn log_file(&self, label: &str) -> (PathBuf, std::fs::File) {
+        for n in 0.. {
+            let path = self.dir.path().join(format!("{label}-{n}.log"));
+            if !path.exists() {
+                let file = std::fs::File::create(&path).expect("log file");
+                return (path, file);
+            }
+        }
+        unreachable!()
+    }
+
+    /// Every server log written so far, for failure messages.
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        let mut entries: Vec<_> = std::fs::read_dir(self.dir.path())
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "log")) {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            out.push_str(&format!("--- {} ---\n{text}\n", path.display()));
+        }
+        out
+    }
+}
+
+/// The server command with a clean environment: no `TTRPG_*` variable of the machine
+/// running the tests leaks into it; `env` is set on top.
+fn server_command(data_dir: &Path, env: &[(&str, &str)]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("TTRPG_") {
+            command.env_remove(key);
+        }
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.arg("--data-dir").arg(data_dir).arg("--log").arg("info");
+    command.kill_on_drop(true);
+    command
+}
+
+/// The client side's notification handler: counts `notifications/tools/list_changed`.
+#[derive(Clone, Default)]
+pub struct Notifications {
+    tool_list_changed: Arc<AtomicUsize>,
+    arrived: Arc<tokio::sync::Notify>,
+}
+
+impl Notifications {
+    /// How many `notifications/tools/list_changed` arrived so far.
+    pub fn tool_list_changed(&self) -> usize {
+        self.tool_list_changed.load(Ordering::SeqCst)
+    }
+
+    /// Waits until more than `seen` list_changed notifications arrived, at most `timeout`;
+    /// returns the count then.
+    pub async fn wait_tool_list_changed(&self, seen: usize, timeout: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.arrived.notified();
+            let count = self.tool_list_changed();
+            if count > seen {
+                return count;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.tool_list_changed();
+            }
+        }
+    }
+}
+
+impl ClientHandler for Notifications {
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.tool_list_changed.fetch_add(1, Ordering::SeqCst);
+        self.arrived.notify_waiters();
+    }
+}
+
+/// A connected MCP client (stdio or HTTP) plus the output schemas of the tools it listed.
+pub struct Client {
+    pub service: RunningService<RoleClient, Notifications>,
+    /// The server's pid when this client started it over stdio.
+    pub pid: Option<u32>,
+    /// The output schemas of every `tools/list` so far, by tool name.
+    schemas: Mutex<BTreeMap<String, Arc<Map<String, Value>>>>,
+    pub label: String,
+    /// What the server notified.
+    pub notifications: Notifications,
+}
+
+/// Starts `ttrpg serve --transport stdio` on the scratch folder and connects to it.
+pub async fn connect_stdio(scratch: &Scratch) -> Client {
+    connect_stdio_with_env(scratch, &[]).await
+}
+
+/// [`connect_stdio`] with extra environment variables for the server.
+pub async fn connect_stdio_with_env(scratch: &Scratch, env: &[(&str, &str)]) -> Client {
+    let (_, log) = scratch.log_file("stdio");
+    let mut command = server_command(&scratch.data_dir(), env);
+    command.arg("serve").arg("--transport").arg("stdio");
+    let (transport, _) = TokioChildProcess::builder(command)
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("spawning ttrpg serve --transport stdio");
+    let pid = transport.id();
+    let notifications = Notifications::default();
+    let service = tokio::time::timeout(CALL_TIMEOUT, notifications.clone().serve(transport))
+        .await
+        .expect("initialize timed out")
+        .unwrap_or_else(|err| panic!("initialize over stdio failed: {err}\n{}", scratch.logs()));
+    Client::ready(service, pid, "stdio", notifications).await
+}
+
+/// A running `ttrpg serve --transport http --listen 127.0.0.1:0`.
+pub struct HttpServer {
+    pub child: tokio::process::Child,
+    /// `http://127.0.0.1:PORT/mcp`
+    pub url: String,
+}
+
+impl HttpServer {
+    /// Starts the server and waits for the `listening on …` line on stderr.
+    pub async fn start(scratch: &Scratch) -> HttpServer {
+        Self::start_with_env(scratch, &[]).await
+    }
+
+    /// [`HttpServer::start`] with extra environment variables for the server.
+    pub async fn start_with_env(scratch: &Scratch, env: &[(&str, &str)]) -> HttpServer {
+        let (log_path, mut log) = scratch.log_file("http");
+        let mut command = server_command(&scratch.data_dir(), env);
+        command.args(["serve", "--transport", "http", "--listen", "127.0.0.1:0"]);
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawning ttrpg serve --transport http");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let url = tokio::time::timeout(CALL_TIMEOUT, async {
+            while let Some(line) = lines.next_line().await.expect("reading the server's stderr") {
+                use std::io::Write as _;
+                let _ = writeln!(log, "{line}");
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    return rest.trim().to_string();
+                }
+            }
+            panic!("the HTTP server exited before listening; log: {}", log_path.display())
+        })
+        .await
+        .expect("the HTTP server did not say where it listens");
+        assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"), "unexpected address {url}");
+        // Keep draining stderr so the server never blocks on a full pipe.
+        tokio::spawn(async move {
+            use std::io::Write as _;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = writeln!(log, "{line}");
+            }
+        });
+        HttpServer { child, url }
+    }
+
+    /// Connects one more MCP client over Streamable HTTP.
+    pub async fn connect(&self, label: &str) -> Client {
+        let transport = StreamableHttpClientTransport::from_uri(self.url.clone());
+        let notifications = Notifications::default();
+        let service = tokio::time::timeout(CALL_TIMEOUT, notifications.clone().serve(transport))
+            .await
+            .expect("initialize over HTTP timed out")
+            .unwrap_or_else(|err| panic!("initialize over HTTP failed: {err}"));
+        Client::ready(service, None, label, notifications).await
+    }
+
+    /// SIGINT (Ctrl-C): the server shuts down gracefully; returns how long it took to exit.
+    pub async fn interrupt(mut self) -> Duration {
+        let pid = self.child.id().expect("the HTTP server is running");
+        let started = std::time::Instant::now();
+        let status = std::process::Command::new("kill")
+            .arg("-INT")
+            .arg(pid.to_string())
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -INT {pid}");
+        let exit = tokio::time::timeout(CALL_TIMEOUT, self.child.wait())
+            .await
+            .expect("the HTTP server did not exit after SIGINT")
+            .expect("waiting for the HTTP server");
+        assert!(exit.success(), "the HTTP server exited with {exit} after SIGINT");
+        started.elapsed()
+    }
+
+    /// SIGKILL: no chance to flush or shut down cleanly.
+    pub async fn kill(mut self) {
+        self.child.kill().await.expect("killing the HTTP server");
+    }
+}
+
+impl Client {
+    async fn ready(
+        service: RunningService<RoleClient, Notifications>,
+        pid: Option<u32>,
+        label: &str,
+        notifications: Notifications,
+    ) -> Client {
+        let client = Client {
+            service,
+            pid,
+            schemas: Mutex::new(BTreeMap::new()),
+            label: label.to_string(),
+            notifications,
+        };
+        client.list_tools().await;
+        client
+    }
+
+    /// The output schema `tools/list` gave for a tool.
+    pub fn output_schema(&self, name: &str) -> Option<Value> {
+        self.schema(name).map(|schema| Value::Object((*schema).clone()))
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<Map<String, Value>>> {
+        self.schemas.lock().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+    }
+
+    /// `tools/list`, every page; remembers the output schemas it lists (plugin tools
+    /// appear after `campaign_use`).
+    pub async fn list_tools(&self) -> Vec<Tool> {
+        let mut tools = Vec::new();
+        let mut cursor = None;
+        loop {
+            let params = cursor.map(|c| rmcp::model::PaginatedRequestParams::default().with_cursor(Some(c)));
+            let page = tokio::time::timeout(CALL_TIMEOUT, self.service.peer().list_tools(params))
+                .await
+                .expect("tools/list timed out")
+                .expect("tools/list failed");
+            tools.extend(page.tools);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let mut schemas = self.schemas.lock().unwrap_or_else(|p| p.into_inner());
+        for tool in &tools {
+            if let Some(schema) = tool.output_schema.clone() {
+                schemas.insert(tool.name.to_string(), schema);
+            }
+        }
+        tools
+    }
+
+    /// The names `tools/list` gives now.
+    pub async fn tool_names(&self) -> Vec<String> {
+        self.list_tools().await.into_iter().map(|t| t.name.to_string()).collect()
+    }
+
+    /// A raw `tools/call`; panics only on a protocol failure or a timeout.
+    pub async fn call(&self, name: &str, arguments: Value) -> CallToolResult {
+        let mut params = CallToolRequestParams::new(name.to_string());
+        match arguments {
+            Value::Object(map) => params = params.with_arguments(map),
+            Value::Null => {}
+            other => panic!("arguments must be an object, got {other}"),
+        }
+        tokio::time::timeout(CALL_TIMEOUT, self.service.peer().call_tool(params))
+            .await
+            .unwrap_or_else(|_| panic!("[{}] {name} timed out", self.label))
+            .unwrap_or_else(|err| panic!("[{}] {name} failed at the protocol level: {err}", self.label))
+    }
+
+    /// A call that must succeed: returns its structured content after checking it
+    /// against the tool's output schema.
+    pub async fn ok(&self, name: &str, arguments: Value) -> Value {
+        let result = self.call(name, arguments.clone()).await;
+        assert_ne!(
+            result.is_error,
+            Some(true),
+            "[{}] {name}({arguments}) failed: {}",
+            self.label,
+            text_of(&result)
+        );
+        let structured = result
+            .structured_content
+            .clone()
+            .unwrap_or_else(|| panic!("[{}] {name} returned no structured content", self.label));
+        let schema =
+            self.schema(name).unwrap_or_else(|| panic!("[{}] {name} has no output schema", self.label));
+        let root = Value::Object((*schema).clone());
+        if let Err(problem) = check_schema(&structured, &root, &root, "$", 0) {
+            panic!(
+                "[{}] {name} result does not match its output schema: {problem}\n{structured:#}",
+                self.label
+            );
+        }
+        structured
+    }
+
+    /// A call that must fail as a tool error (not a protocol error); returns its message.
+    pub async fn err(&self, name: &str, arguments: Value) -> String {
+        let result = self.call(name, arguments.clone()).await;
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "[{}] {name}({arguments}) should have been refused, got {:?}",
+            self.label,
+            result.structured_content
+        );
+        let message = text_of(&result);
+        assert!(!message.trim().is_empty(), "[{}] {name} failed without a message", self.label);
+        message
+    }
+
+    /// Ends the session the polite way: close stdin (stdio) or DELETE the session (HTTP),
+    /// then wait for the transport to finish.
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(CALL_TIMEOUT, self.service.cancel()).await;
+    }
+}
+
+/// The text blocks of a result, joined.
+pub fn text_of(result: &CallToolResult) -> String {
+    result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+}
+
+/// Checks `value` against a JSON Schema: `$ref` (local), `type`, `enum`, `const`,
+/// `required`, `properties`, `items`, `anyOf`/`oneOf`/`allOf`. Enough of the vocabulary
+/// schemars emits to catch a result that drifted from its declared schema.
+pub fn check_schema(
+    value: &Value,
+    schema: &Value,
+    root: &Value,
+    at: &str,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > 64 {
+        return Ok(());
+    }
+    let schema = match schema {
+        Value::Bool(true) => return Ok(()),
+        Value::Bool(false) => return Err(format!("{at}: schema false admits nothing")),
+        Value::Object(schema) => schema,
+        other => return Err(format!("{at}: not a schema: {other}")),
+    };
+    if let Some(Value::String(reference)) = schema.get("$ref") {
+        let pointer =
+            reference.strip_prefix('#').ok_or_else(|| format!("{at}: non-local $ref {reference}"))?;
+        let target = root.pointer(pointer).ok_or_else(|| format!("{at}: dangling $ref {reference}"))?;
+        check_schema(value, target, root, at, depth + 1)?;
+    }
+    if let Some(Value::Array(options)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
+        let problems: Vec<String> = options
+            .iter()
+            .filter_map(|option| check_schema(value, option, root, at, depth + 1).err())
+            .collect();
+        if problems.len() == options.len() {
+            return Err(format!("{at}: matches none of the alternatives: {}", problems.join(" | ")));
+        }
+    }
+    if let Some(Value::Array(parts)) = schema.get("allOf") {
+        for part in parts {
+            check_schema(value, part, root, at, depth + 1)?;
+        }
+    }
+    if let Some(expected) = schema.get("type") {
+        let names: Vec<&str> = match expected {
+            Value::String(name) => vec![name.as_str()],
+            Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !names.is_empty() && !names.iter().any(|name| type_matches(value, name)) {
+            return Err(format!("{at}: expected {names:?}, got {value}"));
+        }
+    }
+    if let Some(Value::Array(allowed)) = schema.get("enum")
+        && !allowed.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {allowed:?}"));
+    }
+    if let Some(constant) = schema.get("const")
+        && constant != value
+    {
+        return Err(format!("{at}: {value} is not {constant}"));
+    }
+    if let Value::Object(object) = value {
+        if let Some(Value::Array(required)) = schema.get("required") {
+            for key in required.iter().filter_map(Value::as_str) {
+                if !object.contains_key(key) {
+                    return Err(format!("{at}: required field {key:?} is missing"));
+                }
+            }
+        }
+        if let Some(Value::Object(properties)) = schema.get("properties") {
+            for (key, property) in properties {
+                if let Some(field) = object.get(key) {
+                    check_schema(field, property, root, &format!("{at}.{key}"), depth + 1)?;
+                }
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+        for (index, item) in items.iter().enumerate() {
+            check_schema(item, item_schema, root, &format!("{at}[{index}]"), depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+fn type_matches(value: &Value, name: &str) -> bool {
+    match name {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => value.is_i64() || value.is_u64(),
+        _ => true,
+    }
+}
+
+/// Opens the server's SQLite file read-only (the server may still be running: WAL mode
+/// lets a reader in beside it).
+pub async fn open_db(path: &Path) -> sqlx::SqliteConnection {
+    use sqlx::Connection as _;
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap_or_else(|err| panic!("opening {} read-only: {err}", path.display()))
+}

@@ -1,0 +1,1 @@
+//! Plugin end-to-end tests (being written).
