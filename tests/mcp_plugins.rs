@@ -1,1 +1,1049 @@
-//! Plugin end-to-end tests (being written).
+//! End-to-end tests of game-system plugins: the built `ttrpg` binary's `plugin` CLI, and
+//! the MCP server with plugins installed, enabled per campaign, granted capabilities,
+//! supplying a dice grammar, and misbehaving on purpose inside the sandbox.
+//!
+//! The fixture plugins (tests/fixtures/plugins/) and the plugin template are built from
+//! source for wasm32-wasip2 once per test process (`support/fixtures.rs`). Every test
+//! starts its own server(s) on its own temporary data dir, so the tests run in parallel.
+
+#[path = "e2e/client.rs"]
+mod client;
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use client::{Client, HttpServer, Scratch, connect_stdio, connect_stdio_with_env, open_db, text_of};
+use serde_json::{Value, json};
+
+/// The plugin API version this host links.
+const HOST_API: &str = "0.1.0";
+
+/// Core tools every session lists, whatever its campaign.
+const SOME_CORE_TOOLS: &[&str] = &[
+    "campaign_create",
+    "campaign_list",
+    "roll_dice",
+    "plugin_list",
+    "plugin_enable",
+    "plugin_disable",
+    "campaign_use",
+];
+
+/// The tools of the `echo` fixture.
+const ECHO_TOOLS: &[&str] = &["echo", "add", "remember", "random", "log", "search"];
+
+/// How long a notification may take to arrive.
+const NOTIFY_WAIT: Duration = Duration::from_secs(5);
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// The built component of a fixture package (built on first use, off the async threads).
+async fn wasm(package: &'static str) -> PathBuf {
+    tokio::task::spawn_blocking(move || fixtures::wasm(package)).await.expect("building the fixtures")
+}
+
+/// What one `ttrpg` CLI run printed.
+struct CliRun {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl CliRun {
+    /// Both streams, for messages.
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `ttrpg --data-dir DATA ARGS…` with no `TTRPG_*` variable of the machine leaking in.
+async fn cli(data_dir: &Path, args: &[&str]) -> CliRun {
+    let mut command = tokio::process::Command::new(client::binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("TTRPG_") {
+            command.env_remove(key);
+        }
+    }
+    command.arg("--data-dir").arg(data_dir).args(args).stdin(std::process::Stdio::null());
+    let output = tokio::time::timeout(Duration::from_secs(120), command.output())
+        .await
+        .unwrap_or_else(|_| panic!("ttrpg {args:?} timed out"))
+        .expect("running ttrpg");
+    CliRun {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A CLI run that must succeed; returns its stdout.
+async fn cli_ok(data_dir: &Path, args: &[&str]) -> String {
+    let run = cli(data_dir, args).await;
+    assert!(run.success, "ttrpg {args:?} failed:\n{}", run.all());
+    run.stdout
+}
+
+/// A CLI run that must fail; returns what it printed (stdout and stderr).
+async fn cli_err(data_dir: &Path, args: &[&str]) -> String {
+    let run = cli(data_dir, args).await;
+    assert!(!run.success, "ttrpg {args:?} should have failed, printed:\n{}", run.all());
+    let line = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or_else(|| panic!("ttrpg {args:?} failed without an error line:\n{}", run.all()));
+    let head: String = line.chars().take(30).collect();
+    assert_eq!(line.matches(&head).count(), 1, "ttrpg {args:?}: the error repeats itself: {line}");
+    run.all()
+}
+
+/// `ttrpg plugin install FILE`.
+async fn install(data_dir: &Path, file: &Path) {
+    let path = file.to_str().expect("utf-8 path");
+    let out = cli_ok(data_dir, &["plugin", "install", path]).await;
+    assert!(out.contains("Installed") || out.contains("already installed"), "{out}");
+}
+
+/// `ttrpg plugin list --json`.
+async fn installed(data_dir: &Path) -> Vec<Value> {
+    let out = cli_ok(data_dir, &["plugin", "list", "--json"]).await;
+    match serde_json::from_str(&out) {
+        Ok(Value::Array(items)) => items,
+        other => panic!("plugin list --json is not a JSON array: {other:?}\n{out}"),
+    }
+}
+
+/// (id, version, sha256) of each installed plugin, sorted.
+fn installed_keys(list: &[Value]) -> Vec<(String, String, String)> {
+    let mut keys: Vec<_> = list
+        .iter()
+        .map(|p| {
+            (
+                str_of(p, "/id").to_string(),
+                str_of(p, "/version").to_string(),
+                str_of(p, "/sha256").to_string(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// Every file and folder under `<data>/plugins/`, except the compiled cache, as relative paths.
+fn plugin_files(data_dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let relative = path.strip_prefix(root).expect("under root").to_string_lossy().into_owned();
+            if relative == ".compiled" {
+                continue;
+            }
+            out.push(relative);
+            if path.is_dir() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let root = data_dir.join("plugins");
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out.sort();
+    out
+}
+
+fn str_of<'a>(value: &'a Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
+}
+
+fn int_of(value: &Value, pointer: &str) -> i64 {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| panic!("no integer at {pointer} in {value:#}"))
+}
+
+fn array_of<'a>(value: &'a Value, pointer: &str) -> &'a Vec<Value> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("no array at {pointer} in {value:#}"))
+}
+
+/// Creates a campaign; returns its id.
+async fn create_campaign(client: &Client, name: &str, system: &str) -> String {
+    let created = client.ok("campaign_create", json!({"name": name, "system": system})).await;
+    str_of(&created, "/campaign/id").to_string()
+}
+
+/// `plugin_enable`; returns the result.
+async fn enable(
+    client: &Client,
+    campaign_id: &str,
+    plugin: &str,
+    version: Option<&str>,
+    grants: &[&str],
+) -> Value {
+    let mut args = json!({"campaign_id": campaign_id, "plugin": plugin, "grants": grants});
+    if let Some(version) = version {
+        args["version"] = json!(version);
+    }
+    client.ok("plugin_enable", args).await
+}
+
+/// `campaign_use`, then a fresh `tools/list` (so plugin tools' output schemas are known).
+async fn use_campaign(client: &Client, campaign_id: &str) -> Value {
+    let used = client.ok("campaign_use", json!({"campaign_id": campaign_id})).await;
+    client.list_tools().await;
+    used
+}
+
+/// The plugin tools (`x__y`) a session lists now, sorted.
+async fn plugin_tools(client: &Client) -> Vec<String> {
+    let mut names: Vec<String> = client.tool_names().await.into_iter().filter(|n| n.contains("__")).collect();
+    names.sort();
+    names
+}
+
+fn echo_tool_names() -> Vec<String> {
+    let mut names: Vec<String> = ECHO_TOOLS.iter().map(|t| format!("echo__{t}")).collect();
+    names.sort();
+    names
+}
+
+/// The resident set size of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("reading /proc/PID/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmRSS in /proc/{pid}/status"))
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. The author's loop on the CLI
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_check_install_list_remove() {
+    let started = Instant::now();
+    let echo = wasm("fixture-echo").await;
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    let echo_path = echo.to_str().expect("utf-8 path");
+    let sha256 = ttrpg_plugin_runtime::sha256_hex(&std::fs::read(&echo).expect("reading echo.wasm"));
+
+    // check: a human summary.
+    let human = cli_ok(&data, &["plugin", "check", echo_path]).await;
+    for expected in [
+        "echo 1.0.0",
+        "system:       echo-system",
+        &format!("API:          {HOST_API}"),
+        "dice grammar: Fate dice",
+        "NdF",
+        &format!("sha256:       {sha256}"),
+        "log, random, kv, search",
+    ] {
+        assert!(human.contains(expected), "plugin check does not show {expected:?}:\n{human}");
+    }
+    for tool in ECHO_TOOLS {
+        assert!(
+            human.contains(&format!("echo__{tool}")),
+            "plugin check does not list echo__{tool}:\n{human}"
+        );
+    }
+    assert!(human.contains("notes"), "plugin check does not list the notes collection:\n{human}");
+
+    // check --json: the same facts, machine-readable.
+    let json_out = cli_ok(&data, &["plugin", "check", "--json", echo_path]).await;
+    let described: Value = serde_json::from_str(&json_out).unwrap_or_else(|e| panic!("{e}: {json_out}"));
+    assert_eq!(described["id"], "echo");
+    assert_eq!(described["version"], "1.0.0");
+    assert_eq!(described["system"], "echo-system");
+    assert_eq!(described["api_version"], HOST_API);
+    assert_eq!(described["sha256"], sha256.as_str());
+    assert_eq!(described["capabilities"], json!(["log", "random", "kv", "search"]));
+    assert!(str_of(&described, "/dice_grammar").contains("NdF"), "{described:#}");
+    let mut tools: Vec<&str> = array_of(&described, "/tools").iter().map(|t| str_of(t, "/name")).collect();
+    tools.sort();
+    let mut expected_tools = ECHO_TOOLS.to_vec();
+    expected_tools.sort();
+    assert_eq!(tools, expected_tools);
+    for tool in array_of(&described, "/tools") {
+        assert_eq!(str_of(tool, "/mcp_name"), format!("echo__{}", str_of(tool, "/name")));
+    }
+
+    // The template checks too (what a new author starts from).
+    let template = wasm("plugin-template").await;
+    let template_out = cli_ok(&data, &["plugin", "check", "--json", template.to_str().expect("utf-8")]).await;
+    let template: Value =
+        serde_json::from_str(&template_out).unwrap_or_else(|e| panic!("{e}: {template_out}"));
+    assert_eq!(template["id"], "template");
+    assert_eq!(template["api_version"], HOST_API);
+    assert!(!array_of(&template, "/tools").is_empty(), "the template has tools: {template:#}");
+
+    // check installs nothing.
+    assert!(installed(&data).await.is_empty(), "plugin check must not install");
+    assert!(plugin_files(&data).is_empty(), "plugin check left files: {:?}", plugin_files(&data));
+
+    // install, then list shows it with the file's sha256.
+    let out = cli_ok(&data, &["plugin", "install", echo_path]).await;
+    assert!(out.contains("Installed echo@1.0.0") && out.contains(&sha256), "{out}");
+    let list = installed(&data).await;
+    assert_eq!(installed_keys(&list), vec![("echo".into(), "1.0.0".into(), sha256.clone())]);
+    assert_eq!(list[0]["system"], "echo-system");
+    assert_eq!(list[0]["api_version"], HOST_API);
+    let stored = data.join("plugins/echo/1.0.0/plugin.wasm");
+    assert_eq!(std::fs::read(&stored).expect("installed file"), std::fs::read(&echo).expect("echo.wasm"));
+    assert_eq!(plugin_files(&data), ["echo", "echo/1.0.0", "echo/1.0.0/plugin.wasm"]);
+    let human_list = cli_ok(&data, &["plugin", "list"]).await;
+    assert!(human_list.contains("echo") && human_list.contains("1.0.0"), "{human_list}");
+
+    // Installing the same file again is harmless.
+    let again = cli_ok(&data, &["plugin", "install", echo_path]).await;
+    assert!(again.contains("already installed"), "{again}");
+    assert_eq!(installed(&data).await.len(), 1);
+
+    // remove: gone from the list and from disk.
+    let removed = cli_ok(&data, &["plugin", "remove", "echo"]).await;
+    assert!(removed.contains("1.0.0"), "{removed}");
+    assert!(installed(&data).await.is_empty());
+    assert!(!data.join("plugins/echo/1.0.0").exists(), "{:?}", plugin_files(&data));
+    let missing = cli_err(&data, &["plugin", "remove", "echo"]).await;
+    assert!(missing.contains("not installed"), "{missing}");
+    eprintln!("cli_check_install_list_remove took {:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Refusals leave nothing half-installed; a tampered file is refused at load
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_installs_leave_nothing_behind() {
+    let started = Instant::now();
+    let other = wasm("fixture-other").await;
+    let future = wasm("fixture-future-api").await;
+    let echo = wasm("fixture-echo").await;
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    install(&data, &other).await;
+    let before = installed_keys(&installed(&data).await);
+    let files_before = plugin_files(&data);
+    assert_eq!(before.len(), 1);
+
+    let check_unchanged = |what: &'static str| {
+        let data = data.clone();
+        let before = before.clone();
+        let files_before = files_before.clone();
+        async move {
+            assert_eq!(installed_keys(&installed(&data).await), before, "{what} changed the installed list");
+            assert_eq!(plugin_files(&data), files_before, "{what} left files under plugins/");
+        }
+    };
+
+    // A plugin built against an API this host does not link.
+    let message = cli_err(&data, &["plugin", "install", future.to_str().expect("utf-8")]).await;
+    assert!(message.contains("9.0.0") && message.contains(HOST_API), "names both API versions: {message}");
+    check_unchanged("the future-API install").await;
+    // check refuses it the same way.
+    let message = cli_err(&data, &["plugin", "check", future.to_str().expect("utf-8")]).await;
+    assert!(message.contains("9.0.0") && message.contains(HOST_API), "{message}");
+
+    // A text file renamed .wasm.
+    let fake = scratch.data_dir().parent().expect("scratch").join("notes.wasm");
+    std::fs::write(&fake, "These are my session notes, not a plugin.\n").expect("writing the fake");
+    let message = cli_err(&data, &["plugin", "install", fake.to_str().expect("utf-8")]).await;
+    assert!(message.to_lowercase().contains("webassembly"), "says it is not WebAssembly: {message}");
+    check_unchanged("the text-file install").await;
+
+    // An empty file, and a file that does not exist.
+    let empty = scratch.data_dir().parent().expect("scratch").join("empty.wasm");
+    std::fs::write(&empty, b"").expect("writing the empty file");
+    cli_err(&data, &["plugin", "install", empty.to_str().expect("utf-8")]).await;
+    check_unchanged("the empty-file install").await;
+    let message = cli_err(&data, &["plugin", "install", "/nonexistent/plugin.wasm"]).await;
+    assert!(message.contains("/nonexistent/plugin.wasm"), "{message}");
+
+    // A sha256 that does not match.
+    let zeros = "0".repeat(64);
+    let actual = ttrpg_plugin_runtime::sha256_hex(&std::fs::read(&echo).expect("echo.wasm"));
+    let message =
+        cli_err(&data, &["plugin", "install", "--sha256", &zeros, echo.to_str().expect("utf-8")]).await;
+    assert!(message.contains(&zeros) && message.contains(&actual), "names both hashes: {message}");
+    check_unchanged("the sha256-mismatch install").await;
+    // The right sha256 (in upper case) is accepted.
+    let upper = actual.to_uppercase();
+    cli_ok(&data, &["plugin", "install", "--sha256", &upper, echo.to_str().expect("utf-8")]).await;
+    assert_eq!(installed(&data).await.len(), 2);
+
+    // Tampering: a campaign enables echo; then its installed file is replaced.
+    let client = connect_stdio(&scratch).await;
+    let tampered_campaign = create_campaign(&client, "Tampered", "echo-system").await;
+    enable(&client, &tampered_campaign, "echo", None, &[]).await;
+    use_campaign(&client, &tampered_campaign).await;
+    client.ok("echo__echo", json!({"text": "before"})).await;
+    client.close().await;
+    let stored = data.join("plugins/echo/1.0.0/plugin.wasm");
+    std::fs::copy(&other, &stored).expect("tampering with the installed file");
+
+    let client = connect_stdio(&scratch).await;
+    // The campaign stays usable; the tampered plugin is reported unavailable, not run.
+    let used = client.ok("campaign_use", json!({"campaign_id": tampered_campaign})).await;
+    let reason = used["unavailable"][0]["error"].as_str().unwrap_or_default().to_string();
+    assert_eq!(used["unavailable"][0]["plugin_id"], "echo", "campaign_use: {used}");
+    assert!(reason.contains("sha256"), "campaign_use: {used}");
+    assert!(used["plugin_tools"].as_array().is_some_and(|t| t.is_empty()), "campaign_use: {used}");
+    let fresh = create_campaign(&client, "Fresh", "echo-system").await;
+    let message = client.err("plugin_enable", json!({"campaign_id": fresh, "plugin": "echo"})).await;
+    assert!(message.contains("sha256") && message.contains(&actual), "plugin_enable: {message}");
+    let message =
+        client.err("roll_dice", json!({"expression": "4dF", "campaign_id": tampered_campaign})).await;
+    assert!(message.contains("sha256"), "roll_dice in the tampered campaign: {message}");
+    // Nothing of the tampered file ran: no echo tool is listed anywhere, other plugins still work.
+    assert!(plugin_tools(&client).await.is_empty());
+    enable(&client, &fresh, "other", None, &[]).await;
+    use_campaign(&client, &fresh).await;
+    assert_eq!(client.ok("other__ping", json!({})).await, json!({"pong": true}));
+    client.close().await;
+    eprintln!("refused_installs_leave_nothing_behind took {:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Two versions side by side, semver requirements, grant checks
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_versions_and_semver_requirements() {
+    let started = Instant::now();
+    let (v1, v2, other) =
+        (wasm("fixture-echo").await, wasm("fixture-echo-v2").await, wasm("fixture-other").await);
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    for file in [&v1, &v2, &other] {
+        install(&data, file).await;
+    }
+    let keys = installed_keys(&installed(&data).await);
+    let versions: Vec<(&str, &str)> = keys.iter().map(|k| (k.0.as_str(), k.1.as_str())).collect();
+    assert_eq!(versions, [("echo", "1.0.0"), ("echo", "1.1.0"), ("other", "0.1.0")]);
+
+    let client = connect_stdio(&scratch).await;
+    let campaign = create_campaign(&client, "Versions", "echo-system").await;
+    use_campaign(&client, &campaign).await;
+
+    let enabled = enable(&client, &campaign, "echo", Some("^1.0"), &[]).await;
+    assert_eq!(str_of(&enabled, "/enabled/version"), "1.1.0", "^1.0 picks the highest match");
+    let mut tools: Vec<String> =
+        array_of(&enabled, "/tools").iter().map(|t| t.as_str().unwrap_or("").into()).collect();
+    tools.sort();
+    assert_eq!(tools, echo_tool_names());
+    client.list_tools().await;
+    let echoed = client.ok("echo__echo", json!({"text": "hello"})).await;
+    assert_eq!(echoed, json!({"text": "hello", "version": "1.1.0"}));
+
+    let enabled = enable(&client, &campaign, "echo", Some("=1.0.0"), &[]).await;
+    assert_eq!(str_of(&enabled, "/enabled/version"), "1.0.0");
+    assert_eq!(client.ok("echo__echo", json!({"text": "x"})).await["version"], "1.0.0");
+    let listed = client.ok("plugin_list", json!({"campaign_id": campaign})).await;
+    let records = array_of(&listed, "/enabled");
+    assert_eq!(records.len(), 1, "{listed:#}");
+    assert_eq!((str_of(&records[0], "/version"), str_of(&records[0], "/version_req")), ("1.0.0", "=1.0.0"));
+    assert_eq!(array_of(&listed, "/installed").len(), 3);
+
+    // No installed version matches: the error lists what is installed; nothing changes.
+    let message = client
+        .err("plugin_enable", json!({"campaign_id": campaign, "plugin": "echo", "version": "^2"}))
+        .await;
+    assert!(message.contains("1.0.0") && message.contains("1.1.0") && message.contains("^2"), "{message}");
+    assert_eq!(client.ok("echo__echo", json!({"text": "x"})).await["version"], "1.0.0", "still 1.0.0");
+    let message = client
+        .err("plugin_enable", json!({"campaign_id": campaign, "plugin": "echo", "version": "banana"}))
+        .await;
+    assert!(message.contains("banana"), "{message}");
+
+    // An unknown plugin.
+    let message = client.err("plugin_enable", json!({"campaign_id": campaign, "plugin": "nonesuch"})).await;
+    assert!(message.contains("nonesuch") && message.contains("not installed"), "{message}");
+    // An unknown campaign.
+    let message = client
+        .err(
+            "plugin_enable",
+            json!({"campaign_id": "00000000-0000-7000-8000-000000000000", "plugin": "echo"}),
+        )
+        .await;
+    assert!(!message.is_empty());
+
+    // Grants: only what the plugin asks for.
+    let message = client
+        .err("plugin_enable", json!({"campaign_id": campaign, "plugin": "other", "grants": ["kv"]}))
+        .await;
+    assert!(message.contains("kv") && message.contains("other"), "names the capability: {message}");
+    let message = client
+        .err("plugin_enable", json!({"campaign_id": campaign, "plugin": "echo", "grants": ["filesystem"]}))
+        .await;
+    assert!(message.contains("filesystem"), "{message}");
+    let listed = client.ok("plugin_list", json!({"campaign_id": campaign})).await;
+    assert_eq!(array_of(&listed, "/enabled").len(), 1, "refused enables changed nothing: {listed:#}");
+
+    // Back to the newest with `*`, via the CLI this time (the server sees it on the next call).
+    let out =
+        cli_ok(&data, &["plugin", "enable", "echo", "--campaign", &campaign, "--grant", "log,random"]).await;
+    assert!(out.contains("1.1.0") && out.contains("log, random"), "{out}");
+    assert_eq!(client.ok("echo__echo", json!({"text": "x"})).await["version"], "1.1.0");
+    assert!(client.ok("echo__random", json!({})).await["value"].is_u64());
+
+    // Removing every version while one is in use removes none of them.
+    let message = cli_err(&data, &["plugin", "remove", "echo"]).await;
+    assert!(message.contains(&campaign) && message.contains("nothing was removed"), "{message}");
+    let listed = cli_ok(&data, &["plugin", "list", "--json"]).await;
+    assert!(listed.contains("\"1.0.0\"") && listed.contains("\"1.1.0\""), "both versions kept: {listed}");
+    assert!(data.join("plugins/echo/1.0.0/plugin.wasm").exists(), "the unused version's file is kept");
+
+    // A version in use cannot be removed, but an unused one can.
+    let message = cli_err(&data, &["plugin", "remove", "echo", "--version", "1.1.0"]).await;
+    assert!(message.contains(&campaign), "names the campaign using it: {message}");
+    let removed = cli(&data, &["plugin", "remove", "echo", "--version", "1.0.0"]).await;
+    eprintln!("removing the unused echo 1.0.0: success={} {}", removed.success, removed.all().trim());
+    assert!(removed.success, "{}", removed.all());
+    assert_eq!(client.ok("echo__echo", json!({"text": "x"})).await["version"], "1.1.0");
+    client.close().await;
+    eprintln!("two_versions_and_semver_requirements took {:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Per-campaign tool lists in one HTTP server, and list_changed notifications
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_campaign_tool_lists_and_notifications() {
+    let started = Instant::now();
+    let (echo, other) = (wasm("fixture-echo").await, wasm("fixture-other").await);
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &echo).await;
+    install(&scratch.data_dir(), &other).await;
+    let server = HttpServer::start(&scratch).await;
+    let a = server.connect("A").await;
+    let b = server.connect("B").await;
+    let campaign_a = create_campaign(&a, "Campaign A", "echo-system").await;
+    let campaign_b = create_campaign(&a, "Campaign B", "other-system").await;
+    enable(&a, &campaign_a, "echo", None, &[]).await;
+    enable(&a, &campaign_b, "other", None, &[]).await;
+
+    // Before campaign_use: core tools only, and plugin tools are refused with a hint.
+    assert!(plugin_tools(&a).await.is_empty(), "no plugin tools before campaign_use");
+    let message = a.err("echo__echo", json!({"text": "hi"})).await;
+    assert!(message.contains("campaign_use"), "says to call campaign_use: {message}");
+    let message = a.err("nonesuch", json!({})).await;
+    assert!(message.contains("nonesuch"), "{message}");
+
+    // campaign_use: each session sees its campaign's plugins, and is told the list changed.
+    let seen_a = a.notifications.tool_list_changed();
+    let used = use_campaign(&a, &campaign_a).await;
+    let mut used_tools: Vec<&str> =
+        array_of(&used, "/plugin_tools").iter().filter_map(Value::as_str).collect();
+    used_tools.sort();
+    assert_eq!(used_tools, echo_tool_names());
+    let after = a.notifications.wait_tool_list_changed(seen_a, NOTIFY_WAIT).await;
+    assert!(after > seen_a, "no tools/list_changed after campaign_use (A)");
+    let seen_b = b.notifications.tool_list_changed();
+    use_campaign(&b, &campaign_b).await;
+    assert!(b.notifications.wait_tool_list_changed(seen_b, NOTIFY_WAIT).await > seen_b, "none for B");
+
+    assert_eq!(plugin_tools(&a).await, echo_tool_names());
+    assert_eq!(plugin_tools(&b).await, ["other__ping"]);
+    for client in [&a, &b] {
+        let names = client.tool_names().await;
+        for core in SOME_CORE_TOOLS {
+            assert!(names.iter().any(|n| n == core), "[{}] lists no {core}", client.label);
+        }
+        let plugin_tool =
+            client.list_tools().await.into_iter().find(|t| t.name.contains("__")).expect("a plugin tool");
+        assert!(plugin_tool.output_schema.is_some() && plugin_tool.annotations.is_some(), "{plugin_tool:?}");
+    }
+    assert_eq!(a.ok("echo__add", json!({"a": 2, "b": 40})).await, json!({"sum": 42}));
+    assert_eq!(b.ok("other__ping", json!({})).await, json!({"pong": true}));
+
+    // A tool of a plugin the session's campaign does not enable.
+    let message = a.err("other__ping", json!({})).await;
+    assert!(
+        message.contains("other") && message.contains(&campaign_a),
+        "names plugin and campaign: {message}"
+    );
+    let message = b.err("echo__echo", json!({"text": "x"})).await;
+    assert!(message.contains("echo") && message.contains(&campaign_b), "{message}");
+    // A plugin tool's own argument check.
+    let message = a.err("echo__add", json!({"a": "two", "b": 1})).await;
+    assert!(!message.is_empty());
+    let message = a.err("echo__nonesuch", json!({})).await;
+    assert!(message.contains("nonesuch"), "{message}");
+
+    // Changes to campaign A's plugins (made by B's session!) notify A's session, not B's.
+    let (seen_a, seen_b) = (a.notifications.tool_list_changed(), b.notifications.tool_list_changed());
+    b.ok("plugin_disable", json!({"campaign_id": campaign_a, "plugin": "echo"})).await;
+    let after_a = a.notifications.wait_tool_list_changed(seen_a, NOTIFY_WAIT).await;
+    assert!(after_a > seen_a, "no tools/list_changed for A after plugin_disable in A");
+    assert!(plugin_tools(&a).await.is_empty(), "echo's tools are gone from A");
+    let message = a.err("echo__echo", json!({"text": "x"})).await;
+    assert!(message.contains("not enabled"), "{message}");
+    let message = a.err("plugin_disable", json!({"campaign_id": campaign_a, "plugin": "echo"})).await;
+    assert!(message.contains("not enabled"), "disabling twice: {message}");
+
+    let seen_a = a.notifications.tool_list_changed();
+    enable(&a, &campaign_a, "echo", None, &["log"]).await;
+    assert!(a.notifications.wait_tool_list_changed(seen_a, NOTIFY_WAIT).await > seen_a, "none after enable");
+    assert_eq!(plugin_tools(&a).await, echo_tool_names());
+    assert_eq!(a.ok("echo__log", json!({"message": "from the test"})).await, json!({"logged": true}));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(b.notifications.tool_list_changed(), seen_b, "B's session was told of A's changes");
+    assert_eq!(plugin_tools(&b).await, ["other__ping"], "B's list did not change");
+
+    // B switches to A: now it sees echo.
+    use_campaign(&b, &campaign_a).await;
+    assert_eq!(plugin_tools(&b).await, echo_tool_names());
+    assert_eq!(b.ok("echo__echo", json!({"text": "b in a"})).await["text"], "b in a");
+    let message = b.err("campaign_use", json!({"campaign_id": "00000000-0000-7000-8000-000000000000"})).await;
+    assert!(!message.is_empty());
+    assert_eq!(plugin_tools(&b).await, echo_tool_names(), "a refused campaign_use changes nothing");
+
+    eprintln!(
+        "notifications: A got {}, B got {}",
+        a.notifications.tool_list_changed(),
+        b.notifications.tool_list_changed()
+    );
+    a.close().await;
+    b.close().await;
+    server.kill().await;
+    assert!(scratch.logs().contains("from the test"), "echo__log reached the host's log");
+    eprintln!("per_campaign_tool_lists_and_notifications took {:?}", started.elapsed());
+}
+
+/// The same over stdio: campaign_use notifies, and plugin_enable in the session's
+/// campaign notifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_list_changed_notifications() {
+    let echo = wasm("fixture-echo").await;
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &echo).await;
+    let client = connect_stdio(&scratch).await;
+    let campaign = create_campaign(&client, "Stdio", "echo-system").await;
+    let seen = client.notifications.tool_list_changed();
+    use_campaign(&client, &campaign).await;
+    let seen = {
+        let now = client.notifications.wait_tool_list_changed(seen, NOTIFY_WAIT).await;
+        assert!(now > seen, "no tools/list_changed after campaign_use over stdio");
+        now
+    };
+    assert!(plugin_tools(&client).await.is_empty());
+    enable(&client, &campaign, "echo", None, &[]).await;
+    let now = client.notifications.wait_tool_list_changed(seen, NOTIFY_WAIT).await;
+    assert!(now > seen, "no tools/list_changed after plugin_enable over stdio");
+    assert_eq!(plugin_tools(&client).await, echo_tool_names());
+    client.ok("plugin_disable", json!({"campaign_id": campaign, "plugin": "echo"})).await;
+    assert!(client.notifications.wait_tool_list_changed(now, NOTIFY_WAIT).await > now, "none after disable");
+    assert!(plugin_tools(&client).await.is_empty());
+    client.close().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Grants and the key-value space
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_and_private_persistent_kv() {
+    let started = Instant::now();
+    let echo = wasm("fixture-echo").await;
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &echo).await;
+    let client = connect_stdio(&scratch).await;
+    let campaign_a = create_campaign(&client, "Kv A", "echo-system").await;
+    let campaign_b = create_campaign(&client, "Kv B", "echo-system").await;
+    enable(&client, &campaign_a, "echo", None, &[]).await;
+    use_campaign(&client, &campaign_a).await;
+
+    // Nothing granted by default.
+    for (tool, args, capability) in [
+        ("echo__random", json!({}), "random"),
+        ("echo__remember", json!({"key": "door", "value": "open"}), "kv"),
+        ("echo__log", json!({"message": "hello"}), "log"),
+    ] {
+        let message = client.err(tool, args).await;
+        assert!(
+            message.contains("not granted") && message.contains(&format!("`{capability}`")),
+            "{tool} without {capability}: {message}"
+        );
+    }
+    // echo__add needs nothing.
+    assert_eq!(client.ok("echo__add", json!({"a": -1, "b": 1})).await, json!({"sum": 0}));
+
+    enable(&client, &campaign_a, "echo", None, &["random", "kv"]).await;
+    let first = client.ok("echo__random", json!({})).await["value"].as_u64().expect("u64");
+    let second = client.ok("echo__random", json!({})).await["value"].as_u64().expect("u64");
+    assert_ne!(first, second, "two random numbers in a row are different");
+    let message = client.err("echo__log", json!({"message": "hello"})).await;
+    assert!(message.contains("not granted"), "log is still not granted: {message}");
+
+    let stored = client.ok("echo__remember", json!({"key": "door", "value": "open"})).await;
+    assert_eq!(stored, json!({"key": "door", "previous": null, "value": "open"}));
+    let stored = client.ok("echo__remember", json!({"key": "door", "value": "closed"})).await;
+    assert_eq!(stored, json!({"key": "door", "previous": "open", "value": "closed"}));
+
+    // Private per campaign: B has its own space.
+    enable(&client, &campaign_b, "echo", None, &["kv"]).await;
+    use_campaign(&client, &campaign_b).await;
+    let stored = client.ok("echo__remember", json!({"key": "door", "value": "b's door"})).await;
+    assert_eq!(stored["previous"], Value::Null, "B must not see A's key: {stored}");
+    // ...and random was granted in A only.
+    let message = client.err("echo__random", json!({})).await;
+    assert!(message.contains("not granted"), "{message}");
+    client.close().await;
+
+    // Across a restart: the value is in the database.
+    let client = connect_stdio(&scratch).await;
+    use_campaign(&client, &campaign_a).await;
+    let stored = client.ok("echo__remember", json!({"key": "door", "value": "ajar"})).await;
+    assert_eq!(stored["previous"], "closed", "A's value survived the restart: {stored}");
+    use_campaign(&client, &campaign_b).await;
+    let stored = client.ok("echo__remember", json!({"key": "door", "value": "b again"})).await;
+    assert_eq!(stored["previous"], "b's door", "{stored}");
+    // Disabling keeps the data; enabling again finds it.
+    client.ok("plugin_disable", json!({"campaign_id": campaign_b, "plugin": "echo"})).await;
+    enable(&client, &campaign_b, "echo", None, &["kv"]).await;
+    client.list_tools().await;
+    let stored = client.ok("echo__remember", json!({"key": "door", "value": "b third"})).await;
+    assert_eq!(stored["previous"], "b again", "{stored}");
+    client.close().await;
+    eprintln!("grants_and_private_persistent_kv took {:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. A plugin's dice grammar
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dice_grammar_of_the_campaign_system() {
+    let started = Instant::now();
+    let echo = wasm("fixture-echo").await;
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &echo).await;
+    let client = connect_stdio(&scratch).await;
+    let fate = create_campaign(&client, "Fate-ish", "echo-system").await;
+    let dnd = create_campaign(&client, "Phandelver", "dnd5e").await;
+
+    // Before echo is enabled the campaign rolls with the core grammar.
+    let message = client.err("roll_dice", json!({"expression": "4dF+2", "campaign_id": fate})).await;
+    assert!(message.contains("4dF+2"), "{message}");
+    enable(&client, &fate, "echo", None, &[]).await;
+
+    let mut roll_ids = Vec::new();
+    for _ in 0..10 {
+        let roll = client.ok("roll_dice", json!({"expression": "4dF+2", "campaign_id": fate})).await;
+        assert_eq!(str_of(&roll, "/grammar"), "echo@1.0.0", "{roll:#}");
+        let total = int_of(&roll, "/total");
+        assert!((-2..=6).contains(&total), "4dF+2 out of range: {roll:#}");
+        let dice = array_of(&roll, "/detail/dice");
+        assert_eq!(dice.len(), 4, "{roll:#}");
+        let sum: i64 = dice.iter().map(|d| d.as_i64().expect("die")).sum();
+        assert!(dice.iter().all(|d| (-1..=1).contains(&d.as_i64().unwrap_or(9))), "{roll:#}");
+        assert_eq!(total, sum + 2, "{roll:#}");
+        assert!(str_of(&roll, "/rendered").contains("4dF+2"), "{roll:#}");
+        roll_ids.push(str_of(&roll, "/roll_id").to_string());
+    }
+    let history = client.ok("roll_history", json!({"campaign_id": fate, "limit": 100})).await;
+    let listed: Vec<&str> = array_of(&history, "/rolls").iter().map(|r| str_of(r, "/id")).collect();
+    let expected: Vec<&str> = roll_ids.iter().rev().map(String::as_str).collect();
+    assert_eq!(listed, expected, "every Fate roll is recorded");
+
+    // The same seed replays the same roll.
+    let seeded = json!({"expression": "4dF+2", "campaign_id": fate, "seed": 20240611});
+    let first = client.ok("roll_dice", seeded.clone()).await;
+    let again = client.ok("roll_dice", seeded).await;
+    for field in ["total", "rendered", "detail", "grammar", "seed"] {
+        assert_eq!(first[field], again[field], "{field} differs for the same seed");
+    }
+    assert_ne!(first["roll_id"], again["roll_id"]);
+    let many = json!({"expression": "20dF", "campaign_id": fate, "seed": 1});
+    let twice = roll_times(&client, many, 2).await;
+    assert_eq!(twice[0]["detail"], twice[1]["detail"]);
+    assert_eq!(array_of(&twice[0], "/detail/dice").len(), 20);
+
+    // A roll the grammar refuses is a tool error naming the grammar, and records nothing.
+    let count =
+        array_of(&client.ok("roll_history", json!({"campaign_id": fate, "limit": 500})).await, "/rolls")
+            .len();
+    let message = client.err("roll_dice", json!({"expression": "1d20+5", "campaign_id": fate})).await;
+    assert!(message.contains("echo@1.0.0") && message.contains("Fate"), "{message}");
+    let message = client.err("roll_dice", json!({"expression": "0dF", "campaign_id": fate})).await;
+    assert!(message.contains("0dF"), "{message}");
+    let after =
+        array_of(&client.ok("roll_history", json!({"campaign_id": fate, "limit": 500})).await, "/rolls")
+            .len();
+    assert_eq!(after, count, "a refused roll is not recorded");
+
+    // A dnd5e campaign in the same server: core grammar, even with echo enabled there.
+    let roll = client.ok("roll_dice", json!({"expression": "1d20+5", "campaign_id": dnd})).await;
+    assert_eq!(str_of(&roll, "/grammar"), "core");
+    assert!((6..=25).contains(&int_of(&roll, "/total")), "{roll:#}");
+    assert!(roll["breakdown"].is_object() && roll["detail"].is_null(), "core breakdown: {roll:#}");
+    let message = client.err("roll_dice", json!({"expression": "4dF", "campaign_id": dnd})).await;
+    assert!(message.contains("4dF"), "{message}");
+    enable(&client, &dnd, "echo", None, &[]).await;
+    let roll = client.ok("roll_dice", json!({"expression": "1d20+5", "campaign_id": dnd})).await;
+    assert_eq!(str_of(&roll, "/grammar"), "core", "echo's grammar is for echo-system only");
+    // No campaign: core.
+    let roll = client.ok("roll_dice", json!({"expression": "2d6"})).await;
+    assert_eq!(str_of(&roll, "/grammar"), "core");
+
+    // The recorded Fate rolls, directly in the database.
+    let mut db = open_db(&scratch.db_path()).await;
+    let rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM dice_rolls WHERE campaign_id = ? AND expression = '4dF+2'")
+            .bind(&fate)
+            .fetch_one(&mut db)
+            .await
+            .expect("counting dice_rolls");
+    assert_eq!(rows, 12, "10 rolls and 2 seeded ones");
+    client.close().await;
+    eprintln!("dice_grammar_of_the_campaign_system took {:?}", started.elapsed());
+}
+
+/// Rolls `args` `n` times, in order.
+async fn roll_times(client: &Client, args: Value, n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(client.ok("roll_dice", args.clone()).await);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. A hostile plugin over MCP
+
+/// The sandbox limits the hostile tests run with.
+const HOSTILE_ENV: &[(&str, &str)] = &[("TTRPG_PLUGIN_TIMEOUT_MS", "1500"), ("TTRPG_PLUGIN_MEMORY_MB", "64")];
+
+/// Longest any hostile call may take: the 1.5 s deadline plus generous slack.
+const HOSTILE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Core tools and another campaign's plugin still answer.
+async fn still_serving(bystander: &Client, campaign_id: &str, after: &str) {
+    let started = Instant::now();
+    let roll = bystander.ok("roll_dice", json!({"expression": "1d20+5", "campaign_id": campaign_id})).await;
+    assert_eq!(roll["grammar"], "core", "after {after}");
+    let listed = bystander.ok("campaign_list", json!({})).await;
+    assert!(!array_of(&listed, "/campaigns").is_empty(), "after {after}");
+    let echoed = bystander.ok("echo__echo", json!({"text": after})).await;
+    assert_eq!(echoed["text"], after);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bystander calls took {:?} after {after}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_plugin_over_http() {
+    let started = Instant::now();
+    let (hostile, echo) = (wasm("fixture-hostile").await, wasm("fixture-echo").await);
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &hostile).await;
+    install(&scratch.data_dir(), &echo).await;
+    let server = HttpServer::start_with_env(&scratch, HOSTILE_ENV).await;
+    let pid = server.child.id().expect("server pid");
+    let h = server.connect("hostile").await;
+    let e = server.connect("bystander").await;
+    let hostile_campaign = create_campaign(&h, "Hostile", "hostile-system").await;
+    let echo_campaign = create_campaign(&h, "Bystander", "dnd5e").await;
+    enable(&h, &hostile_campaign, "hostile", None, &["log"]).await;
+    enable(&h, &echo_campaign, "echo", None, &[]).await;
+    use_campaign(&h, &hostile_campaign).await;
+    use_campaign(&e, &echo_campaign).await;
+
+    // Warm up: one successful call of each kind.
+    let clock = h.ok("hostile__clock", json!({})).await;
+    eprintln!("hostile__clock: {clock}");
+    still_serving(&e, &echo_campaign, "warm-up").await;
+    let rss_warm = rss_kib(pid);
+
+    // Calls that must end in a tool error, with what the message must say.
+    let failing: &[(&str, &[&str])] = &[
+        ("spin", &["did not finish", "1.5"]),
+        ("alloc_bomb", &["memory limit", "64 MiB"]),
+        // A Rust guest's shadow stack lives in linear memory: it overflows into an
+        // out-of-bounds access before wasm's own call stack is exhausted.
+        ("deep_recursion", &["crashed"]),
+        ("trap", &["crashed"]),
+        ("panic", &["crashed", "boom"]),
+        ("huge_result", &["memory limit"]),
+        // 64 MiB cannot even be built under a 64 MiB limit (the result cap is tested below).
+        ("big_result", &["memory limit"]),
+        ("random_loop", &["did not finish"]),
+    ];
+    let mut timings = Vec::new();
+    for (tool, expected) in failing {
+        let name = format!("hostile__{tool}");
+        let call_started = Instant::now();
+        let result = h.call(&name, json!({})).await;
+        let elapsed = call_started.elapsed();
+        let message = text_of(&result);
+        eprintln!("{name}: {elapsed:?}: {}", message.chars().take(300).collect::<String>());
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "{name} should be a tool error, got {:?}",
+            result.structured_content
+        );
+        assert!(message.contains("hostile"), "{name}: the message names the plugin: {message}");
+        for word in *expected {
+            assert!(message.contains(word), "{name}: message lacks {word:?}: {message}");
+        }
+        assert!(elapsed < HOSTILE_DEADLINE, "{name} took {elapsed:?}");
+        if matches!(*tool, "spin" | "random_loop") {
+            assert!(elapsed >= Duration::from_millis(1400), "{name} ended before its deadline: {elapsed:?}");
+        }
+        timings.push((name, elapsed));
+        still_serving(&e, &echo_campaign, tool).await;
+    }
+    // stdout_flood: the output is captured and capped; the call either finishes or hits the deadline.
+    let call_started = Instant::now();
+    let flood = h.call("hostile__stdout_flood", json!({})).await;
+    let elapsed = call_started.elapsed();
+    eprintln!("hostile__stdout_flood: {elapsed:?}: is_error={:?} {}", flood.is_error, text_of(&flood));
+    assert!(elapsed < HOSTILE_DEADLINE, "stdout_flood took {elapsed:?}");
+    if flood.is_error == Some(true) {
+        assert!(text_of(&flood).contains("did not finish"), "{}", text_of(&flood));
+    } else {
+        assert_eq!(flood.structured_content, Some(json!({"ok": true, "text": "printed 100 MiB"})));
+    }
+    still_serving(&e, &echo_campaign, "stdout_flood").await;
+
+    // Escapes that must answer harmlessly.
+    let passwd = h.ok("hostile__read_passwd", json!({})).await;
+    assert_eq!(passwd["ok"], false, "{passwd}");
+    assert!(!str_of(&passwd, "/text").contains("root:"), "{passwd}");
+    let db_path = scratch.db_path();
+    let db = h.ok("hostile__read_file", json!({"path": db_path.to_str().expect("utf-8")})).await;
+    assert_eq!(db["ok"], false, "{db}");
+    assert!(!str_of(&db, "/text").contains("SQLite format"), "{db}");
+    let relative = h.ok("hostile__read_file", json!({"path": "ttrpg.db"})).await;
+    assert_eq!(relative["ok"], false, "{relative}");
+    let net = h.ok("hostile__net", json!({})).await;
+    assert_eq!(net["ok"], false, "{net}");
+    let env = h.ok("hostile__env", json!({})).await;
+    assert_eq!(env, json!({"count": 0, "vars": []}), "the plugin sees no environment");
+    let kv = h.ok("hostile__ungranted_kv", json!({})).await;
+    assert_eq!(kv["ok"], false, "{kv}");
+    assert!(str_of(&kv, "/text").contains("not granted"), "{kv}");
+    eprintln!("escapes: passwd={passwd} db={db} net={net} env={env} kv={kv}");
+    still_serving(&e, &echo_campaign, "escapes").await;
+
+    // While one call spins, another session's call answers promptly.
+    let (spun, bystander) = tokio::join!(h.call("hostile__spin", json!({})), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = Instant::now();
+        let echoed = e.ok("echo__echo", json!({"text": "during spin"})).await;
+        let took = started.elapsed();
+        let started = Instant::now();
+        e.ok("roll_dice", json!({"expression": "1d20"})).await;
+        (echoed, took, started.elapsed())
+    });
+    eprintln!("during spin: echo__echo took {:?}, roll_dice took {:?}", bystander.1, bystander.2);
+    assert_eq!(spun.is_error, Some(true));
+    assert_eq!(bystander.0["text"], "during spin");
+    assert!(bystander.1 < Duration::from_secs(1), "echo__echo during spin took {:?}", bystander.1);
+    assert!(bystander.2 < Duration::from_secs(1), "roll_dice during spin took {:?}", bystander.2);
+
+    // Two spins at once (more than the cores this may run on) and a bystander still answers.
+    let (s1, s2, took) =
+        tokio::join!(h.call("hostile__spin", json!({})), h.call("hostile__spin", json!({})), async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let started = Instant::now();
+            e.ok("echo__add", json!({"a": 1, "b": 2})).await;
+            started.elapsed()
+        });
+    eprintln!("during two spins: echo__add took {took:?}");
+    assert_eq!((s1.is_error, s2.is_error), (Some(true), Some(true)));
+    // Both worker threads may be busy running wasm (yielding every 10 ms epoch tick), so
+    // this bound is looser than the one-spin case.
+    assert!(took < Duration::from_secs(3), "echo__add during two spins took {took:?}");
+
+    // The hostile plugin itself still works afterwards.
+    h.ok("hostile__clock", json!({})).await;
+    still_serving(&e, &echo_campaign, "the end").await;
+    let rss_after = rss_kib(pid);
+    eprintln!(
+        "server RSS: {} MiB after warm-up, {} MiB after the hostile calls",
+        rss_warm / 1024,
+        rss_after / 1024
+    );
+    assert!(
+        rss_after < rss_warm + 150 * 1024,
+        "RSS grew from {rss_warm} KiB to {rss_after} KiB after the hostile calls"
+    );
+    h.close().await;
+    e.close().await;
+    server.kill().await;
+    let logs = scratch.logs();
+    assert!(logs.contains("boom"), "the panic message reached the host's log");
+    assert!(logs.len() < 8 << 20, "the server log holds {} bytes: stdout_flood was not capped", logs.len());
+    eprintln!("hostile timings: {timings:?}");
+    eprintln!("hostile_plugin_over_http took {:?}", started.elapsed());
+}
+
+/// The result cap, with enough memory for the plugin to build its 64 MiB answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_big_result_hits_the_result_cap() {
+    let hostile = wasm("fixture-hostile").await;
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &hostile).await;
+    let client = connect_stdio_with_env(
+        &scratch,
+        &[("TTRPG_PLUGIN_TIMEOUT_MS", "5000"), ("TTRPG_PLUGIN_MEMORY_MB", "512")],
+    )
+    .await;
+    let campaign = create_campaign(&client, "Big", "hostile-system").await;
+    enable(&client, &campaign, "hostile", None, &[]).await;
+    use_campaign(&client, &campaign).await;
+    let started = Instant::now();
+    let message = client.err("hostile__big_result", json!({})).await;
+    eprintln!("hostile__big_result with 512 MiB: {:?}: {message}", started.elapsed());
+    assert!(message.contains("at most 8388608"), "refused over the 8 MiB result cap: {message}");
+    assert!(started.elapsed() < HOSTILE_DEADLINE);
+    assert!(client.ok("hostile__env", json!({})).await["count"] == 0);
+    client.close().await;
+}
+
+/// Over stdio, what a plugin prints never reaches the MCP stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_stream_survives_stdout_flood() {
+    let (hostile, echo) = (wasm("fixture-hostile").await, wasm("fixture-echo").await);
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &hostile).await;
+    install(&scratch.data_dir(), &echo).await;
+    let client = connect_stdio_with_env(&scratch, HOSTILE_ENV).await;
+    let hostile_campaign = create_campaign(&client, "Flood", "hostile-system").await;
+    let echo_campaign = create_campaign(&client, "Dry", "echo-system").await;
+    enable(&client, &hostile_campaign, "hostile", None, &[]).await;
+    enable(&client, &echo_campaign, "echo", None, &[]).await;
+    use_campaign(&client, &hostile_campaign).await;
+    for round in 0..2 {
+        let started = Instant::now();
+        let flood = client.call("hostile__stdout_flood", json!({})).await;
+        eprintln!("stdout_flood over stdio #{round}: {:?} is_error={:?}", started.elapsed(), flood.is_error);
+        assert!(started.elapsed() < HOSTILE_DEADLINE);
+        // Another hostile call that prints (a panic writes to stderr) and fails.
+        let message = client.err("hostile__panic", json!({})).await;
+        assert!(message.contains("crashed"), "{message}");
+        // The stream still parses: structured results come back intact.
+        let roll = client.ok("roll_dice", json!({"expression": "3d6", "seed": 7})).await;
+        assert!((3..=18).contains(&int_of(&roll, "/total")));
+        assert_eq!(client.ok("hostile__env", json!({})).await["count"], 0);
+    }
+    use_campaign(&client, &echo_campaign).await;
+    assert_eq!(client.ok("echo__echo", json!({"text": "still here"})).await["text"], "still here");
+    let roll = client.ok("roll_dice", json!({"expression": "4dF", "campaign_id": echo_campaign})).await;
+    assert_eq!(roll["grammar"], "echo@1.0.0");
+    client.close().await;
+    let logs = scratch.logs();
+    assert!(logs.len() < 8 << 20, "the server log holds {} bytes: stdout_flood was not capped", logs.len());
+    assert!(logs.contains("xxxxxxxx"), "some of the plugin's stdout reached the host's log");
+}

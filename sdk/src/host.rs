@@ -62,8 +62,16 @@ pub fn kv_list(prefix: &str) -> Result<Vec<String>, HostError> {
 }
 
 /// Searches the campaign's collections (read-only); `collection` empty searches all of them.
-/// At most 50 hits, best first, whatever `limit` says. Needs
-/// [`Capability::Search`](crate::Capability::Search).
-pub fn search(collection: &str, query: &str, limit: u32) -> Result<Vec<SearchHit>, HostError> {
-    wit::search(collection, query, limit)
+/// `filter` is a JSON object of conditions on record fields (`{"type": "dragon"}`,
+/// `{"challenge_rating": {"gte": 5}}`, `{"school": {"any": ["evocation"]}}`); pass
+/// `serde_json::Value::Null` or an empty object for none. At most 50 hits, best first.
+/// Needs the `search` capability.
+pub fn search(
+    collection: &str,
+    query: &str,
+    filter: &serde_json::Value,
+    limit: u32,
+) -> Result<Vec<SearchHit>, HostError> {
+    let filter = if filter.is_null() { String::new() } else { filter.to_string() };
+    wit::search(collection, query, &filter, limit)
 }

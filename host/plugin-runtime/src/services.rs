@@ -56,12 +56,14 @@ pub trait HostServices: Send + Sync {
         prefix: &str,
         limit: usize,
     ) -> Result<Vec<String>, String>;
-    /// Searches the campaign's collections.
+    /// Searches the campaign's collections: free-text `query`, `filter` a JSON object of
+    /// field conditions (see the WIT `host.search`), best `limit` hits first.
     async fn search(
         &self,
         campaign_id: &str,
         collection: &str,
         query: &str,
+        filter: &serde_json::Value,
         limit: usize,
     ) -> Result<Vec<SearchHit>, String>;
 }
@@ -84,7 +86,14 @@ impl HostServices for NoServices {
     async fn kv_list(&self, _: &str, _: &str, _: &str, _: usize) -> Result<Vec<String>, String> {
         Err("no key-value space outside a campaign".into())
     }
-    async fn search(&self, _: &str, _: &str, _: &str, _: usize) -> Result<Vec<SearchHit>, String> {
+    async fn search(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &serde_json::Value,
+        _: usize,
+    ) -> Result<Vec<SearchHit>, String> {
         Err("no collections outside a campaign".into())
     }
 }

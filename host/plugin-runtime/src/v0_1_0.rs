@@ -321,13 +321,28 @@ impl wit_host::Host for PluginState {
         &mut self,
         collection: String,
         query: String,
+        filter: String,
         limit: u32,
     ) -> Result<Vec<wit::SearchHit>, HostError> {
         self.require(Capability::Search, "search").map_err(HostError::NotGranted)?;
         let campaign = self.campaign("search").map_err(HostError::Invalid)?.to_string();
         let limit = limit.clamp(1, MAX_SEARCH_HITS) as usize;
-        let hits =
-            self.services.search(&campaign, &collection, &query, limit).await.map_err(HostError::Failed)?;
+        let filter = match filter.trim() {
+            "" => serde_json::Value::Object(Default::default()),
+            text => match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value @ serde_json::Value::Object(_)) => value,
+                _ => {
+                    return Err(HostError::Invalid(format!(
+                        "search: filter must be a JSON object, got {text:?}"
+                    )));
+                }
+            },
+        };
+        let hits = self
+            .services
+            .search(&campaign, &collection, &query, &filter, limit)
+            .await
+            .map_err(HostError::Failed)?;
         Ok(hits
             .into_iter()
             .map(|h| wit::SearchHit {

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::plugins::namespaced_tool;
+use crate::plugins::{UnavailablePlugin, namespaced_tool};
 use crate::storage::{Campaign, CampaignPluginRecord};
 use crate::tools::ToolError;
 use crate::tools::registry::{ToolHints, ToolSpec};
@@ -49,6 +49,8 @@ pub struct UseResult {
     pub plugins: Vec<CampaignPluginRecord>,
     /// The plugin tools this session now offers (also in tools/list).
     pub plugin_tools: Vec<String>,
+    /// Enabled plugins that cannot run now, and why (their tools are not offered).
+    pub unavailable: Vec<UnavailablePlugin>,
 }
 
 /// The spec of `campaign_use`, listed with the core tools.
@@ -89,13 +91,17 @@ pub async fn campaign_use(
     let args: UseArgs = serde_json::from_value(arguments)
         .map_err(|err| ToolError::InvalidArguments(format!("invalid arguments for {CAMPAIGN_USE}: {err}")))?;
     let campaign = app.storage.get_campaign(&args.campaign_id).await?;
-    let enabled = app.plugins.enabled(&campaign.id).await?;
+    let (enabled, unavailable) = app.plugins.enabled_and_unavailable(&campaign.id).await?;
     let plugin_tools = enabled
         .iter()
         .flat_map(|e| e.plugin.tools().iter().map(|t| namespaced_tool(&e.record.plugin_id, &t.name)))
         .collect();
     session.set_campaign(campaign.id.clone());
-    let result =
-        UseResult { campaign, plugins: enabled.into_iter().map(|e| e.record).collect(), plugin_tools };
+    let result = UseResult {
+        campaign,
+        plugins: enabled.into_iter().map(|e| e.record).collect(),
+        plugin_tools,
+        unavailable,
+    };
     serde_json::to_value(result).map_err(|err| ToolError::Internal(err.to_string()))
 }

@@ -18,13 +18,13 @@ pub enum PluginHostError {
     #[error("{0}")]
     Invalid(String),
     /// The component could not be loaded.
-    #[error("{0}")]
+    #[error(transparent)]
     Load(#[from] LoadError),
     /// A call into the plugin failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Call(#[from] CallError),
     /// The database failed or refused.
-    #[error("{0}")]
+    #[error(transparent)]
     Storage(#[from] StorageError),
     /// A file could not be read or written.
     #[error("{0}")]

@@ -49,6 +49,17 @@ pub struct EnabledPlugin {
     pub grants: Grants,
 }
 
+/// A plugin enabled in a campaign that cannot be loaded now, and why.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct UnavailablePlugin {
+    /// The plugin id.
+    pub plugin_id: String,
+    /// The enabled version.
+    pub version: String,
+    /// Why it cannot be loaded (e.g. its file no longer matches the recorded sha256).
+    pub error: String,
+}
+
 /// The outcome of `install`.
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallOutcome {
@@ -184,6 +195,16 @@ impl PluginHost {
                 None => format!("plugin {id} is not installed"),
             }));
         }
+        // Refuse before deleting anything when any of those versions is in use.
+        for v in &versions {
+            let users = self.storage.plugin_users(id, v).await?;
+            if !users.is_empty() {
+                return Err(PluginHostError::Conflict(format!(
+                    "plugin {id}@{v} is enabled in campaign(s) {}; disable it there first (nothing was removed)",
+                    users.join(", ")
+                )));
+            }
+        }
         for v in &versions {
             self.storage.delete_plugin(id, v).await?;
             self.loaded.write().await.remove(&(id.to_string(), v.clone()));
@@ -294,15 +315,37 @@ impl PluginHost {
         }
     }
 
-    /// The plugins a campaign has enabled, loaded.
-    pub async fn enabled(&self, campaign_id: &str) -> Result<Vec<EnabledPlugin>, PluginHostError> {
+    /// The plugins a campaign has enabled that load, plus those that do not (a file
+    /// changed on disk, a component this host can no longer run) with the reason. One
+    /// broken plugin never takes the campaign's other plugins down with it.
+    pub async fn enabled_and_unavailable(
+        &self,
+        campaign_id: &str,
+    ) -> Result<(Vec<EnabledPlugin>, Vec<UnavailablePlugin>), PluginHostError> {
         let mut enabled = Vec::new();
+        let mut unavailable = Vec::new();
         for record in self.storage.campaign_plugins(campaign_id).await? {
-            let plugin = self.load(&record.plugin_id, &record.version).await?;
-            let grants = Grants::of(record.grants.iter().filter_map(|g| Capability::parse(g)));
-            enabled.push(EnabledPlugin { record, plugin, grants });
+            match self.load(&record.plugin_id, &record.version).await {
+                Ok(plugin) => {
+                    let grants = Grants::of(record.grants.iter().filter_map(|g| Capability::parse(g)));
+                    enabled.push(EnabledPlugin { record, plugin, grants });
+                }
+                Err(err) => {
+                    tracing::warn!(campaign_id, plugin = %record.plugin_id, version = %record.version, "plugin unavailable: {err}");
+                    unavailable.push(UnavailablePlugin {
+                        plugin_id: record.plugin_id,
+                        version: record.version,
+                        error: err.to_string(),
+                    });
+                }
+            }
         }
-        Ok(enabled)
+        Ok((enabled, unavailable))
+    }
+
+    /// The plugins a campaign has enabled that load (see [`Self::enabled_and_unavailable`]).
+    pub async fn enabled(&self, campaign_id: &str) -> Result<Vec<EnabledPlugin>, PluginHostError> {
+        Ok(self.enabled_and_unavailable(campaign_id).await?.0)
     }
 
     /// The enabled plugin that owns a namespaced tool, with that tool's spec. The error
@@ -315,33 +358,47 @@ impl PluginHost {
         let Some((plugin_id, tool)) = split_tool_name(tool_name) else {
             return Err(PluginHostError::NotFound(format!("{tool_name:?} is not a plugin tool")));
         };
-        let enabled = self.enabled(campaign_id).await?;
-        let Some(found) = enabled.into_iter().find(|e| e.record.plugin_id == plugin_id) else {
+        let records = self.storage.campaign_plugins(campaign_id).await?;
+        let Some(record) = records.into_iter().find(|r| r.plugin_id == plugin_id) else {
             return Err(PluginHostError::NotFound(format!(
                 "tool {tool_name} belongs to plugin {plugin_id}, which is not enabled in campaign {campaign_id:?}; \
                  enable it with plugin_enable"
             )));
         };
-        let spec = found.plugin.tools().iter().find(|t| t.name == tool).cloned().ok_or_else(|| {
+        let plugin = self.load(&record.plugin_id, &record.version).await?;
+        let spec = plugin.tools().iter().find(|t| t.name == tool).cloned().ok_or_else(|| {
             PluginHostError::NotFound(format!(
                 "plugin {plugin_id}@{} has no tool named {tool:?}",
-                found.record.version
+                record.version
             ))
         })?;
-        Ok((found, spec))
+        let grants = Grants::of(record.grants.iter().filter_map(|g| Capability::parse(g)));
+        Ok((EnabledPlugin { record, plugin, grants }, spec))
     }
 
-    /// The enabled plugin that supplies the dice grammar of a campaign's system.
+    /// The enabled plugin that supplies the dice grammar of a campaign's system. Only
+    /// plugins installed for that system are loaded, so a broken plugin of another system
+    /// does not stop the campaign's rolls; a broken plugin of this system is an error.
     pub async fn grammar_for(
         &self,
         campaign_id: &str,
         system: &str,
     ) -> Result<Option<EnabledPlugin>, PluginHostError> {
-        Ok(self
-            .enabled(campaign_id)
-            .await?
-            .into_iter()
-            .find(|e| e.plugin.manifest().system == system && e.plugin.dice_grammar().is_some()))
+        let installed = self.storage.list_plugins().await?;
+        for record in self.storage.campaign_plugins(campaign_id).await? {
+            let of_system = installed
+                .iter()
+                .any(|p| p.id == record.plugin_id && p.version == record.version && p.system == system);
+            if !of_system {
+                continue;
+            }
+            let plugin = self.load(&record.plugin_id, &record.version).await?;
+            if plugin.dice_grammar().is_some() {
+                let grants = Grants::of(record.grants.iter().filter_map(|g| Capability::parse(g)));
+                return Ok(Some(EnabledPlugin { record, plugin, grants }));
+            }
+        }
+        Ok(None)
     }
 
     async fn check_collisions(

@@ -51,7 +51,14 @@ impl HostServices for StorageServices {
         self.storage.kv_list(plugin_id, campaign_id, prefix, limit).await.map_err(|e| e.to_string())
     }
 
-    async fn search(&self, _: &str, collection: &str, _: &str, _: usize) -> Result<Vec<SearchHit>, String> {
+    async fn search(
+        &self,
+        _: &str,
+        collection: &str,
+        _: &str,
+        _: &serde_json::Value,
+        _: usize,
+    ) -> Result<Vec<SearchHit>, String> {
         Err(format!(
             "search of {:?}: no rulebook or collection has been indexed on this host yet",
             if collection.is_empty() { "all collections" } else { collection }

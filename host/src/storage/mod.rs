@@ -231,6 +231,8 @@ pub trait Storage: Send + Sync {
     async fn list_plugins(&self) -> StorageResult<Vec<InstalledPluginRecord>>;
     /// Forgets an installed plugin version; refused while a campaign has it enabled.
     async fn delete_plugin(&self, id: &str, version: &str) -> StorageResult<()>;
+    /// The campaigns that have `id@version` enabled.
+    async fn plugin_users(&self, id: &str, version: &str) -> StorageResult<Vec<String>>;
     /// The plugins a campaign has enabled.
     async fn campaign_plugins(&self, campaign_id: &str) -> StorageResult<Vec<CampaignPluginRecord>>;
     /// Enables (or re-enables with new settings) a plugin in a campaign.

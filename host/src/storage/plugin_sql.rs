@@ -81,6 +81,16 @@ where
         rows.iter().map(plugin_from_row).collect()
     }
 
+    pub(super) async fn plugin_users_sql(&self, id: &str, version: &str) -> StorageResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT campaign_id FROM campaign_plugins WHERE plugin_id = $1 AND version = $2 ORDER BY campaign_id",
+        )
+        .bind(id.to_string())
+        .bind(version.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub(super) async fn delete_plugin_sql(&self, id: &str, version: &str) -> StorageResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let users: Vec<String> = sqlx::query_scalar(

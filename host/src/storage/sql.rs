@@ -600,6 +600,10 @@ where
         self.delete_plugin_sql(id, version).await
     }
 
+    async fn plugin_users(&self, id: &str, version: &str) -> StorageResult<Vec<String>> {
+        self.plugin_users_sql(id, version).await
+    }
+
     async fn campaign_plugins(&self, campaign_id: &str) -> StorageResult<Vec<CampaignPluginRecord>> {
         self.get_campaign(campaign_id).await?;
         self.campaign_plugins_sql(campaign_id).await
