@@ -9,5 +9,6 @@ pub mod config;
 pub mod initiative;
 pub mod mcp;
 pub mod plugins;
+pub mod records;
 pub mod storage;
 pub mod tools;

@@ -75,3 +75,29 @@ pub fn search(
     let filter = if filter.is_null() { String::new() } else { filter.to_string() };
     wit::search(collection, query, &filter, limit)
 }
+
+/// Calls one of the host's core MCP tools (`initiative_add`, `roll_dice`, `character_get`, …)
+/// as an MCP client would, in the campaign of the current call, and returns the tool's
+/// structured result. Needs [`Capability::HostTools`](crate::Capability::HostTools).
+///
+/// `arguments` must be a JSON object; the host fills in a missing `campaign_id` with the
+/// call's campaign and refuses another campaign's. Plugin tools cannot be called this way.
+///
+/// ```no_run
+/// use ttrpg_plugin_sdk::{host, serde_json::json};
+///
+/// let added = host::call_tool("initiative_add", &json!({"name": "Goblin", "count": 3}))?;
+/// println!("{}", added["rolls"]);
+/// # Ok::<(), ttrpg_plugin_sdk::HostError>(())
+/// ```
+///
+/// # Errors
+/// [`HostError::NotGranted`] without the capability; [`HostError::Invalid`] or
+/// [`HostError::Failed`] with the tool's message when the host refuses the call or the
+/// tool fails; [`HostError::Failed`] when the host's answer is not JSON.
+pub fn call_tool(name: &str, arguments: &serde_json::Value) -> Result<serde_json::Value, HostError> {
+    let text = wit::call_tool(name, &arguments.to_string())?;
+    serde_json::from_str(&text).map_err(|e| {
+        HostError::Failed(format!("host tool `{name}` answered with something that is not JSON: {e}"))
+    })
+}

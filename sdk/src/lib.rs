@@ -3,7 +3,7 @@
 //! A plugin is a WebAssembly component that the server loads into a sandbox. It offers MCP
 //! tools (namespaced `<plugin-id>__<tool>`), collection schemas, a chunker for its system's
 //! books and a dice grammar, and it may call the host for logging, randomness, a private
-//! key-value space and search, each only when the GM granted the matching capability. This
+//! key-value space, search and its core tools, each only when the GM granted the matching capability. This
 //! crate wraps the plugin interface (`wit/0.1.0`, package `ttrpg:plugin@0.1.0`, world
 //! `game-system`) so that a plugin is a plain Rust type.
 //!
@@ -85,7 +85,8 @@
 //!   version ([`API_VERSION`]) and, by default, the version (`CARGO_PKG_VERSION`) are filled in.
 //! - [`tool`] / [`Tool`] / [`ToolHints`]: a tool from a function over serde types; JSON
 //!   schemas are derived with [`schemars`], bad arguments are refused before the handler runs.
-//! - [`host`]: logging, randomness, key-value storage and search through the host.
+//! - [`host`]: logging, randomness, key-value storage, search and the host's core tools
+//!   ([`host::call_tool`]) through the host.
 //! - [`CollectionSchema`], [`Document`], [`Chunk`], [`DiceRoll`]: the WIT records for
 //!   collections, chunking and dice, re-exported as they are generated.
 //! - [`bindings`]: the raw generated bindings, for what this layer does not cover.
@@ -186,6 +187,26 @@ impl From<HostError> for ToolError {
             HostError::Invalid(m) => format!("the host refused the request: {m}"),
             HostError::Failed(m) => format!("the host failed: {m}"),
         })
+    }
+}
+
+impl SearchHit {
+    /// The hit's payload (book, pages, section, record fields) parsed as JSON; an empty
+    /// object when the host sent none or something that is not JSON.
+    ///
+    /// ```
+    /// use ttrpg_plugin_sdk::SearchHit;
+    ///
+    /// let hit = SearchHit {
+    ///     collection: "monsters".into(),
+    ///     text: "Goblin".into(),
+    ///     score: 1.0,
+    ///     payload: r#"{"name": "Goblin"}"#.into(),
+    /// };
+    /// assert_eq!(hit.payload_value()["name"], "Goblin");
+    /// ```
+    pub fn payload_value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or_else(|_| serde_json::Value::Object(Default::default()))
     }
 }
 

@@ -16,6 +16,8 @@ pub const PACKAGES: &[&str] = &[
     "fixture-other",
     "fixture-hostile",
     "fixture-future-api",
+    "plugin-fate",
+    "plugin-dnd5e",
 ];
 
 /// The workspace root: the nearest folder above the crate holding `Cargo.lock`.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Something a plugin may do through the host; nothing is granted by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Capability {
     /// Write to the host's log.
     Log,
@@ -17,6 +17,8 @@ pub enum Capability {
     Kv,
     /// Read-only search of the campaign's collections.
     Search,
+    /// Calling the host's core MCP tools in the campaign.
+    HostTools,
 }
 
 impl Capability {
@@ -31,6 +33,7 @@ impl Capability {
             Capability::Random => "random",
             Capability::Kv => "kv",
             Capability::Search => "search",
+            Capability::HostTools => "host-tools",
         }
     }
 

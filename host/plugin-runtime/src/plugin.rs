@@ -255,6 +255,7 @@ pub(crate) fn new_store(
     let state = PluginState {
         plugin_id: plugin_id.to_string(),
         campaign_id: context.map(|c| c.campaign_id.clone()),
+        session_id: context.and_then(|c| c.session_id.clone()),
         grants: grants.clone(),
         services,
         rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed),

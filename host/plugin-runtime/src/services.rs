@@ -66,6 +66,15 @@ pub trait HostServices: Send + Sync {
         filter: &serde_json::Value,
         limit: usize,
     ) -> Result<Vec<SearchHit>, String>;
+    /// Calls a core host tool for the campaign (the runtime has checked the grant); the
+    /// implementation decides which tools a plugin may call. Errors are the tool's message.
+    async fn call_host_tool(
+        &self,
+        campaign_id: &str,
+        session_id: Option<&str>,
+        name: &str,
+        arguments: serde_json::Value,
+    ) -> Result<serde_json::Value, String>;
 }
 
 /// Host services for calls that may use none (loading a plugin, `plugin check`): every
@@ -95,5 +104,14 @@ impl HostServices for NoServices {
         _: usize,
     ) -> Result<Vec<SearchHit>, String> {
         Err("no collections outside a campaign".into())
+    }
+    async fn call_host_tool(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        name: &str,
+        _: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        Err(format!("host tool {name} is not available outside a campaign call"))
     }
 }

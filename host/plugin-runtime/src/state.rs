@@ -28,6 +28,7 @@ pub(crate) const MAX_SEARCH_HITS: u32 = 50;
 pub(crate) struct PluginState {
     pub(crate) plugin_id: String,
     pub(crate) campaign_id: Option<String>,
+    pub(crate) session_id: Option<String>,
     pub(crate) grants: Grants,
     pub(crate) services: Arc<dyn HostServices>,
     pub(crate) rng: rand_chacha::ChaCha8Rng,

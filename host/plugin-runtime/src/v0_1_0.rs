@@ -219,6 +219,7 @@ fn capability(c: wit::Capability) -> Capability {
         wit::Capability::Random => Capability::Random,
         wit::Capability::Kv => Capability::Kv,
         wit::Capability::Search => Capability::Search,
+        wit::Capability::HostTools => Capability::HostTools,
     }
 }
 
@@ -352,6 +353,24 @@ impl wit_host::Host for PluginState {
                 payload: h.payload.to_string(),
             })
             .collect())
+    }
+
+    async fn call_tool(&mut self, name: String, arguments: String) -> Result<String, HostError> {
+        self.require(Capability::HostTools, "call-tool").map_err(HostError::NotGranted)?;
+        let campaign = self.campaign("call-tool").map_err(HostError::Invalid)?.to_string();
+        let arguments = match serde_json::from_str::<serde_json::Value>(&arguments) {
+            Ok(value @ serde_json::Value::Object(_)) => value,
+            _ => {
+                return Err(HostError::Invalid(format!("call-tool {name}: arguments must be a JSON object")));
+            }
+        };
+        let session = self.session_id.clone();
+        let result = self
+            .services
+            .call_host_tool(&campaign, session.as_deref(), &name, arguments)
+            .await
+            .map_err(HostError::Failed)?;
+        Ok(result.to_string())
     }
 }
 

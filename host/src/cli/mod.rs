@@ -5,6 +5,7 @@
 
 mod campaign;
 mod doctor;
+mod import;
 mod migrate;
 mod plugin;
 mod roll;
@@ -50,6 +51,8 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// List or create campaigns.
     Campaign(campaign::CampaignArgs),
+    /// Load structured game data (the Open5e SRD export) into a system's collections.
+    Import(import::ImportArgs),
     /// Install, check, list, remove, enable and disable game-system plugins.
     Plugin(plugin::PluginArgs),
     /// Roll dice from the terminal, e.g. `ttrpg roll 4d6kh3` or `ttrpg roll --json "1d20+5"`.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::run(config, args).await,
             Command::Migrate(args) => migrate::run(config, args).await,
             Command::Campaign(args) => campaign::run(config, args).await,
+            Command::Import(args) => import::run(config, args).await,
             Command::Plugin(args) => plugin::run(config, args).await,
             Command::Roll(args) => roll::run(config, args).await,
             Command::Doctor(args) => doctor::run(config, args).await,

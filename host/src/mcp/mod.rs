@@ -93,7 +93,7 @@ impl McpServer {
                     "{name} is a plugin tool: choose the campaign it runs in with campaign_use first"
                 )));
             };
-            return call_plugin_tool(&self.app, &campaign_id, None, name, &arguments).await;
+            return call_plugin_tool(self.app.clone(), &campaign_id, None, name, &arguments).await;
         }
         let known = self.registry.names().join(", ");
         Err(ToolError::NotFound(format!(

@@ -16,10 +16,10 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::RwLock;
 use ttrpg_plugin_runtime::model::{Capability, PluginToolSpec};
-use ttrpg_plugin_runtime::{Grants, HostServices, LoadedPlugin, PluginRuntime, RuntimeConfig, sha256_hex};
+use ttrpg_plugin_runtime::{Grants, LoadedPlugin, PluginRuntime, RuntimeConfig, sha256_hex};
 
 pub use error::PluginHostError;
-pub use services::StorageServices;
+pub use services::{AppServices, PLUGIN_CALLABLE_TOOLS};
 
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord, Storage};
 
@@ -74,7 +74,6 @@ pub struct PluginHost {
     runtime: PluginRuntime,
     dir: PathBuf,
     storage: Arc<dyn Storage>,
-    services: Arc<dyn HostServices>,
     loaded: RwLock<HashMap<(String, String), LoadedPlugin>>,
 }
 
@@ -82,8 +81,7 @@ impl PluginHost {
     /// A plugin host keeping files under `dir`.
     pub fn new(dir: PathBuf, runtime: RuntimeConfig, storage: Arc<dyn Storage>) -> anyhow::Result<Self> {
         let runtime = PluginRuntime::new(runtime)?;
-        let services: Arc<dyn HostServices> = Arc::new(StorageServices::new(storage.clone()));
-        Ok(PluginHost { runtime, dir, storage, services, loaded: RwLock::new(HashMap::new()) })
+        Ok(PluginHost { runtime, dir, storage, loaded: RwLock::new(HashMap::new()) })
     }
 
     /// The runtime's configuration for a data folder.
@@ -101,11 +99,6 @@ impl PluginHost {
     /// The sandbox runtime.
     pub fn runtime(&self) -> &PluginRuntime {
         &self.runtime
-    }
-
-    /// What plugins reach through their imports.
-    pub fn services(&self) -> Arc<dyn HostServices> {
-        self.services.clone()
     }
 
     /// Loads a component file without installing it (`ttrpg plugin check`).
@@ -444,7 +437,7 @@ fn parse_grants(plugin: &LoadedPlugin, grants: &[String]) -> Result<Grants, Plug
     for name in grants {
         let capability = Capability::parse(name).ok_or_else(|| {
             PluginHostError::Invalid(format!(
-                "unknown capability {name:?}; the capabilities are log, random, kv and search"
+                "unknown capability {name:?}; the capabilities are log, random, kv, search and host-tools"
             ))
         })?;
         if !asked.contains(&capability) {

@@ -1,30 +1,73 @@
-//! The host services behind a plugin's imports, over the storage trait.
+//! The host services behind a plugin's imports: key-value spaces in the structured
+//! database, search of the campaign's collections, and the core tools a plugin may call.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use serde_json::Value;
 use ttrpg_plugin_runtime::HostServices;
 use ttrpg_plugin_runtime::model::SearchHit;
 
-use crate::storage::Storage;
+use crate::app::App;
 
-/// Key-value spaces in the structured database; search answers that no collection is
-/// indexed yet (rulebook ingestion comes with its own issue).
-pub struct StorageServices {
-    storage: Arc<dyn Storage>,
+/// The core tools a plugin granted `host-tools` may call: the ones that act inside one
+/// campaign. Managing campaigns or plugins is never delegated to a plugin.
+pub const PLUGIN_CALLABLE_TOOLS: &[&str] = &[
+    "campaign_get",
+    "session_list",
+    "session_add_note",
+    "character_create",
+    "character_get",
+    "character_update",
+    "character_list",
+    "initiative_start",
+    "initiative_add",
+    "initiative_next",
+    "initiative_prev",
+    "initiative_remove",
+    "initiative_damage",
+    "initiative_heal",
+    "initiative_condition",
+    "initiative_get",
+    "initiative_end",
+    "roll_dice",
+    "roll_history",
+];
+
+/// Host services for calls made in one app; built per call.
+pub struct AppServices {
+    app: Arc<App>,
 }
 
-impl StorageServices {
-    /// Services over `storage`.
-    pub fn new(storage: Arc<dyn Storage>) -> Self {
-        StorageServices { storage }
+impl AppServices {
+    /// Services over `app`.
+    pub fn new(app: Arc<App>) -> Self {
+        AppServices { app }
+    }
+}
+
+/// Every `campaign_id` anywhere in a JSON value.
+fn campaign_ids(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "campaign_id"
+                    && let Value::String(id) = inner
+                {
+                    found.push(id.clone());
+                }
+                campaign_ids(inner, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| campaign_ids(item, found)),
+        _ => {}
     }
 }
 
 #[async_trait]
-impl HostServices for StorageServices {
+impl HostServices for AppServices {
     async fn kv_get(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
-        self.storage.kv_get(plugin_id, campaign_id, key).await.map_err(|e| e.to_string())
+        self.app.storage.kv_get(plugin_id, campaign_id, key).await.map_err(|e| e.to_string())
     }
 
     async fn kv_set(
@@ -34,11 +77,11 @@ impl HostServices for StorageServices {
         key: &str,
         value: Vec<u8>,
     ) -> Result<(), String> {
-        self.storage.kv_set(plugin_id, campaign_id, key, value).await.map_err(|e| e.to_string())
+        self.app.storage.kv_set(plugin_id, campaign_id, key, value).await.map_err(|e| e.to_string())
     }
 
     async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<bool, String> {
-        self.storage.kv_delete(plugin_id, campaign_id, key).await.map_err(|e| e.to_string())
+        self.app.storage.kv_delete(plugin_id, campaign_id, key).await.map_err(|e| e.to_string())
     }
 
     async fn kv_list(
@@ -48,20 +91,68 @@ impl HostServices for StorageServices {
         prefix: &str,
         limit: usize,
     ) -> Result<Vec<String>, String> {
-        self.storage.kv_list(plugin_id, campaign_id, prefix, limit).await.map_err(|e| e.to_string())
+        self.app.storage.kv_list(plugin_id, campaign_id, prefix, limit).await.map_err(|e| e.to_string())
     }
 
     async fn search(
         &self,
-        _: &str,
+        campaign_id: &str,
         collection: &str,
-        _: &str,
-        _: &serde_json::Value,
-        _: usize,
+        query: &str,
+        filter: &Value,
+        limit: usize,
     ) -> Result<Vec<SearchHit>, String> {
-        Err(format!(
-            "search of {:?}: no rulebook or collection has been indexed on this host yet",
-            if collection.is_empty() { "all collections" } else { collection }
-        ))
+        crate::records::search_for_plugin(&self.app, campaign_id, collection, query, filter, limit)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs an allowed core tool in the call's campaign: a `campaign_id` argument is filled
+    /// in or must be that campaign, and a result that names another campaign is refused.
+    async fn call_host_tool(
+        &self,
+        campaign_id: &str,
+        session_id: Option<&str>,
+        name: &str,
+        mut arguments: Value,
+    ) -> Result<Value, String> {
+        if !PLUGIN_CALLABLE_TOOLS.contains(&name) {
+            return Err(format!(
+                "plugins may not call the host tool {name:?}; they may call: {}",
+                PLUGIN_CALLABLE_TOOLS.join(", ")
+            ));
+        }
+        let tool = crate::tools::core_tool(name).ok_or_else(|| format!("no host tool named {name:?}"))?;
+        let takes =
+            |field: &str| tool.spec().input_schema.get("properties").is_some_and(|p| p.get(field).is_some());
+        if let Value::Object(map) = &mut arguments {
+            match map.get("campaign_id") {
+                Some(Value::String(given)) if given != campaign_id => {
+                    return Err(format!(
+                        "{name}: a plugin works in its own campaign {campaign_id:?} only, not {given:?}"
+                    ));
+                }
+                Some(_) => {}
+                None if takes("campaign_id") => {
+                    map.insert("campaign_id".into(), Value::String(campaign_id.to_string()));
+                }
+                None => {}
+            }
+            if let (Some(session), None) = (session_id, map.get("session_id"))
+                && takes("session_id")
+                && name == "roll_dice"
+            {
+                map.insert("session_id".into(), Value::String(session.to_string()));
+            }
+        }
+        let result = tool.call(self.app.clone(), arguments).await.map_err(|e| e.to_string())?;
+        let mut named = Vec::new();
+        campaign_ids(&result, &mut named);
+        if let Some(other) = named.iter().find(|id| id.as_str() != campaign_id) {
+            return Err(format!(
+                "{name}: the result belongs to campaign {other:?}, not this plugin's campaign"
+            ));
+        }
+        Ok(result)
     }
 }

@@ -12,6 +12,7 @@ mod migrate;
 mod plugin_sql;
 mod postgres;
 mod records;
+mod records_sql;
 mod rows;
 mod sql;
 mod sqlite;
@@ -251,6 +252,15 @@ pub trait Storage: Send + Sync {
     ) -> StorageResult<()>;
     /// Deletes a key; returns whether it existed.
     async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> StorageResult<bool>;
+    /// Stores collection records (replacing same-named ones of the same source), in one
+    /// transaction; unchanged records are skipped. Returns how many were written.
+    async fn upsert_records(&self, records: Vec<CollectionRecord>) -> StorageResult<usize>;
+    /// A system's records, optionally of one collection.
+    async fn list_records(
+        &self,
+        system: &str,
+        collection: Option<&str>,
+    ) -> StorageResult<Vec<CollectionRecord>>;
     /// Keys with a prefix, sorted, at most `limit`.
     async fn kv_list(
         &self,

@@ -365,3 +365,34 @@ pub struct CampaignPluginRecord {
     /// When it was enabled.
     pub enabled_at: DateTime<Utc>,
 }
+
+/// A record of a game system's collection (a monster, a spell, a rule).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CollectionRecord {
+    /// Stable id (UUID v7).
+    pub id: String,
+    /// The game system (`dnd5e`).
+    pub system: String,
+    /// The collection (`monsters`).
+    pub collection: String,
+    /// The record's name (`Goblin`).
+    pub name: String,
+    /// Where it came from (`open5e`, or a rulebook's title).
+    pub source: String,
+    /// The book it is printed in.
+    pub book: Option<String>,
+    /// First page in that book.
+    pub page_start: Option<i64>,
+    /// Last page.
+    pub page_end: Option<i64>,
+    /// Section path in the book.
+    pub section: Option<String>,
+    /// The record as searchable text.
+    pub text: String,
+    /// The record's fields, as the system's collection schema names them.
+    pub data: Value,
+    /// SHA-256 of the text and fields, to skip unchanged re-imports.
+    pub content_hash: String,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+}

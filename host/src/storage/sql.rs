@@ -15,9 +15,10 @@ use super::rows::{
     campaign_from_row, character_from_row, encounter_from_row, note_from_row, roll_from_row, session_from_row,
 };
 use super::{
-    Campaign, CampaignPatch, CampaignPluginRecord, Character, CharacterKind, CharacterPatch, DiceRollFilter,
-    DiceRollRecord, EncounterRecord, Engine, InstalledPluginRecord, MigrationStatus, NewCampaign,
-    NewCharacter, NewDiceRoll, Session, SessionNote, Storage, StorageError, StorageResult,
+    Campaign, CampaignPatch, CampaignPluginRecord, Character, CharacterKind, CharacterPatch,
+    CollectionRecord, DiceRollFilter, DiceRollRecord, EncounterRecord, Engine, InstalledPluginRecord,
+    MigrationStatus, NewCampaign, NewCharacter, NewDiceRoll, Session, SessionNote, Storage, StorageError,
+    StorageResult,
 };
 
 /// What differs between the engines: connection-level facts and migrations.
@@ -598,6 +599,18 @@ where
 
     async fn delete_plugin(&self, id: &str, version: &str) -> StorageResult<()> {
         self.delete_plugin_sql(id, version).await
+    }
+
+    async fn upsert_records(&self, records: Vec<CollectionRecord>) -> StorageResult<usize> {
+        self.upsert_records_sql(records).await
+    }
+
+    async fn list_records(
+        &self,
+        system: &str,
+        collection: Option<&str>,
+    ) -> StorageResult<Vec<CollectionRecord>> {
+        self.list_records_sql(system, collection).await
     }
 
     async fn plugin_users(&self, id: &str, version: &str) -> StorageResult<Vec<String>> {

@@ -35,8 +35,18 @@ pub fn core_registry() -> ToolRegistry {
     registry
 }
 
+fn shared_core_registry() -> &'static ToolRegistry {
+    static REGISTRY: std::sync::OnceLock<ToolRegistry> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(core_registry)
+}
+
 /// The names of the core tools (a plugin's namespaced tools must not collide with them).
 pub fn core_tool_names() -> &'static [String] {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| core_registry().names())
+    NAMES.get_or_init(|| shared_core_registry().names())
+}
+
+/// A core tool by name (what a plugin granted `host-tools` calls).
+pub fn core_tool(name: &str) -> Option<std::sync::Arc<dyn ToolHandler>> {
+    shared_core_registry().get(name)
 }

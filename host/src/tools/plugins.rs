@@ -10,7 +10,7 @@ use ttrpg_plugin_runtime::model::CallContext;
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
-use crate::plugins::namespaced_tool;
+use crate::plugins::{AppServices, namespaced_tool};
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord};
 
 /// Arguments of `plugin_list`.
@@ -34,7 +34,8 @@ pub struct EnableArgs {
     /// version that matches is enabled.
     #[serde(default)]
     pub version: Option<String>,
-    /// Capabilities to grant, from those the plugin asks for: "log", "random", "kv", "search".
+    /// Capabilities to grant, from those the plugin asks for: "log", "random", "kv", "search",
+    /// "host-tools".
     /// Nothing is granted by default.
     #[serde(default)]
     pub grants: Vec<String>,
@@ -144,7 +145,7 @@ async fn disable(app: Arc<App>, args: DisableArgs) -> Result<DisableResult, Tool
 /// Runs a plugin's tool (`<plugin>__<tool>`) for a campaign, with the grants the campaign
 /// gave the plugin.
 pub async fn call_plugin_tool(
-    app: &App,
+    app: Arc<App>,
     campaign_id: &str,
     session_id: Option<String>,
     name: &str,
@@ -158,7 +159,7 @@ pub async fn call_plugin_tool(
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
     enabled
         .plugin
-        .call_tool(&context, &enabled.grants, app.plugins.services(), tool, arguments)
+        .call_tool(&context, &enabled.grants, Arc::new(AppServices::new(app.clone())), tool, arguments)
         .await
         .map_err(|err| match err {
             ttrpg_plugin_runtime::CallError::Refused { kind: "invalid-arguments", message } => {

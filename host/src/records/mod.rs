@@ -1,0 +1,161 @@
+//! Collection records: the monsters, spells, conditions and rules of a game system, as the
+//! system's plugin defines them, imported from data files (or, later, recognized in
+//! rulebooks) and searched by plugins through `host.search`.
+//!
+//! Search here is keyword scoring with exact field filters over the system's records;
+//! the vector index of the ingestion pipeline will rank by meaning as well.
+
+mod filter;
+pub mod open5e;
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use ttrpg_plugin_runtime::model::SearchHit;
+
+pub use filter::{FilterError, matches_filter};
+
+use crate::app::App;
+use crate::storage::{CollectionRecord, StorageError};
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// The system the records were stored under.
+    pub system: String,
+    /// Records read, by collection.
+    pub read: std::collections::BTreeMap<String, usize>,
+    /// Records written (new or changed); the rest were already stored unchanged.
+    pub written: usize,
+    /// The attribution every record carries.
+    pub attribution: String,
+}
+
+/// Imports the Open5e SRD export in `dir` under `system` (one transaction).
+pub async fn import_open5e(app: &App, dir: &Path, system: &str) -> anyhow::Result<ImportReport> {
+    let (records, attribution) = open5e::read_dir(dir).map_err(anyhow::Error::msg)?;
+    let mut read = std::collections::BTreeMap::new();
+    let rows: Vec<CollectionRecord> = records
+        .into_iter()
+        .map(|r| {
+            *read.entry(r.collection.to_string()).or_insert(0) += 1;
+            let content_hash = hex(&Sha256::digest(format!("{}\n{}", r.text, r.data).as_bytes()));
+            CollectionRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                system: system.to_string(),
+                collection: r.collection.to_string(),
+                name: r.name,
+                source: "open5e".into(),
+                book: Some("SRD 5.1".into()),
+                page_start: None,
+                page_end: None,
+                section: r.section,
+                text: r.text,
+                data: r.data,
+                content_hash,
+                created_at: chrono::Utc::now(),
+            }
+        })
+        .collect();
+    let written = app.storage.upsert_records(rows).await?;
+    tracing::info!(system, written, "Open5e records imported");
+    Ok(ImportReport { system: system.to_string(), read, written, attribution })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why a search failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The filter is malformed.
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    /// The database failed or the campaign does not exist.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Searches the records of a campaign's system for a plugin (`host.search`).
+pub async fn search_for_plugin(
+    app: &App,
+    campaign_id: &str,
+    collection: &str,
+    query: &str,
+    filter: &Value,
+    limit: usize,
+) -> Result<Vec<SearchHit>, SearchError> {
+    let campaign = app.storage.get_campaign(campaign_id).await?;
+    search(app, &campaign.system, collection, query, filter, limit).await
+}
+
+/// Searches a system's records: every `filter` condition must hold; hits are ranked by how
+/// well `query` matches the name and text (all records that pass the filter when `query` is
+/// empty, by name).
+pub async fn search(
+    app: &App,
+    system: &str,
+    collection: &str,
+    query: &str,
+    filter: &Value,
+    limit: usize,
+) -> Result<Vec<SearchHit>, SearchError> {
+    filter::validate(filter)?;
+    let collection = (!collection.is_empty()).then_some(collection);
+    let records = app.storage.list_records(system, collection).await?;
+    let terms: Vec<String> = query.split_whitespace().map(|t| t.to_lowercase()).collect();
+    let query_lower = query.trim().to_lowercase();
+    let mut scored: Vec<(f32, CollectionRecord)> = records
+        .into_iter()
+        .filter(|r| matches_filter(&r.data, filter))
+        .filter_map(|r| {
+            let score = score(&r, &query_lower, &terms);
+            (terms.is_empty() || score > 0.0).then_some((score, r))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    Ok(scored.into_iter().take(limit).map(|(score, r)| hit(score, r)).collect())
+}
+
+fn score(record: &CollectionRecord, query: &str, terms: &[String]) -> f32 {
+    if terms.is_empty() {
+        return 1.0;
+    }
+    let name = record.name.to_lowercase();
+    let text = record.text.to_lowercase();
+    let mut score = 0.0;
+    if name == query {
+        score += 100.0;
+    } else if name.contains(query) {
+        score += 40.0;
+    }
+    for term in terms {
+        if name.split(|c: char| !c.is_alphanumeric()).any(|w| w == term) {
+            score += 10.0;
+        }
+        score += text.matches(term.as_str()).count().min(5) as f32;
+    }
+    score
+}
+
+fn hit(score: f32, record: CollectionRecord) -> SearchHit {
+    let mut payload = match record.data {
+        Value::Object(map) => map,
+        other => {
+            let mut map = serde_json::Map::new();
+            map.insert("data".into(), other);
+            map
+        }
+    };
+    payload.insert("record_id".into(), json!(record.id));
+    payload.entry("name").or_insert(json!(record.name));
+    payload.insert("book".into(), json!(record.book));
+    payload.insert("page_start".into(), json!(record.page_start));
+    payload.insert("page_end".into(), json!(record.page_end));
+    payload.insert("section".into(), json!(record.section));
+    payload.insert("record_source".into(), json!(record.source));
+    SearchHit { collection: record.collection, text: record.text, score, payload: Value::Object(payload) }
+}
