@@ -1047,3 +1047,90 @@ async fn stdio_stream_survives_stdout_flood() {
     assert!(logs.len() < 8 << 20, "the server log holds {} bytes: stdout_flood was not capped", logs.len());
     assert!(logs.contains("xxxxxxxx"), "some of the plugin's stdout reached the host's log");
 }
+
+// ---------------------------------------------------------------------------------------
+// 8. The first-party game systems in one server: D&D 5e over the imported SRD, Fate.
+
+/// The SRD 5.1 data beside the repository, if present.
+fn srd_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/srd51");
+    if dir.join("open5e-Creature.json").exists() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: the SRD 5.1 data is not at {} (shared/ must sit beside the repository)",
+            dir.display()
+        );
+        None
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dnd5e_and_fate_campaigns_in_one_server() {
+    let Some(srd) = srd_dir() else { return };
+    let (dnd5e, fate) = (wasm("plugin-dnd5e").await, wasm("plugin-fate").await);
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    install(&data, &dnd5e).await;
+    install(&data, &fate).await;
+    let imported = cli_ok(&data, &["import", "open5e", srd.to_str().expect("utf-8")]).await;
+    assert!(imported.contains("325 monsters") && imported.contains("319 spells"), "{imported}");
+
+    let client = connect_stdio(&scratch).await;
+    let dnd = create_campaign(&client, "Sunless Citadel", "dnd5e").await;
+    let fate_campaign = create_campaign(&client, "Spirit of the Century", "fate").await;
+    enable(&client, &dnd, "dnd5e", Some("^1"), &["search", "host-tools"]).await;
+    enable(&client, &fate_campaign, "fate", Some("^1.0"), &["kv"]).await;
+
+    // Each campaign rolls with its own system's grammar.
+    let adv = client.ok("roll_dice", json!({"expression": "adv + 5", "campaign_id": dnd, "seed": 11})).await;
+    assert!(str_of(&adv, "/grammar").starts_with("dnd5e@1."), "{adv}");
+    let total = adv["total"].as_i64().expect("total");
+    assert!((6..=25).contains(&total), "{adv}");
+    let crit = client.ok("roll_dice", json!({"expression": "crit 2d6+3", "campaign_id": dnd})).await;
+    assert!((7..=27).contains(&crit["total"].as_i64().expect("total")), "4d6+3: {crit}");
+    let fudge = client.ok("roll_dice", json!({"expression": "4dF+Good", "campaign_id": fate_campaign})).await;
+    assert!(str_of(&fudge, "/grammar").starts_with("fate@1."), "{fudge}");
+    assert!((-1..=7).contains(&fudge["total"].as_i64().expect("total")), "{fudge}");
+    let refused = client.err("roll_dice", json!({"expression": "4dF", "campaign_id": dnd})).await;
+    assert!(refused.contains("dnd5e"), "the 5e grammar refuses Fate dice: {refused}");
+
+    // D&D tools over the imported SRD records, and a monster group added to the combat
+    // through host.call-tool.
+    use_campaign(&client, &dnd).await;
+    let goblin = client.ok("dnd5e__monster_lookup", json!({"name": "goblin"})).await;
+    let text = goblin.to_string();
+    assert!(text.contains("\"Goblin\"") && text.contains("2d6") && text.contains("SRD 5.1"), "{goblin}");
+    client.ok("initiative_start", json!({"campaign_id": dnd})).await;
+    let added = client.ok("dnd5e__add_monster_to_initiative", json!({"name": "Goblin", "count": 3})).await;
+    assert_eq!(added["count"], 3, "{added}");
+    let combat = client.ok("initiative_get", json!({"campaign_id": dnd})).await;
+    let combatants = combat["encounter"]["combatants"].as_array().expect("combatants");
+    assert_eq!(combatants.len(), 3, "{combat}");
+    for c in combatants {
+        assert!(c["name"].as_str().expect("name").starts_with("Goblin "), "{c}");
+        assert_eq!(c["ac"], 15, "{c}");
+        let hp = c["hp"].as_i64().expect("hp");
+        assert!((2..=12).contains(&hp), "2d6 hit points: {c}");
+    }
+    let dragons = client
+        .ok("dnd5e__monster_search", json!({"type": "dragon", "cr_min": 10, "cr_max": 17, "limit": 50}))
+        .await;
+    let hits = dragons["hits"].as_array().expect("hits");
+    assert!(hits.iter().any(|h| h["name"] == "Adult Red Dragon"), "{dragons}");
+    let fireball = client.ok("dnd5e__spell_lookup", json!({"name": "fireball"})).await;
+    assert!(fireball.to_string().contains("evocation"), "{fireball}");
+    let encounter = client
+        .ok("dnd5e__encounter_builder", json!({"party_levels": [3, 3, 3, 3], "difficulty": "medium"}))
+        .await;
+    assert!(
+        encounter.to_string().contains("600"),
+        "4 level-3 characters: medium threshold 150 each: {encounter}"
+    );
+
+    // Fate tools in their campaign.
+    use_campaign(&client, &fate_campaign).await;
+    let ladder = client.ok("fate__ladder", json!({"value": 3})).await;
+    assert!(ladder.to_string().contains("Good"), "{ladder}");
+    client.close().await;
+}

@@ -23,8 +23,8 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 4] =
-        [Capability::Log, Capability::Random, Capability::Kv, Capability::Search];
+    pub const ALL: [Capability; 5] =
+        [Capability::Log, Capability::Random, Capability::Kv, Capability::Search, Capability::HostTools];
 
     /// The capability's name as written in manifests and grants.
     pub fn name(self) -> &'static str {
@@ -39,7 +39,14 @@ impl Capability {
 
     /// Parses a capability name.
     pub fn parse(name: &str) -> Option<Capability> {
-        Capability::ALL.into_iter().find(|c| c.name() == name)
+        match name {
+            "log" => Some(Capability::Log),
+            "random" => Some(Capability::Random),
+            "kv" => Some(Capability::Kv),
+            "search" => Some(Capability::Search),
+            "host-tools" => Some(Capability::HostTools),
+            _ => None,
+        }
     }
 }
 
@@ -222,4 +229,20 @@ pub enum LogLevel {
     Warn,
     /// Failed.
     Error,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Capability;
+
+    #[test]
+    fn every_capability_round_trips_its_name() {
+        for capability in Capability::ALL {
+            assert_eq!(Capability::parse(capability.name()), Some(capability));
+            let json = serde_json::to_value(capability).unwrap();
+            assert_eq!(json, capability.name(), "serde and name() agree");
+        }
+        assert_eq!(Capability::ALL.len(), 5, "ALL lists every variant");
+        assert_eq!(Capability::parse("filesystem"), None);
+    }
 }
