@@ -62,7 +62,7 @@ pub enum PluginAction {
         /// Semver requirement, e.g. ^1.2 (default: any version; the highest installed match is used).
         #[arg(long, default_value = "*")]
         version: String,
-        /// Capabilities to grant, comma-separated: log, random, kv, search (default: none).
+        /// Capabilities to grant, comma-separated: log, random, kv, search, host-tools (default: none).
         #[arg(long, value_delimiter = ',')]
         grant: Vec<String>,
     },
