@@ -24,6 +24,7 @@ pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Postgres>> {
 #[async_trait]
 impl EngineOps for Postgres {
     const ENGINE: Engine = Engine::Postgres;
+    const LOCK_CAMPAIGN_STATUS: &'static str = "SELECT status FROM campaigns WHERE id = $1 FOR UPDATE";
     const BEGIN_WRITE: &'static str = "BEGIN";
 
     async fn server_version(pool: &Pool<Self>) -> StorageResult<String> {

@@ -30,6 +30,10 @@ pub(crate) trait EngineOps: Database {
     /// `BEGIN IMMEDIATE` so a read-then-write transaction takes the write lock up
     /// front instead of failing on upgrade.
     const BEGIN_WRITE: &'static str;
+    /// Reads a campaign's status and holds it until the transaction ends, so an archive
+    /// cannot slip in between the check and a new session (`FOR UPDATE` on PostgreSQL;
+    /// SQLite's `BEGIN IMMEDIATE` already serializes writers).
+    const LOCK_CAMPAIGN_STATUS: &'static str;
     /// The engine's version string.
     async fn server_version(pool: &Pool<Self>) -> StorageResult<String>;
     /// See [`Storage::migrate_up`].
@@ -195,7 +199,7 @@ where
 
     async fn start_session(&self, campaign_id: &str, title: Option<String>) -> StorageResult<Session> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM campaigns WHERE id = $1")
+        let status: Option<String> = sqlx::query_scalar(DB::LOCK_CAMPAIGN_STATUS)
             .bind(campaign_id.to_string())
             .fetch_optional(&mut *tx)
             .await?;

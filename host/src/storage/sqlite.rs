@@ -42,6 +42,7 @@ pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Sqlite>> {
 #[async_trait]
 impl EngineOps for Sqlite {
     const ENGINE: Engine = Engine::Sqlite;
+    const LOCK_CAMPAIGN_STATUS: &'static str = "SELECT status FROM campaigns WHERE id = $1";
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 
     async fn server_version(pool: &Pool<Self>) -> StorageResult<String> {
