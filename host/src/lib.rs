@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod embed;
 pub mod initiative;
 pub mod mcp;
 pub mod plugins;

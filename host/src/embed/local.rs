@@ -1,0 +1,79 @@
+//! The embedded default: a local ONNX model through fastembed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use fastembed::{InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel};
+
+use super::{EmbedError, Embedder};
+
+/// Texts per ONNX Runtime batch.
+const BATCH_SIZE: usize = 32;
+
+/// A sentence-transformers model exported to ONNX, in a local folder holding
+/// `model.onnx`, `tokenizer.json`, `config.json`, `special_tokens_map.json` and
+/// `tokenizer_config.json`.
+pub struct LocalEmbedder {
+    model: Mutex<TextEmbedding>,
+    name: String,
+    dimension: usize,
+}
+
+impl LocalEmbedder {
+    /// Loads the model in `dir` (mean pooling, normalised). `onnxruntime` is the path of
+    /// the ONNX Runtime shared library; `None` leaves it to `ORT_DYLIB_PATH`.
+    pub fn load(dir: &Path, onnxruntime: Option<&Path>) -> Result<Self, EmbedError> {
+        let read = |file: &str| -> Result<Vec<u8>, EmbedError> {
+            let path = dir.join(file);
+            std::fs::read(&path).map_err(|err| EmbedError::Model {
+                path: dir.display().to_string(),
+                message: format!("cannot read {file}: {err}"),
+            })
+        };
+        let library: Option<PathBuf> = onnxruntime
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from));
+        match &library {
+            Some(path) if path.exists() => {}
+            Some(path) => return Err(EmbedError::Runtime(format!("{} does not exist", path.display()))),
+            None => return Err(EmbedError::Runtime("no library path configured".into())),
+        }
+        let library = library.unwrap_or_default();
+        // Loads the shared library once per process; fastembed then builds its sessions on it.
+        let environment = ort::init_from(&library)
+            .map_err(|err| EmbedError::Runtime(format!("{}: {err}", library.display())))?;
+        drop(environment);
+        let tokenizer = TokenizerFiles {
+            tokenizer_file: read("tokenizer.json")?,
+            config_file: read("config.json")?,
+            special_tokens_map_file: read("special_tokens_map.json")?,
+            tokenizer_config_file: read("tokenizer_config.json")?,
+        };
+        let model =
+            UserDefinedEmbeddingModel::new(read("model.onnx")?, tokenizer).with_pooling(Pooling::Mean);
+        let mut embedding =
+            TextEmbedding::try_new_from_user_defined(model, InitOptionsUserDefined::default()).map_err(
+                |err| EmbedError::Model { path: dir.display().to_string(), message: err.to_string() },
+            )?;
+        let probe = embedding.embed(["probe"], None).map_err(|err| EmbedError::Inference(err.to_string()))?;
+        let dimension = probe.first().map(Vec::len).unwrap_or(0);
+        let name =
+            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
+        Ok(LocalEmbedder { model: Mutex::new(embedding), name, dimension })
+    }
+}
+
+impl Embedder for LocalEmbedder {
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let mut model = self.model.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        model.embed(texts, Some(BATCH_SIZE)).map_err(|err| EmbedError::Inference(err.to_string()))
+    }
+}
