@@ -1,9 +1,10 @@
 //! The tool registry: every MCP tool the server offers, keyed by name.
 //!
 //! A tool is a [`ToolSpec`] (what `tools/list` shows) plus a [`ToolHandler`] (what
-//! `tools/call` runs). The registry can change while the server runs: plugins add and
-//! remove tools, and the MCP layer tells clients the list changed. This module knows
-//! nothing of rmcp: arguments and results are plain JSON.
+//! `tools/call` runs). The registry holds the host's core tools; the tool list a session
+//! sees changes at run time on top of it: `crate::mcp` adds the tools of the plugins
+//! enabled in the session's campaign and tells clients when that list changes. This
+//! module knows nothing of rmcp: arguments and results are plain JSON.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -90,12 +91,6 @@ impl ToolRegistry {
         }
         tools.insert(name, tool);
         Ok(())
-    }
-
-    /// Removes a tool; returns whether it was there.
-    pub fn unregister(&self, name: &str) -> bool {
-        let mut tools = self.tools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        tools.remove(name).is_some()
     }
 
     /// The tool of that name.
