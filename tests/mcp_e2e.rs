@@ -39,6 +39,12 @@ const CORE_TOOLS: &[&str] = &[
     "initiative_end",
     "roll_dice",
     "roll_history",
+    "ingest_document",
+    "search_rules",
+    "get_page",
+    "book_list",
+    "note_add",
+    "note_search",
 ];
 
 /// An id that names nothing.

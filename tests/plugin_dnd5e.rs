@@ -2,6 +2,8 @@
 //! and collections, every tool answering its own output schema over the SRD 5.1 records,
 //! capability errors, and its dice grammar against avrae's d20 plus the 5e shorthands.
 
+#[path = "plugin_dnd5e/chunker.rs"]
+mod chunker;
 #[path = "plugin_dnd5e/d20.rs"]
 mod d20;
 #[path = "support/fixtures.rs"]
@@ -93,10 +95,8 @@ async fn manifest_collections_and_schemas() {
     let grammar = plugin.dice_grammar().expect("a dice grammar");
     assert!(grammar.contains("adv") && grammar.contains("crit"), "{grammar}");
     let document = Document { book: "SRD".into(), pages: vec![Page { number: 1, text: "Combat".into() }] };
-    assert!(
-        plugin.chunk(&document).await.unwrap().is_none(),
-        "no chunker yet: the host's built-in one is used"
-    );
+    let chunks = plugin.chunk(&document).await.unwrap().expect("dnd5e has its own chunker");
+    assert_eq!((chunks.len(), chunks[0].content_type.as_str()), (1, "rules"));
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use anyhow::Context;
 use ttrpg_dice::DiceLimits;
 
 use crate::config::Config;
+use crate::library::Library;
 use crate::plugins::PluginHost;
 use crate::storage::{self, MigrateOnOpen, Storage};
 
@@ -32,6 +33,8 @@ pub struct App {
     pub plugins: PluginHost,
     /// Events for every MCP session (tool list changes).
     pub events: tokio::sync::broadcast::Sender<AppEvent>,
+    /// The rulebook library, opened on first use (it loads the embedding model).
+    library: tokio::sync::OnceCell<Arc<Library>>,
 }
 
 impl App {
@@ -57,7 +60,18 @@ impl App {
         let plugins =
             PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
         let (events, _) = tokio::sync::broadcast::channel(64);
-        Ok(App { config, storage, dice_limits, plugins, events })
+        Ok(App { config, storage, dice_limits, plugins, events, library: tokio::sync::OnceCell::new() })
+    }
+
+    /// The rulebook library, opening it (and loading the embedding model) on first use.
+    pub async fn library(&self) -> anyhow::Result<Arc<Library>> {
+        let library = self
+            .library
+            .get_or_try_init(|| async {
+                Library::open(&self.config, self.storage.clone()).await.map(Arc::new)
+            })
+            .await?;
+        Ok(library.clone())
     }
 
     /// Tells every MCP session that a campaign's tool list changed.

@@ -21,6 +21,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_MAX_DICE", "dice.max_dice"),
     ("TTRPG_PLUGIN_MEMORY_MB", "plugins.memory_limit_mb"),
     ("TTRPG_PLUGIN_TIMEOUT_MS", "plugins.call_timeout_ms"),
+    ("TTRPG_MODEL_DIR", "search.model_dir"),
+    ("TTRPG_ONNXRUNTIME", "search.onnxruntime (falls back to ORT_DYLIB_PATH)"),
+    ("TTRPG_QDRANT_URL", "search.qdrant_url"),
+    ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
 ];
 
 /// Why the configuration could not be loaded.
@@ -70,8 +74,27 @@ pub struct Config {
     pub dice: DiceConfig,
     /// Plugin sandbox limits.
     pub plugins: PluginsConfig,
+    /// Rulebook search: embedding model and vector index.
+    pub search: SearchConfig,
     /// Logging.
     pub log: LogConfig,
+}
+
+/// Rulebook search: the embedding model and where vectors live.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// The folder of the ONNX embedding model (all-MiniLM-L6-v2 exported by
+    /// sentence-transformers). Default: `models/all-MiniLM-L6-v2` in the data folder.
+    pub model_dir: Option<PathBuf>,
+    /// The ONNX Runtime shared library (`libonnxruntime.so.1.31.1`). Default:
+    /// `ORT_DYLIB_PATH`.
+    pub onnxruntime: Option<PathBuf>,
+    /// A Qdrant server (`http://host:6334`, gRPC). Unset: Qdrant Edge in process, with its
+    /// files in `vectors/` in the data folder.
+    pub qdrant_url: Option<String>,
+    /// The Qdrant server's API key, if it needs one.
+    pub qdrant_api_key: Option<String>,
 }
 
 /// MCP server settings.
@@ -125,6 +148,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             dice: DiceConfig::default(),
             plugins: PluginsConfig::default(),
+            search: SearchConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -197,9 +221,23 @@ impl Config {
                     "a whole number of milliseconds such as 5000",
                 )?
             }
+            "TTRPG_MODEL_DIR" => self.search.model_dir = Some(PathBuf::from(value)),
+            "TTRPG_ONNXRUNTIME" => self.search.onnxruntime = Some(PathBuf::from(value)),
+            "TTRPG_QDRANT_URL" => self.search.qdrant_url = Some(value).filter(|v| !v.is_empty()),
+            "TTRPG_QDRANT_API_KEY" => self.search.qdrant_api_key = Some(value).filter(|v| !v.is_empty()),
             _ => {}
         }
         Ok(())
+    }
+
+    /// The embedding model's folder.
+    pub fn model_dir(&self) -> PathBuf {
+        self.search.model_dir.clone().unwrap_or_else(|| self.data_dir.join("models").join("all-MiniLM-L6-v2"))
+    }
+
+    /// The folder of the in-process vector index.
+    pub fn vectors_dir(&self) -> PathBuf {
+        self.data_dir.join("vectors")
     }
 
     /// The folder for plugin components and their compiled cache.

@@ -93,11 +93,16 @@ fn server_command(data_dir: &Path, env: &[(&str, &str)]) -> tokio::process::Comm
     command
 }
 
+/// A `notifications/progress` as the client saw it: token, progress, total, message.
+pub type ProgressSeen = (String, f64, Option<f64>, Option<String>);
+
 /// The client side's notification handler: counts `notifications/tools/list_changed`.
 #[derive(Clone, Default)]
 pub struct Notifications {
     tool_list_changed: Arc<AtomicUsize>,
     arrived: Arc<tokio::sync::Notify>,
+    /// Every `notifications/progress`: (token, progress, total, message).
+    pub progress: Arc<Mutex<Vec<ProgressSeen>>>,
 }
 
 impl Notifications {
@@ -124,6 +129,15 @@ impl Notifications {
 }
 
 impl ClientHandler for Notifications {
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let token = serde_json::to_value(&params.progress_token).map(|v| v.to_string()).unwrap_or_default();
+        self.progress.lock().unwrap().push((token, params.progress, params.total, params.message));
+    }
+
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         self.tool_list_changed.fetch_add(1, Ordering::SeqCst);
         self.arrived.notify_waiters();

@@ -5,10 +5,13 @@
 
 mod campaign;
 mod doctor;
+mod eval;
 mod import;
+mod ingest;
 mod migrate;
 mod plugin;
 mod roll;
+mod search;
 mod serve;
 
 use std::path::PathBuf;
@@ -53,6 +56,12 @@ pub enum Command {
     Campaign(campaign::CampaignArgs),
     /// Load structured game data (the Open5e SRD export) into a system's collections.
     Import(import::ImportArgs),
+    /// Ingest a rulebook PDF: extract, chunk, embed and index it for search.
+    Ingest(ingest::IngestArgs),
+    /// Search the ingested rulebooks, e.g. `ttrpg search "how does grappling work"`.
+    Search(search::SearchArgs),
+    /// Measure rules search on a question set: recall@1, recall@5 and MRR@10.
+    Eval(eval::EvalArgs),
     /// Install, check, list, remove, enable and disable game-system plugins.
     Plugin(plugin::PluginArgs),
     /// Roll dice from the terminal, e.g. `ttrpg roll 4d6kh3` or `ttrpg roll --json "1d20+5"`.
@@ -85,6 +94,9 @@ pub fn main() -> ExitCode {
             Command::Migrate(args) => migrate::run(config, args).await,
             Command::Campaign(args) => campaign::run(config, args).await,
             Command::Import(args) => import::run(config, args).await,
+            Command::Ingest(args) => ingest::run(config, args).await,
+            Command::Search(args) => search::run(config, args).await,
+            Command::Eval(args) => eval::run(config, args).await,
             Command::Plugin(args) => plugin::run(config, args).await,
             Command::Roll(args) => roll::run(config, args).await,
             Command::Doctor(args) => doctor::run(config, args).await,
@@ -117,8 +129,9 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 
 /// Logs go to stderr, never stdout: over stdio, stdout is the MCP stream.
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Qdrant Edge warns about its server-only feature flags on every start: not ours to act on.
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},qdrant_edge=error"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,qdrant_edge=error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

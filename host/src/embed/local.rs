@@ -10,11 +10,17 @@ use super::{EmbedError, Embedder};
 /// Texts per ONNX Runtime batch.
 const BATCH_SIZE: usize = 32;
 
+/// Tokens the model reads (sentence-transformers' `max_seq_length` for all-MiniLM-L6-v2);
+/// longer texts are truncated, as sentence-transformers does.
+pub const MAX_TOKENS: usize = 256;
+
 /// A sentence-transformers model exported to ONNX, in a local folder holding
 /// `model.onnx`, `tokenizer.json`, `config.json`, `special_tokens_map.json` and
 /// `tokenizer_config.json`.
 pub struct LocalEmbedder {
     model: Mutex<TextEmbedding>,
+    /// The model's tokenizer without truncation, for counting tokens.
+    counter: tokenizers::Tokenizer,
     name: String,
     dimension: usize,
 }
@@ -32,7 +38,7 @@ impl LocalEmbedder {
         };
         let library: Option<PathBuf> = onnxruntime
             .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from));
+            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()).map(PathBuf::from));
         match &library {
             Some(path) if path.exists() => {}
             Some(path) => return Err(EmbedError::Runtime(format!("{} does not exist", path.display()))),
@@ -51,15 +57,21 @@ impl LocalEmbedder {
         };
         let model =
             UserDefinedEmbeddingModel::new(read("model.onnx")?, tokenizer).with_pooling(Pooling::Mean);
-        let mut embedding =
-            TextEmbedding::try_new_from_user_defined(model, InitOptionsUserDefined::default()).map_err(
-                |err| EmbedError::Model { path: dir.display().to_string(), message: err.to_string() },
-            )?;
+        let mut embedding = TextEmbedding::try_new_from_user_defined(
+            model,
+            InitOptionsUserDefined::new().with_max_length(MAX_TOKENS),
+        )
+        .map_err(|err| EmbedError::Model { path: dir.display().to_string(), message: err.to_string() })?;
+        let mut counter = embedding.tokenizer.clone();
+        counter
+            .with_truncation(None)
+            .map_err(|err| EmbedError::Model { path: dir.display().to_string(), message: err.to_string() })?
+            .with_padding(None);
         let probe = embedding.embed(["probe"], None).map_err(|err| EmbedError::Inference(err.to_string()))?;
         let dimension = probe.first().map(Vec::len).unwrap_or(0);
         let name =
             dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
-        Ok(LocalEmbedder { model: Mutex::new(embedding), name, dimension })
+        Ok(LocalEmbedder { model: Mutex::new(embedding), counter, name, dimension })
     }
 }
 
@@ -70,6 +82,10 @@ impl Embedder for LocalEmbedder {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn count_tokens(&self, text: &str) -> usize {
+        self.counter.encode(text, false).map(|encoding| encoding.len()).unwrap_or_else(|_| text.len() / 4)
     }
 
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {

@@ -9,7 +9,7 @@
 
 mod local;
 
-pub use local::LocalEmbedder;
+pub use local::{LocalEmbedder, MAX_TOKENS};
 
 use thiserror::Error;
 
@@ -42,6 +42,8 @@ pub trait Embedder: Send + Sync {
     fn dimension(&self) -> usize;
     /// A short name for logs and `doctor` (`all-MiniLM-L6-v2`).
     fn name(&self) -> &str;
+    /// Tokens in `text` as the model counts them (special tokens excluded, no truncation).
+    fn count_tokens(&self, text: &str) -> usize;
     /// Embeds texts in batches; one L2-normalised vector per text, in order.
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
 }

@@ -5,14 +5,17 @@
 //! [`ToolError`] into a tool error result (`isError: true`) whose text says what was
 //! wrong. [`transport`] runs it over stdio or Streamable HTTP.
 
+pub mod progress;
+mod resources;
 pub mod session;
 pub mod transport;
 
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -122,7 +125,11 @@ fn tool_error(err: &ToolError) -> CallToolResult {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        let capabilities = ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build();
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .enable_resources()
+            .build();
         ServerConfig::new(capabilities)
             .with_server_info(
                 Implementation::new("ttrpg", env!("CARGO_PKG_VERSION"))
@@ -168,6 +175,30 @@ impl ServerHandler for McpServer {
         });
     }
 
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        resources::list(&self.app, request.and_then(|r| r.cursor)).await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        Ok(resources::read(&self.app, &request.uri).await?.into())
+    }
+
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.registry.get(name).map(|tool| to_rmcp_tool(tool.spec().clone()))
     }
@@ -182,7 +213,19 @@ impl ServerHandler for McpServer {
         let campaign = self.session.campaign().unwrap_or_default();
         let span = tracing::info_span!("tool_call", tool = %name, campaign = %campaign);
         let started = std::time::Instant::now();
-        let outcome = self.dispatch(&name, arguments).instrument(span.clone()).await;
+        let token = context
+            .meta
+            .get_progress_token()
+            .or_else(|| request.meta.as_ref().and_then(|m| m.get_progress_token()));
+        let call = self.dispatch(&name, arguments).instrument(span.clone());
+        let outcome = match token {
+            Some(token) => {
+                let progress: Arc<dyn crate::ingest::Progress> =
+                    Arc::new(progress::McpProgress::new(context.peer.clone(), token));
+                crate::ingest::CALL_PROGRESS.scope(progress, call).await
+            }
+            None => call.await,
+        };
         if name == CAMPAIGN_USE && outcome.is_ok() {
             let _ = context.peer.notify_tool_list_changed().await;
         }

@@ -6,8 +6,11 @@
 //! compiled code under `<data dir>/plugins/.compiled/`, and the records (sha256, manifest,
 //! which campaign enables what) in the structured database.
 
+mod chunker;
 mod error;
 mod services;
+
+pub use chunker::PluginChunker;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

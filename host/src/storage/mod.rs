@@ -8,6 +8,8 @@
 //! lives in [`sqlite`] and [`postgres`].
 
 mod error;
+mod library;
+mod library_sql;
 mod migrate;
 mod plugin_sql;
 mod postgres;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::StorageError;
+pub use library::*;
 pub use migrate::{MigrationState, MigrationStatus};
 pub use records::*;
 
@@ -269,4 +272,49 @@ pub trait Storage: Send + Sync {
         prefix: &str,
         limit: usize,
     ) -> StorageResult<Vec<String>>;
+
+    // --- the rulebook library ---
+
+    /// The document whose file has this SHA-256, if one was ever ingested (ready or not).
+    async fn find_document_by_hash(&self, content_hash: &str) -> StorageResult<Option<DocumentRecord>>;
+    /// Records a document being ingested (status `ingesting`, invisible to search).
+    async fn create_document(&self, new: NewDocument) -> StorageResult<DocumentRecord>;
+    /// Reads a document.
+    async fn get_document(&self, id: &str) -> StorageResult<DocumentRecord>;
+    /// Every document, by book title.
+    async fn list_documents(&self) -> StorageResult<Vec<DocumentRecord>>;
+    /// Removes a document with its pages and chunks (its vectors are the caller's job).
+    async fn delete_document(&self, id: &str) -> StorageResult<()>;
+    /// Writes pages (again): a page already stored is replaced.
+    async fn save_pages(&self, pages: Vec<PageRecord>) -> StorageResult<()>;
+    /// Reads one page of a document.
+    async fn get_page(&self, document_id: &str, number: i64) -> StorageResult<PageRecord>;
+    /// Stores chunks not yet stored (same id or same document and text hash: skipped);
+    /// returns how many were new.
+    async fn insert_chunks(&self, chunks: Vec<ChunkRecord>) -> StorageResult<usize>;
+    /// Up to `limit` of a document's chunks whose vectors are not yet indexed, in order.
+    async fn unindexed_chunks(&self, document_id: &str, limit: i64) -> StorageResult<Vec<ChunkRecord>>;
+    /// Records that these chunks' vectors are in the vector index.
+    async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()>;
+    /// Makes a document searchable once every chunk is indexed; sets its chunk count.
+    async fn finish_document(&self, id: &str) -> StorageResult<DocumentRecord>;
+    /// The chunks with these ids that belong to ready documents (any order).
+    async fn ready_chunks(&self, ids: &[String]) -> StorageResult<Vec<ChunkRecord>>;
+    /// Ids of documents still being ingested (their vectors must not be searched).
+    async fn unready_documents(&self) -> StorageResult<Vec<String>>;
+
+    // --- campaign notes ---
+
+    /// Writes a campaign note.
+    async fn add_campaign_note(&self, new: NewCampaignNote) -> StorageResult<CampaignNote>;
+    /// A campaign's notes, oldest first: all, only those with `ids`, or only those whose
+    /// vectors are not yet indexed.
+    async fn campaign_notes(
+        &self,
+        campaign_id: &str,
+        ids: Option<&[String]>,
+        unindexed_only: bool,
+    ) -> StorageResult<Vec<CampaignNote>>;
+    /// Records that these notes' vectors are in the vector index.
+    async fn mark_notes_indexed(&self, ids: &[String]) -> StorageResult<()>;
 }

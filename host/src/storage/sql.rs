@@ -15,10 +15,10 @@ use super::rows::{
     campaign_from_row, character_from_row, encounter_from_row, note_from_row, roll_from_row, session_from_row,
 };
 use super::{
-    Campaign, CampaignPatch, CampaignPluginRecord, Character, CharacterKind, CharacterPatch,
-    CollectionRecord, DiceRollFilter, DiceRollRecord, EncounterRecord, Engine, InstalledPluginRecord,
-    MigrationStatus, NewCampaign, NewCharacter, NewDiceRoll, Session, SessionNote, Storage, StorageError,
-    StorageResult,
+    Campaign, CampaignNote, CampaignPatch, CampaignPluginRecord, Character, CharacterKind, CharacterPatch,
+    ChunkRecord, CollectionRecord, DiceRollFilter, DiceRollRecord, DocumentRecord, EncounterRecord, Engine,
+    InstalledPluginRecord, MigrationStatus, NewCampaign, NewCampaignNote, NewCharacter, NewDiceRoll,
+    NewDocument, PageRecord, Session, SessionNote, Storage, StorageError, StorageResult,
 };
 
 /// What differs between the engines: connection-level facts and migrations.
@@ -64,11 +64,11 @@ pub(super) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-fn new_id() -> String {
+pub(super) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
@@ -662,6 +662,80 @@ where
         limit: usize,
     ) -> StorageResult<Vec<String>> {
         self.kv_list_sql(plugin_id, campaign_id, prefix, limit as i64).await
+    }
+
+    async fn find_document_by_hash(&self, content_hash: &str) -> StorageResult<Option<DocumentRecord>> {
+        self.find_document_by_hash_sql(content_hash).await
+    }
+
+    async fn create_document(&self, new: NewDocument) -> StorageResult<DocumentRecord> {
+        if let Some(campaign_id) = &new.campaign_id {
+            self.get_campaign(campaign_id).await?;
+        }
+        self.create_document_sql(new).await
+    }
+
+    async fn get_document(&self, id: &str) -> StorageResult<DocumentRecord> {
+        self.get_document_sql(id).await
+    }
+
+    async fn list_documents(&self) -> StorageResult<Vec<DocumentRecord>> {
+        self.list_documents_sql().await
+    }
+
+    async fn delete_document(&self, id: &str) -> StorageResult<()> {
+        self.delete_document_sql(id).await
+    }
+
+    async fn save_pages(&self, pages: Vec<PageRecord>) -> StorageResult<()> {
+        self.save_pages_sql(pages).await
+    }
+
+    async fn get_page(&self, document_id: &str, number: i64) -> StorageResult<PageRecord> {
+        self.get_page_sql(document_id, number).await
+    }
+
+    async fn insert_chunks(&self, chunks: Vec<ChunkRecord>) -> StorageResult<usize> {
+        self.insert_chunks_sql(chunks).await
+    }
+
+    async fn unindexed_chunks(&self, document_id: &str, limit: i64) -> StorageResult<Vec<ChunkRecord>> {
+        self.unindexed_chunks_sql(document_id, limit).await
+    }
+
+    async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()> {
+        self.mark_chunks_indexed_sql(ids).await
+    }
+
+    async fn finish_document(&self, id: &str) -> StorageResult<DocumentRecord> {
+        self.finish_document_sql(id).await
+    }
+
+    async fn ready_chunks(&self, ids: &[String]) -> StorageResult<Vec<ChunkRecord>> {
+        self.ready_chunks_sql(ids).await
+    }
+
+    async fn unready_documents(&self) -> StorageResult<Vec<String>> {
+        self.unready_documents_sql().await
+    }
+
+    async fn add_campaign_note(&self, new: NewCampaignNote) -> StorageResult<CampaignNote> {
+        self.get_campaign(&new.campaign_id).await?;
+        self.add_campaign_note_sql(new).await
+    }
+
+    async fn campaign_notes(
+        &self,
+        campaign_id: &str,
+        ids: Option<&[String]>,
+        unindexed_only: bool,
+    ) -> StorageResult<Vec<CampaignNote>> {
+        self.get_campaign(campaign_id).await?;
+        self.campaign_notes_sql(campaign_id, ids, unindexed_only).await
+    }
+
+    async fn mark_notes_indexed(&self, ids: &[String]) -> StorageResult<()> {
+        self.mark_notes_indexed_sql(ids).await
     }
 }
 

@@ -7,6 +7,7 @@ mod character;
 pub(crate) mod dice;
 mod error;
 mod initiative;
+pub mod library;
 pub mod plugins;
 pub mod registry;
 mod session;
@@ -25,6 +26,7 @@ pub fn core_registry() -> ToolRegistry {
         initiative::tools(),
         dice::tools(),
         plugins::tools(),
+        library::tools(),
     ];
     for tool in all.into_iter().flatten() {
         // Core tool names are distinct by construction; a clash is a bug caught by the tests.

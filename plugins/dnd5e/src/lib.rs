@@ -7,12 +7,16 @@
 //! - Dice ([`dice`]): avrae's d20 notation through the workspace's `ttrpg-dice` engine, plus
 //!   `adv`/`dis` and `crit` shorthands; faces come from the host's seeded `roll-faces`.
 //! - Encounter tables ([`encounter`]) and record helpers ([`records`]): pure, unit-tested natively.
+//! - A chunker ([`chunker`]) for 5e books: stat blocks and spell entries become typed
+//!   `monsters` and `spells` chunks, condition definitions `conditions` chunks, the rest
+//!   `rules` chunks by heading section.
 //!
 //! SRD 5.1 content is © Wizards of the Coast LLC, CC-BY-4.0; tool results that show it carry
 //! [`records::SRD_ATTRIBUTION`].
 
 #![warn(missing_docs)]
 
+pub mod chunker;
 pub mod collections;
 pub mod dice;
 pub mod encounter;
@@ -23,7 +27,8 @@ use std::collections::BTreeMap;
 
 use ttrpg_dice::{DiceLimits, FaceSource};
 use ttrpg_plugin_sdk::{
-    Capability, CollectionSchema, Context, DiceRoll, HostError, Manifest, Plugin, Tool, export_plugin, host,
+    Capability, Chunk, CollectionSchema, Context, DiceRoll, Document, HostError, Manifest, Plugin, Tool,
+    export_plugin, host,
 };
 
 /// The plugin. It holds nothing: every call runs in a fresh sandbox.
@@ -50,6 +55,10 @@ impl Plugin for Dnd5ePlugin {
 
     fn collections(&self) -> Vec<CollectionSchema> {
         collections::all()
+    }
+
+    fn chunk(&self, document: &Document) -> Option<Result<Vec<Chunk>, String>> {
+        Some(chunker::chunk(document))
     }
 
     fn dice_grammar(&self) -> Option<String> {

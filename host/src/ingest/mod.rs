@@ -1,0 +1,421 @@
+//! Ingestion: a rulebook file in, searchable chunks out.
+//!
+//! The flow ([`Library::ingest`]): read the file and hash it (a file already ingested is a
+//! no-op that says so; one whose ingestion was interrupted is resumed) → extract its pages
+//! with the layout-aware extractor (`ttrpg-pdf`; a bad page is reported and skipped, a bad
+//! file is refused before anything is written) → record the document (status `ingesting`,
+//! invisible to search) and its pages → chunk with the system plugin's chunker or the
+//! built-in one ([`builtin`]), then hold every chunk to the embedding model's budget
+//! ([`split`]) → store each distinct chunk once → embed and index the chunks not yet
+//! indexed, batch by batch, marking each batch done only after the index has it durably →
+//! mark the document `ready`, which makes it visible at once.
+//!
+//! A kill at any point leaves either no document row (nothing visible), or an `ingesting`
+//! row whose chunks are stored and partly indexed under deterministic ids: the next run of
+//! the same file re-chunks identically, skips the stored chunks and the indexed ones, and
+//! finishes. Search never shows chunks of a document that is not `ready`.
+
+pub mod builtin;
+pub mod progress;
+pub mod split;
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ttrpg_plugin_runtime::model::{Chunk, Document, Page};
+use ttrpg_vectors::{Point, point_id};
+
+pub use progress::{CALL_PROGRESS, NoProgress, Progress, Stage, current_progress};
+
+use crate::library::{Library, RULEBOOK_COLLECTION, embedding_text};
+use crate::storage::{ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord};
+use split::{Paragraph, TokenCounter, pack};
+
+/// Chunks embedded and indexed per batch (one durable index write per batch).
+const INDEX_BATCH: i64 = 128;
+
+/// What to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    /// The book's title as citations show it ("SRD 5.1").
+    pub book: String,
+    /// The game system whose plugin chunks it (`dnd5e`), if any.
+    pub system: Option<String>,
+    /// The campaign it belongs to; `None` puts it in the shared library.
+    pub campaign_id: Option<String>,
+}
+
+/// A system plugin's chunker, as ingestion sees it.
+#[async_trait::async_trait]
+pub trait SystemChunker: Send + Sync {
+    /// Its name in reports (`dnd5e@1.0.0`).
+    fn name(&self) -> String;
+    /// Chunks the document, or `None` when the plugin leaves it to the built-in chunker.
+    async fn chunk(&self, document: &Document) -> anyhow::Result<Option<Vec<Chunk>>>;
+}
+
+/// A page that has no text, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PageProblem {
+    /// The page.
+    pub page: u32,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// What an ingestion did.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct IngestReport {
+    /// The document as stored now.
+    pub document: DocumentRecord,
+    /// True when the file was already ingested and nothing was done.
+    pub already_ingested: bool,
+    /// True when an interrupted ingestion of this file was finished.
+    pub resumed: bool,
+    /// Pages in the file.
+    pub pages: u32,
+    /// Pages without text, each with the reason.
+    pub page_problems: Vec<PageProblem>,
+    /// Chunks the document has.
+    pub chunks: u64,
+    /// Chunks the chunker produced that repeated another one's text (stored once).
+    pub duplicate_chunks: u64,
+    /// Chunks embedded and indexed by this run.
+    pub indexed_now: u64,
+    /// Which chunker split it.
+    pub chunker: String,
+    /// Seconds this run took.
+    pub seconds: f64,
+    /// Things the GM should know (e.g. no plugin for the book's system was installed).
+    pub warnings: Vec<String>,
+}
+
+/// Why a file could not be ingested. Nothing was written when this is returned before a
+/// document row existed; an interrupted document stays invisible and resumable.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path given.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a usable PDF.
+    #[error("{path} is not a readable PDF: {message}")]
+    NotPdf {
+        /// The path given.
+        path: String,
+        /// What the extractor found.
+        message: String,
+    },
+    /// No page of the file has text.
+    #[error(
+        "{path}: none of its {pages} pages has text (an image-only scan needs OCR first); first problem: {first}"
+    )]
+    NoText {
+        /// The path given.
+        path: String,
+        /// Pages in the file.
+        pages: u32,
+        /// The first page's problem.
+        first: String,
+    },
+    /// Anything else (database, index, model, plugin).
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl Library {
+    /// Ingests the file at `path` (see the module documentation for the flow).
+    pub async fn ingest(
+        &self,
+        path: &Path,
+        request: &IngestRequest,
+        chunker: Option<&dyn SystemChunker>,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, IngestError> {
+        let started = Instant::now();
+        let shown = path.display().to_string();
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|source| IngestError::Read { path: shown.clone(), source })?;
+        let content_hash = hex(&Sha256::digest(&bytes));
+        let existing =
+            self.storage.find_document_by_hash(&content_hash).await.map_err(anyhow::Error::from)?;
+        if let Some(document) = existing.as_ref().filter(|d| d.status == DocumentStatus::Ready) {
+            return Ok(IngestReport {
+                pages: document.page_count as u32,
+                chunks: document.chunk_count as u64,
+                chunker: document.chunker.clone(),
+                document: document.clone(),
+                already_ingested: true,
+                resumed: false,
+                page_problems: Vec::new(),
+                duplicate_chunks: 0,
+                indexed_now: 0,
+                seconds: started.elapsed().as_secs_f64(),
+                warnings: vec![format!(
+                    "{} was already ingested as {:?} ({} pages, {} chunks): nothing to do",
+                    shown, document.book, document.page_count, document.chunk_count
+                )],
+            });
+        }
+
+        let pages = self.extract(&shown, bytes, progress).await?;
+        let page_problems: Vec<PageProblem> = pages
+            .iter()
+            .filter_map(|p| p.problem.clone().map(|problem| PageProblem { page: p.number as u32, problem }))
+            .collect();
+        let chunker_name = chunker.map(|c| c.name()).unwrap_or_else(|| builtin::NAME.to_owned());
+        let resumed = existing.is_some();
+        let document = match existing {
+            Some(document) => document,
+            None => self
+                .storage
+                .create_document(NewDocument {
+                    content_hash,
+                    book: request.book.clone(),
+                    system: request.system.clone(),
+                    campaign_id: request.campaign_id.clone(),
+                    file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(shown),
+                    page_count: pages.len() as i64,
+                    chunker: chunker_name.clone(),
+                })
+                .await
+                .map_err(anyhow::Error::from)?,
+        };
+        let page_rows: Vec<PageRecord> =
+            pages.into_iter().map(|p| PageRecord { document_id: document.id.clone(), ..p }).collect();
+        let page_count = page_rows.len() as u32;
+        let as_document = Document {
+            book: document.book.clone(),
+            pages: page_rows
+                .iter()
+                .filter(|p| p.problem.is_none())
+                .map(|p| Page { number: p.number as u32, text: p.text.clone() })
+                .collect(),
+        };
+        self.storage.save_pages(page_rows).await.map_err(anyhow::Error::from)?;
+
+        progress.update(Stage::Chunking, 0, 1);
+        let chunks = self.chunk(&as_document, chunker).await?;
+        let (rows, duplicate_chunks) = chunk_rows(&document.id, chunks);
+        let total = rows.len() as u64;
+        self.storage.insert_chunks(rows).await.map_err(anyhow::Error::from)?;
+        progress.update(Stage::Chunking, 1, 1);
+
+        let indexed_now = self.index_pending(&document, total, progress).await?;
+        let document = self.storage.finish_document(&document.id).await.map_err(anyhow::Error::from)?;
+        self.invalidate();
+        Ok(IngestReport {
+            chunks: document.chunk_count as u64,
+            document,
+            already_ingested: false,
+            resumed,
+            pages: page_count,
+            page_problems,
+            duplicate_chunks,
+            indexed_now,
+            chunker: chunker_name,
+            seconds: started.elapsed().as_secs_f64(),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Extracts every page on a blocking thread. The file as a whole must be a readable
+    /// PDF with text on at least one page; single bad pages become page problems.
+    async fn extract(
+        &self,
+        shown: &str,
+        bytes: Vec<u8>,
+        progress: &dyn Progress,
+    ) -> Result<Vec<PageRecord>, IngestError> {
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(u32, u32)>();
+        let task = tokio::task::spawn_blocking(move || {
+            let report = move |done: u32, total: u32| {
+                let _ = sender.send((done, total));
+            };
+            ttrpg_pdf::extract_with(&bytes, &ttrpg_pdf::ExtractOptions::default(), &report)
+        });
+        let mut task = std::pin::pin!(task);
+        let extraction = loop {
+            tokio::select! {
+                Some((done, total)) = receiver.recv() => progress.update(Stage::Extracting, done.into(), total.into()),
+                joined = &mut task => break joined.map_err(|err| anyhow::anyhow!("extraction task: {err}"))?,
+            }
+        };
+        let extraction = extraction
+            .map_err(|err| IngestError::NotPdf { path: shown.to_owned(), message: err.to_string() })?;
+        let pages: Vec<PageRecord> = extraction
+            .pages
+            .into_iter()
+            .map(|outcome| match outcome.result {
+                Ok(page) => {
+                    let text = page.to_text();
+                    let problem = text
+                        .trim()
+                        .is_empty()
+                        .then(|| format!("page {}: no text on the page", outcome.number));
+                    PageRecord { document_id: String::new(), number: outcome.number.into(), text, problem }
+                }
+                Err(err) => PageRecord {
+                    document_id: String::new(),
+                    number: outcome.number.into(),
+                    text: String::new(),
+                    problem: Some(err.to_string()),
+                },
+            })
+            .collect();
+        if pages.iter().all(|p| p.problem.is_some()) {
+            let first = pages
+                .first()
+                .and_then(|p| p.problem.clone())
+                .unwrap_or_else(|| "the file has no pages".into());
+            return Err(IngestError::NoText { path: shown.to_owned(), pages: pages.len() as u32, first });
+        }
+        Ok(pages)
+    }
+
+    /// Chunks with the system's chunker (when it takes the job) or the built-in one, then
+    /// cuts any chunk too long for the embedding model.
+    async fn chunk(
+        &self,
+        document: &Document,
+        chunker: Option<&dyn SystemChunker>,
+    ) -> anyhow::Result<Vec<Chunk>> {
+        let counter = EmbedderCounter(self.embedder.as_ref());
+        if let Some(chunker) = chunker
+            && let Some(chunks) = chunker.chunk(document).await?
+        {
+            return Ok(fit_to_budget(chunks, &counter, self.split));
+        }
+        Ok(builtin::chunk(document, &counter, self.split))
+    }
+
+    /// Embeds and indexes the document's chunks that are not indexed yet, batch by batch.
+    async fn index_pending(
+        &self,
+        document: &DocumentRecord,
+        total: u64,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<u64> {
+        let scope = document.campaign_id.clone().unwrap_or_else(|| "global".into());
+        let mut indexed = 0u64;
+        loop {
+            let batch = self.storage.unindexed_chunks(&document.id, INDEX_BATCH).await?;
+            if batch.is_empty() {
+                break;
+            }
+            let texts: Vec<String> = batch.iter().map(|c| embedding_text(&c.section, &c.text)).collect();
+            let dense = self.embed(texts.clone()).await?;
+            let points: Vec<Point> = batch
+                .iter()
+                .zip(dense)
+                .zip(&texts)
+                .map(|((chunk, dense), text)| Point {
+                    id: point_id(&chunk.id),
+                    dense,
+                    sparse: self.bm25.encode_document(text),
+                    payload: chunk_payload(document, &scope, chunk),
+                })
+                .collect();
+            self.index.upsert(RULEBOOK_COLLECTION, points).await?;
+            self.index.flush().await?;
+            let ids: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
+            self.storage.mark_chunks_indexed(&ids).await?;
+            indexed += ids.len() as u64;
+            progress.update(Stage::Indexing, indexed.min(total), total);
+        }
+        Ok(indexed)
+    }
+}
+
+/// Counts tokens with the embedding model's tokenizer.
+struct EmbedderCounter<'a>(&'a dyn crate::embed::Embedder);
+
+impl TokenCounter for EmbedderCounter<'_> {
+    fn count(&self, text: &str) -> usize {
+        self.0.count_tokens(text)
+    }
+}
+
+/// Cuts chunks longer than the budget into pieces (keeping their section, type, pages and
+/// metadata); shorter ones pass unchanged.
+fn fit_to_budget(chunks: Vec<Chunk>, counter: &dyn TokenCounter, config: split::SplitConfig) -> Vec<Chunk> {
+    let mut out = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        if counter.count(&chunk.text) <= config.max_tokens {
+            out.push(chunk);
+            continue;
+        }
+        let paragraphs: Vec<Paragraph> = chunk
+            .text
+            .split("\n\n")
+            .map(|text| Paragraph {
+                page: chunk.page_start,
+                text: text.to_owned(),
+                table: text.lines().count() > 1 && text.lines().all(|l| l.contains(" | ")),
+            })
+            .collect();
+        for piece in pack(&paragraphs, counter, config) {
+            out.push(Chunk { text: piece.text, ..chunk.clone() });
+        }
+    }
+    out
+}
+
+/// The rows of a document's chunks, in order, each distinct text once; and how many
+/// repeats were dropped.
+fn chunk_rows(document_id: &str, chunks: Vec<Chunk>) -> (Vec<ChunkRecord>, u64) {
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::with_capacity(chunks.len());
+    let mut duplicates = 0;
+    for chunk in chunks {
+        let section = chunk.section_path.join(" › ");
+        let text_hash =
+            hex(&Sha256::digest(format!("{}\u{1f}{}\u{1f}{}", chunk.content_type, section, chunk.text)));
+        if !seen.insert(text_hash.clone()) {
+            duplicates += 1;
+            continue;
+        }
+        let id = hex(&Sha256::digest(format!("{document_id}\u{1f}{text_hash}")))[..32].to_owned();
+        rows.push(ChunkRecord {
+            id,
+            document_id: document_id.to_owned(),
+            ordinal: rows.len() as i64,
+            page_start: chunk.page_start.into(),
+            page_end: chunk.page_end.max(chunk.page_start).into(),
+            section,
+            content_type: chunk.content_type,
+            text: chunk.text,
+            metadata: chunk.metadata,
+            text_hash,
+            indexed: false,
+        });
+    }
+    (rows, duplicates)
+}
+
+/// The payload stored with a chunk's vectors: what search filters on and cites.
+fn chunk_payload(document: &DocumentRecord, scope: &str, chunk: &ChunkRecord) -> ttrpg_vectors::Payload {
+    let mut payload = ttrpg_vectors::Payload::new();
+    payload.insert("chunk_id".into(), chunk.id.clone().into());
+    payload.insert("document_id".into(), document.id.clone().into());
+    payload.insert("book".into(), document.book.clone().into());
+    payload.insert("system".into(), document.system.clone().unwrap_or_default().into());
+    payload.insert("scope".into(), scope.into());
+    payload.insert("content_type".into(), chunk.content_type.clone().into());
+    payload.insert("page_start".into(), chunk.page_start.into());
+    payload.insert("page_end".into(), chunk.page_end.into());
+    payload.insert("section".into(), chunk.section.clone().into());
+    payload
+}
+
+/// Lowercase hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,131 @@
+//! Retrieval quality: recall@1, recall@5 and MRR@10 of rules search over a set of questions
+//! whose answering pages are known (`tests/eval/srd51.json`).
+//!
+//! A hit answers a question when its page range overlaps the question's pages.
+
+use serde::{Deserialize, Serialize};
+
+use super::Library;
+use super::search::RulesQuery;
+
+/// A question set.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuestionSet {
+    /// The questions.
+    pub questions: Vec<Question>,
+}
+
+/// One question and the pages that answer it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    /// Its id (`q01`).
+    pub id: String,
+    /// `natural`, `keyword`, `paraphrase` or `table`.
+    #[serde(default)]
+    pub kind: String,
+    /// The question.
+    pub question: String,
+    /// Pages that answer it.
+    pub pages: Vec<i64>,
+}
+
+/// How one question fared.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionResult {
+    /// Its id.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// The question.
+    pub question: String,
+    /// The pages that answer it.
+    pub expected: Vec<i64>,
+    /// 1-based rank of the first answering hit within the top 10, if any.
+    pub rank: Option<usize>,
+    /// The top hits' page ranges, for reading the misses.
+    pub top: Vec<(i64, i64)>,
+}
+
+/// The figures over a whole set.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// Questions asked.
+    pub questions: usize,
+    /// Share answered by the first hit.
+    pub recall_at_1: f64,
+    /// Share answered within the first five hits.
+    pub recall_at_5: f64,
+    /// Mean reciprocal rank of the first answering hit within ten (0 when none).
+    pub mrr_at_10: f64,
+    /// Per question.
+    pub results: Vec<QuestionResult>,
+}
+
+/// The figures of a set of per-question results.
+pub fn score(results: Vec<QuestionResult>) -> EvalReport {
+    let n = results.len().max(1) as f64;
+    let within =
+        |k: usize| results.iter().filter(|r| r.rank.is_some_and(|rank| rank <= k)).count() as f64 / n;
+    let mrr = results.iter().map(|r| r.rank.map_or(0.0, |rank| 1.0 / rank as f64)).sum::<f64>() / n;
+    EvalReport {
+        questions: results.len(),
+        recall_at_1: within(1),
+        recall_at_5: within(5),
+        mrr_at_10: mrr,
+        results,
+    }
+}
+
+impl Library {
+    /// Asks every question (top 10, optionally within one book) and scores the answers.
+    pub async fn evaluate(&self, set: &QuestionSet, book: Option<&str>) -> anyhow::Result<EvalReport> {
+        let mut results = Vec::with_capacity(set.questions.len());
+        for question in &set.questions {
+            let query = RulesQuery {
+                query: question.question.clone(),
+                book: book.map(str::to_owned),
+                limit: Some(10),
+                ..RulesQuery::default()
+            };
+            let hits = self.search_rules(&query).await?;
+            let rank = hits
+                .iter()
+                .position(|h| question.pages.iter().any(|p| (h.page_start..=h.page_end).contains(p)))
+                .map(|i| i + 1);
+            results.push(QuestionResult {
+                id: question.id.clone(),
+                kind: question.kind.clone(),
+                question: question.question.clone(),
+                expected: question.pages.clone(),
+                rank,
+                top: hits.iter().take(5).map(|h| (h.page_start, h.page_end)).collect(),
+            });
+        }
+        Ok(score(results))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(rank: Option<usize>) -> QuestionResult {
+        QuestionResult {
+            id: String::new(),
+            kind: String::new(),
+            question: String::new(),
+            expected: vec![1],
+            rank,
+            top: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn recall_and_mrr() {
+        let report = score(vec![result(Some(1)), result(Some(3)), result(Some(7)), result(None)]);
+        assert_eq!(report.recall_at_1, 0.25);
+        assert_eq!(report.recall_at_5, 0.5);
+        let expected = (1.0 + 1.0 / 3.0 + 1.0 / 7.0) / 4.0;
+        assert!((report.mrr_at_10 - expected).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,157 @@
+//! The rulebook library: ingested books and campaign notes, searchable by meaning and by
+//! keyword.
+//!
+//! [`Library`] ties together the parts the ingest and search flows share: the structured
+//! database (documents, pages, chunk rows: the source of truth), the vector index (dense
+//! MiniLM vectors and sparse BM25 vectors, [`ttrpg_vectors::VectorIndex`]: Qdrant Edge in
+//! process or a Qdrant server), the embedding model and a cache of answers. Ingestion lives
+//! in [`crate::ingest`], searching in [`search`], campaign notes in [`notes`].
+
+pub mod eval;
+pub mod notes;
+pub mod search;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::Context;
+use ttrpg_vectors::bm25::Bm25;
+use ttrpg_vectors::{CollectionSpec, EdgeIndex, RemoteIndex, VectorIndex};
+
+use crate::config::Config;
+use crate::embed::{Embedder, LocalEmbedder};
+use crate::ingest::split::SplitConfig;
+use crate::storage::Storage;
+
+/// The vector collection of rulebook chunks.
+pub const RULEBOOK_COLLECTION: &str = "rulebook_chunks";
+/// The vector collection of campaign notes.
+pub const NOTES_COLLECTION: &str = "campaign_notes";
+
+/// BM25's average document length, in terms. Fixed rather than measured so that a chunk's
+/// sparse vector never depends on what else was ingested before it (a resumed run writes
+/// exactly what a clean run would): about what a 200-token chunk holds after stop words.
+pub const BM25_AVERAGE_TERMS: f32 = 90.0;
+
+/// Rulebooks and notes, ready to ingest into and search.
+pub struct Library {
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) index: Arc<dyn VectorIndex>,
+    pub(crate) embedder: Arc<dyn Embedder>,
+    pub(crate) bm25: Bm25,
+    pub(crate) split: SplitConfig,
+    pub(crate) cache: search::AnswerCache,
+    /// Bumped whenever what search can see changes; part of every cache key.
+    generation: AtomicU64,
+}
+
+impl Library {
+    /// Opens the library the configuration describes: loads the embedding model and opens
+    /// the vector index (Qdrant Edge under the data folder, or the configured Qdrant server).
+    pub async fn open(config: &Config, storage: Arc<dyn Storage>) -> anyhow::Result<Library> {
+        let model_dir = config.model_dir();
+        let onnxruntime = config.search.onnxruntime.clone();
+        let embedder =
+            tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, onnxruntime.as_deref()))
+                .await
+                .context("loading the embedding model")??;
+        let index: Arc<dyn VectorIndex> = match &config.search.qdrant_url {
+            Some(url) => Arc::new(
+                RemoteIndex::connect(url, config.search.qdrant_api_key.as_deref())
+                    .await
+                    .with_context(|| format!("connecting to the Qdrant server at {url}"))?,
+            ),
+            None => {
+                let dir = config.vectors_dir();
+                Arc::new(
+                    EdgeIndex::open(&dir)
+                        .with_context(|| format!("opening the vector index in {}", dir.display()))?,
+                )
+            }
+        };
+        Library::new(storage, index, Arc::new(embedder)).await
+    }
+
+    /// A library over parts already opened; makes sure the vector collections exist.
+    pub async fn new(
+        storage: Arc<dyn Storage>,
+        index: Arc<dyn VectorIndex>,
+        embedder: Arc<dyn Embedder>,
+    ) -> anyhow::Result<Library> {
+        let dimension = embedder.dimension();
+        for spec in [rulebook_spec(dimension), notes_spec(dimension)] {
+            index
+                .ensure_collection(&spec)
+                .await
+                .with_context(|| format!("creating the {} collection", spec.name))?;
+        }
+        Ok(Library {
+            storage,
+            index,
+            embedder,
+            bm25: Bm25::new(BM25_AVERAGE_TERMS),
+            split: SplitConfig::default(),
+            cache: search::AnswerCache::new(),
+            generation: AtomicU64::new(0),
+        })
+    }
+
+    /// The structured database.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// The vector index.
+    pub fn index(&self) -> &Arc<dyn VectorIndex> {
+        &self.index
+    }
+
+    /// The embedding model.
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.embedder
+    }
+
+    /// The current generation of searchable content.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Forgets cached answers: what search can see has changed.
+    pub(crate) fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.cache.clear();
+    }
+
+    /// Embeds texts on a blocking thread.
+    pub(crate) async fn embed(&self, texts: Vec<String>) -> anyhow::Result<Vec<Vec<f32>>> {
+        let embedder = self.embedder.clone();
+        Ok(tokio::task::spawn_blocking(move || embedder.embed(&texts)).await.context("embedding task")??)
+    }
+}
+
+/// The rulebook chunks' collection: filterable by book, system, scope (campaign or
+/// `global`), content type, document and pages.
+fn rulebook_spec(dense_dim: usize) -> CollectionSpec {
+    CollectionSpec {
+        name: RULEBOOK_COLLECTION.into(),
+        dense_dim,
+        keyword_fields: ["book", "system", "scope", "content_type", "document_id"].map(String::from).to_vec(),
+        integer_fields: ["page_start", "page_end"].map(String::from).to_vec(),
+    }
+}
+
+/// The notes' collection: filterable by campaign and kind.
+fn notes_spec(dense_dim: usize) -> CollectionSpec {
+    CollectionSpec {
+        name: NOTES_COLLECTION.into(),
+        dense_dim,
+        keyword_fields: ["campaign_id", "kind"].map(String::from).to_vec(),
+        integer_fields: Vec::new(),
+    }
+}
+
+/// The text that is embedded for a chunk: its section path, then its text, so a chunk
+/// deep in "Spellcasting › Components" knows what it is about.
+pub(crate) fn embedding_text(section: &str, text: &str) -> String {
+    if section.is_empty() { text.to_owned() } else { format!("{section}\n{text}") }
+}

@@ -1,0 +1,208 @@
+//! Rules search: a question in, cited passages out.
+//!
+//! The query is embedded (dense) and encoded as BM25 terms (sparse); the vector index runs
+//! both searches under the payload filters and fuses them with reciprocal rank fusion.
+//! Hits are then read back from the database, which drops anything of a document that is
+//! not `ready` (an ingestion in progress or interrupted) and supplies the text. Answers are
+//! cached in process, keyed by the query and the library's generation, which every
+//! ingestion bumps.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ttrpg_vectors::{Condition, Filter, HybridQuery};
+
+use super::{Library, RULEBOOK_COLLECTION, embedding_text};
+
+/// Most hits one search returns.
+pub const MAX_LIMIT: usize = 50;
+
+/// A rules question and where to look.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesQuery {
+    /// The question or keywords ("how does grappling work", "Fireball").
+    pub query: String,
+    /// Search the shared library plus this campaign's own books (default: every book).
+    #[serde(default)]
+    pub campaign_id: Option<String>,
+    /// Only this book (its title as ingested, e.g. "SRD 5.1").
+    #[serde(default)]
+    pub book: Option<String>,
+    /// Only this kind of chunk: `rules`, or a collection such as `monsters` or `spells`.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Only books of this game system (`dnd5e`).
+    #[serde(default)]
+    pub system: Option<String>,
+    /// How many hits (1–50, default 5).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// One passage that answers a question, with what a citation needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RulesHit {
+    /// The book's title.
+    pub book: String,
+    /// First page of the passage (1-based page of the file).
+    pub page_start: i64,
+    /// Last page of the passage.
+    pub page_end: i64,
+    /// Heading path ("Combat › Making an Attack").
+    pub section: String,
+    /// The passage.
+    pub text: String,
+    /// Fused relevance (reciprocal rank fusion; higher is better).
+    pub score: f32,
+    /// `rules`, `monsters`, `spells`, …
+    pub content_type: String,
+    /// A ready-made citation: "SRD 5.1, p. 292, Conditions › Grappled".
+    pub citation: String,
+    /// The document it comes from.
+    pub document_id: String,
+    /// The chunk's id.
+    pub chunk_id: String,
+}
+
+/// Cached answers and query embeddings.
+pub(crate) struct AnswerCache {
+    answers: moka::sync::Cache<String, Arc<Vec<RulesHit>>>,
+    embeddings: moka::sync::Cache<String, Arc<Vec<f32>>>,
+}
+
+impl AnswerCache {
+    pub(crate) fn new() -> Self {
+        AnswerCache { answers: moka::sync::Cache::new(2_000), embeddings: moka::sync::Cache::new(10_000) }
+    }
+
+    /// Forgets answers (embeddings of a query never change).
+    pub(crate) fn clear(&self) {
+        self.answers.invalidate_all();
+    }
+}
+
+/// "SRD 5.1, p. 292, Conditions › Grappled" or "…, pp. 12–13, …".
+pub fn citation(book: &str, page_start: i64, page_end: i64, section: &str) -> String {
+    let pages = if page_end > page_start {
+        format!("pp. {page_start}–{page_end}")
+    } else {
+        format!("p. {page_start}")
+    };
+    if section.is_empty() { format!("{book}, {pages}") } else { format!("{book}, {pages}, {section}") }
+}
+
+impl Library {
+    /// Searches the rulebooks.
+    pub async fn search_rules(&self, query: &RulesQuery) -> anyhow::Result<Vec<RulesHit>> {
+        let text = query.query.trim();
+        anyhow::ensure!(!text.is_empty(), "the query is empty: ask a question or give keywords");
+        let limit = query.limit.unwrap_or(5);
+        anyhow::ensure!(
+            (1..=MAX_LIMIT).contains(&limit),
+            "limit must be between 1 and {MAX_LIMIT}, not {limit}"
+        );
+        if let Some(campaign_id) = &query.campaign_id {
+            self.storage.get_campaign(campaign_id).await?;
+        }
+        let key = format!("{}\u{1f}{}", self.generation(), serde_json::to_string(query)?);
+        if let Some(hits) = self.cache.answers.get(&key) {
+            return Ok(hits.as_ref().clone());
+        }
+        let generation = self.generation();
+        let dense = self.query_embedding(text).await?;
+        let mut filter = Filter::default();
+        let mut keyword = |key: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                filter.must.push(Condition::Keyword { key: key.into(), any_of: vec![value.clone()] });
+            }
+        };
+        keyword("book", &query.book);
+        keyword("content_type", &query.content_type);
+        keyword("system", &query.system);
+        if let Some(campaign_id) = &query.campaign_id {
+            filter.must.push(Condition::Keyword {
+                key: "scope".into(),
+                any_of: vec!["global".into(), campaign_id.clone()],
+            });
+        }
+        let unready = self.storage.unready_documents().await?;
+        if !unready.is_empty() {
+            filter.must_not.push(Condition::Keyword { key: "document_id".into(), any_of: unready });
+        }
+        let hybrid = HybridQuery {
+            dense: dense.as_ref().clone(),
+            sparse: self.bm25.encode_query(text),
+            filter,
+            limit,
+            prefetch: (limit * 8).max(40),
+            explain: false,
+        };
+        let found =
+            self.index.search(RULEBOOK_COLLECTION, &hybrid).await.context("searching the vector index")?;
+        let ids: Vec<String> = found
+            .iter()
+            .filter_map(|hit| hit.payload.get("chunk_id").and_then(|v| v.as_str()).map(str::to_owned))
+            .collect();
+        let rows = self.storage.ready_chunks(&ids).await?;
+        let books = self.book_titles().await?;
+        let mut hits = Vec::with_capacity(found.len());
+        for hit in &found {
+            let Some(chunk_id) = hit.payload.get("chunk_id").and_then(|v| v.as_str()) else { continue };
+            let Some(row) = rows.iter().find(|r| r.id == chunk_id) else { continue };
+            let book = books.get(&row.document_id).cloned().unwrap_or_default();
+            hits.push(RulesHit {
+                citation: citation(&book, row.page_start, row.page_end, &row.section),
+                book,
+                page_start: row.page_start,
+                page_end: row.page_end,
+                section: row.section.clone(),
+                text: row.text.clone(),
+                score: hit.score,
+                content_type: row.content_type.clone(),
+                document_id: row.document_id.clone(),
+                chunk_id: row.id.clone(),
+            });
+        }
+        if generation == self.generation() {
+            self.cache.answers.insert(key, Arc::new(hits.clone()));
+        }
+        Ok(hits)
+    }
+
+    /// The embedding of a query, cached.
+    pub(crate) async fn query_embedding(&self, text: &str) -> anyhow::Result<Arc<Vec<f32>>> {
+        if let Some(vector) = self.cache.embeddings.get(text) {
+            return Ok(vector);
+        }
+        let vector = self
+            .embed(vec![embedding_text("", text)])
+            .await?
+            .pop()
+            .context("the model returned no vector")?;
+        let vector = Arc::new(vector);
+        self.cache.embeddings.insert(text.to_owned(), vector.clone());
+        Ok(vector)
+    }
+
+    /// Book titles by document id.
+    async fn book_titles(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        Ok(self.storage.list_documents().await?.into_iter().map(|d| (d.id, d.book)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::citation;
+
+    #[test]
+    fn citations_name_book_pages_and_section() {
+        assert_eq!(
+            citation("SRD 5.1", 292, 292, "Conditions › Grappled"),
+            "SRD 5.1, p. 292, Conditions › Grappled"
+        );
+        assert_eq!(citation("SRD 5.1", 12, 13, ""), "SRD 5.1, pp. 12–13");
+    }
+}

@@ -1,0 +1,61 @@
+//! A game-system plugin's chunker, as ingestion uses it.
+
+use ttrpg_plugin_runtime::LoadedPlugin;
+use ttrpg_plugin_runtime::model::{Chunk, Document};
+
+use super::{PluginHost, PluginHostError};
+use crate::ingest::SystemChunker;
+
+/// The chunker of one loaded plugin.
+pub struct PluginChunker {
+    plugin: LoadedPlugin,
+}
+
+#[async_trait::async_trait]
+impl SystemChunker for PluginChunker {
+    fn name(&self) -> String {
+        let manifest = self.plugin.manifest();
+        format!("{}@{}", manifest.id, manifest.version)
+    }
+
+    async fn chunk(&self, document: &Document) -> anyhow::Result<Option<Vec<Chunk>>> {
+        self.plugin
+            .chunk(document)
+            .await
+            .map_err(|err| anyhow::anyhow!("the {} plugin's chunker failed: {err}", self.name()))
+    }
+}
+
+impl PluginHost {
+    /// The chunker for books of `system`: the version enabled in `campaign_id` when one is
+    /// given and enables a plugin of that system, else the newest installed version of a
+    /// plugin of that system. `None` when no plugin of the system is installed.
+    pub async fn chunker_for(
+        &self,
+        system: &str,
+        campaign_id: Option<&str>,
+    ) -> Result<Option<PluginChunker>, PluginHostError> {
+        let installed = self.storage.list_plugins().await?;
+        if let Some(campaign_id) = campaign_id {
+            for record in self.storage.campaign_plugins(campaign_id).await? {
+                let of_system = installed
+                    .iter()
+                    .any(|p| p.id == record.plugin_id && p.version == record.version && p.system == system);
+                if of_system {
+                    let plugin = self.load(&record.plugin_id, &record.version).await?;
+                    return Ok(Some(PluginChunker { plugin }));
+                }
+            }
+        }
+        let newest = installed.iter().filter(|p| p.system == system).max_by(|a, b| {
+            match (semver::Version::parse(&a.version), semver::Version::parse(&b.version)) {
+                (Ok(a), Ok(b)) => a.cmp(&b),
+                _ => a.version.cmp(&b.version),
+            }
+        });
+        match newest {
+            Some(record) => Ok(Some(PluginChunker { plugin: self.load(&record.id, &record.version).await? })),
+            None => Ok(None),
+        }
+    }
+}

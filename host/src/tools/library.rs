@@ -1,0 +1,301 @@
+//! Rulebook and note tools: ingest a book, search the rules, read a page, keep and find
+//! campaign notes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::{ToolError, validate};
+use crate::app::App;
+use crate::ingest::{IngestError, IngestReport, IngestRequest, NoProgress, Progress, current_progress};
+use crate::library::Library;
+use crate::library::notes::NoteHit;
+use crate::library::search::{RulesHit, RulesQuery};
+use crate::storage::{CampaignNote, DocumentRecord, NewCampaignNote, PageRecord};
+
+/// Arguments of `ingest_document`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngestArgs {
+    /// Path of the PDF on the server's disk.
+    pub path: String,
+    /// The book's title as citations should show it ("SRD 5.1").
+    pub book: String,
+    /// The game system (`dnd5e`): its plugin's chunker recognizes stat blocks and spells.
+    #[serde(default)]
+    pub system: Option<String>,
+    /// Put the book in this campaign only (default: the shared library).
+    #[serde(default)]
+    pub campaign_id: Option<String>,
+}
+
+/// Arguments of `get_page`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PageArgs {
+    /// The book's title (as in search hits) or its document id.
+    pub book: String,
+    /// The page (1-based page of the file, as search hits cite it).
+    pub page: i64,
+}
+
+/// A page of a book.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PageResult {
+    /// The book's title.
+    pub book: String,
+    /// The document id.
+    pub document_id: String,
+    /// The page number.
+    pub page: i64,
+    /// Pages in the book.
+    pub page_count: i64,
+    /// The page's text in reading order (light Markdown).
+    pub text: String,
+    /// Why the page has no text, when it has none.
+    pub problem: Option<String>,
+}
+
+/// Hits of `search_rules`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RulesResult {
+    /// Best first.
+    pub hits: Vec<RulesHit>,
+}
+
+/// Arguments of `book_list`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookListArgs {}
+
+/// The library's books.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BookList {
+    /// Every ingested document (status `ready` is searchable).
+    pub books: Vec<DocumentRecord>,
+}
+
+/// Arguments of `note_add`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteAddArgs {
+    /// The campaign.
+    pub campaign_id: String,
+    /// `npc`, `location`, `plot`, `lore` or `other`.
+    pub kind: String,
+    /// A short title ("Sildar Hallwinter").
+    pub title: String,
+    /// The note.
+    pub body: String,
+    /// Free tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A written note.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NoteAdded {
+    /// The note.
+    pub note: CampaignNote,
+}
+
+/// Arguments of `note_search`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteSearchArgs {
+    /// The campaign.
+    pub campaign_id: String,
+    /// What to look for ("the dwarf who runs the mine").
+    pub query: String,
+    /// Only notes of this kind.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// How many (1–50, default 5).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Hits of `note_search`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NoteSearchResult {
+    /// Best first.
+    pub hits: Vec<NoteHit>,
+}
+
+/// The rulebook and note tools.
+pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
+    vec![
+        typed_tool(
+            "ingest_document",
+            "Ingest a rulebook",
+            "Ingest a PDF rulebook from the server's disk so search_rules can answer from it: text is read \
+             column by column, split by heading into passages and indexed. A file already ingested is a no-op \
+             that says so; an interrupted ingestion is resumed. Reports progress to clients that ask. With \
+             `system` (e.g. dnd5e) the system plugin's chunker recognizes stat blocks and spells.",
+            ToolHints::SET,
+            ingest,
+        ),
+        typed_tool(
+            "search_rules",
+            "Search the rules",
+            "Search the ingested rulebooks by meaning and keywords. Each hit has the book, pages, section path \
+             and the passage, plus a ready citation such as \"SRD 5.1, p. 358, Conditions › Grappled\". Filter \
+             by book, content_type (rules, monsters, spells, …), system or campaign.",
+            ToolHints::READ,
+            search_rules,
+        ),
+        typed_tool(
+            "get_page",
+            "Read a rulebook page",
+            "Return one page of an ingested book as text in reading order (the page a search hit cites).",
+            ToolHints::READ,
+            get_page,
+        ),
+        typed_tool(
+            "book_list",
+            "List rulebooks",
+            "List the ingested books with their page and chunk counts and status.",
+            ToolHints::READ,
+            book_list,
+        ),
+        typed_tool(
+            "note_add",
+            "Add a campaign note",
+            "Keep a campaign note (kind npc, location, plot, lore or other) that note_search finds later by \
+             meaning or keywords.",
+            ToolHints::ADD,
+            note_add,
+        ),
+        typed_tool(
+            "note_search",
+            "Search campaign notes",
+            "Search a campaign's notes by meaning and keywords, optionally of one kind.",
+            ToolHints::READ,
+            note_search,
+        ),
+    ]
+}
+
+/// The library, or an error that says why it cannot be opened.
+pub(crate) async fn library(app: &App) -> Result<Arc<Library>, ToolError> {
+    app.library().await.map_err(|err| ToolError::Internal(format!("rulebook search is unavailable: {err:#}")))
+}
+
+fn internal(err: anyhow::Error) -> ToolError {
+    match err.downcast::<crate::storage::StorageError>() {
+        Ok(storage) => storage.into(),
+        Err(err) => ToolError::InvalidArguments(format!("{err:#}")),
+    }
+}
+
+async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolError> {
+    let book = validate::name("book", &args.book)?;
+    let path = PathBuf::from(&args.path);
+    if !path.is_file() {
+        return Err(ToolError::NotFound(format!("no file at {} on the server", path.display())));
+    }
+    let library = library(&app).await?;
+    if let Some(campaign_id) = &args.campaign_id {
+        app.storage.get_campaign(campaign_id).await?;
+    }
+    let chunker = match &args.system {
+        Some(system) => app
+            .plugins
+            .chunker_for(system, args.campaign_id.as_deref())
+            .await
+            .map_err(|err| ToolError::Plugin(err.to_string()))?,
+        None => None,
+    };
+    let request = IngestRequest { book, system: args.system.clone(), campaign_id: args.campaign_id.clone() };
+    let progress: Arc<dyn Progress> = current_progress().unwrap_or_else(|| Arc::new(NoProgress));
+    let chunker_ref = chunker.as_ref().map(|c| c as &dyn crate::ingest::SystemChunker);
+    let mut report =
+        library.ingest(&path, &request, chunker_ref, progress.as_ref()).await.map_err(|err| match err {
+            IngestError::Other(other) => ToolError::Internal(format!("{other:#}")),
+            refused => ToolError::InvalidArguments(refused.to_string()),
+        })?;
+    if let (Some(system), None) = (&args.system, &chunker) {
+        report.warnings.push(format!(
+            "no plugin for the {system} system is installed, so the built-in chunker split the book"
+        ));
+    }
+    Ok(report)
+}
+
+async fn search_rules(app: Arc<App>, args: RulesQuery) -> Result<RulesResult, ToolError> {
+    let library = library(&app).await?;
+    Ok(RulesResult { hits: library.search_rules(&args).await.map_err(internal)? })
+}
+
+/// The document a book title or id names.
+pub(crate) async fn find_book(app: &App, book: &str) -> Result<DocumentRecord, ToolError> {
+    let documents = app.storage.list_documents().await?;
+    let matching: Vec<&DocumentRecord> =
+        documents.iter().filter(|d| d.id == book || d.book.eq_ignore_ascii_case(book)).collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => {
+            let known: Vec<&str> = documents.iter().map(|d| d.book.as_str()).collect();
+            Err(ToolError::NotFound(format!(
+                "no book {book:?} in the library; books: {}",
+                if known.is_empty() {
+                    "none yet (use ingest_document)".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )))
+        }
+        _ => Err(ToolError::Conflict(format!(
+            "several books are titled {book:?}: give the document id instead"
+        ))),
+    }
+}
+
+async fn get_page(app: Arc<App>, args: PageArgs) -> Result<PageResult, ToolError> {
+    let document = find_book(&app, &args.book).await?;
+    if !(1..=document.page_count).contains(&args.page) {
+        return Err(ToolError::InvalidArguments(format!(
+            "{} has pages 1 to {}, not {}",
+            document.book, document.page_count, args.page
+        )));
+    }
+    let PageRecord { text, problem, number, .. } = app.storage.get_page(&document.id, args.page).await?;
+    Ok(PageResult {
+        book: document.book,
+        document_id: document.id,
+        page: number,
+        page_count: document.page_count,
+        text,
+        problem,
+    })
+}
+
+async fn book_list(app: Arc<App>, _args: BookListArgs) -> Result<BookList, ToolError> {
+    Ok(BookList { books: app.storage.list_documents().await? })
+}
+
+async fn note_add(app: Arc<App>, args: NoteAddArgs) -> Result<NoteAdded, ToolError> {
+    let title = validate::name("title", &args.title)?;
+    let body = validate::text("body", &args.body, true)?;
+    let tags = args.tags.iter().map(|t| validate::name("tag", t)).collect::<Result<Vec<_>, _>>()?;
+    app.storage.get_campaign(&args.campaign_id).await?;
+    let library = library(&app).await?;
+    let note = library
+        .add_note(NewCampaignNote { campaign_id: args.campaign_id, kind: args.kind, title, body, tags })
+        .await
+        .map_err(internal)?;
+    Ok(NoteAdded { note })
+}
+
+async fn note_search(app: Arc<App>, args: NoteSearchArgs) -> Result<NoteSearchResult, ToolError> {
+    app.storage.get_campaign(&args.campaign_id).await?;
+    let library = library(&app).await?;
+    let hits = library
+        .search_notes(&args.campaign_id, &args.query, args.kind.as_deref(), args.limit.unwrap_or(5))
+        .await
+        .map_err(internal)?;
+    Ok(NoteSearchResult { hits })
+}
