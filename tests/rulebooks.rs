@@ -188,7 +188,9 @@ async fn srd_ingest_resume_search_and_eval() {
     let progress = mcp.notifications.progress.lock().unwrap().clone();
     assert!(progress.len() >= 10, "too few progress notifications: {progress:?}");
     assert!(progress.windows(2).all(|w| w[0].1 < w[1].1), "progress must increase: {progress:?}");
-    assert!(progress.iter().all(|p| p.0 == "7" && p.2 == Some(100.0)), "{progress:?}");
+    // The client library may put its own token on the request; every notification carries it.
+    assert!(progress.iter().all(|p| p.0 == progress[0].0 && p.2 == Some(100.0)), "{progress:?}");
+    assert_eq!(progress.last().unwrap().1, 100.0, "{progress:?}");
     println!(
         "{} chunks, {} progress notifications, {:.0} s",
         report["chunks"],
