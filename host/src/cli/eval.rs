@@ -49,8 +49,13 @@ pub async fn run(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
         );
     }
     println!(
-        "{} questions: recall@1 {:.3}, recall@5 {:.3}, MRR@10 {:.3}",
-        report.questions, report.recall_at_1, report.recall_at_5, report.mrr_at_10
+        "{} questions: recall@1 {:.3}, recall@5 {:.3}, MRR@10 {:.3}; search latency p50 {:.1} ms, p99 {:.1} ms",
+        report.questions,
+        report.recall_at_1,
+        report.recall_at_5,
+        report.mrr_at_10,
+        report.latency_ms_p50,
+        report.latency_ms_p99
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -44,6 +44,8 @@ pub struct QuestionResult {
     pub rank: Option<usize>,
     /// The top hits' page ranges, for reading the misses.
     pub top: Vec<(i64, i64)>,
+    /// How long the search took, in milliseconds.
+    pub latency_ms: f64,
 }
 
 /// The figures over a whole set.
@@ -57,6 +59,10 @@ pub struct EvalReport {
     pub recall_at_5: f64,
     /// Mean reciprocal rank of the first answering hit within ten (0 when none).
     pub mrr_at_10: f64,
+    /// Median search latency, query embedding included (milliseconds, uncached).
+    pub latency_ms_p50: f64,
+    /// 99th-percentile search latency (milliseconds, uncached).
+    pub latency_ms_p99: f64,
     /// Per question.
     pub results: Vec<QuestionResult>,
 }
@@ -67,11 +73,19 @@ pub fn score(results: Vec<QuestionResult>) -> EvalReport {
     let within =
         |k: usize| results.iter().filter(|r| r.rank.is_some_and(|rank| rank <= k)).count() as f64 / n;
     let mrr = results.iter().map(|r| r.rank.map_or(0.0, |rank| 1.0 / rank as f64)).sum::<f64>() / n;
+    let mut latencies: Vec<f64> = results.iter().map(|r| r.latency_ms).collect();
+    latencies.sort_by(f64::total_cmp);
+    let percentile = |p: f64| match latencies.len() {
+        0 => 0.0,
+        n => latencies[((n - 1) as f64 * p).round() as usize],
+    };
     EvalReport {
         questions: results.len(),
         recall_at_1: within(1),
         recall_at_5: within(5),
         mrr_at_10: mrr,
+        latency_ms_p50: percentile(0.5),
+        latency_ms_p99: percentile(0.99),
         results,
     }
 }
@@ -87,7 +101,9 @@ impl Library {
                 limit: Some(10),
                 ..RulesQuery::default()
             };
+            let started = std::time::Instant::now();
             let hits = self.search_rules(&query).await?;
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             let rank = hits
                 .iter()
                 .position(|h| question.pages.iter().any(|p| (h.page_start..=h.page_end).contains(p)))
@@ -99,6 +115,7 @@ impl Library {
                 expected: question.pages.clone(),
                 rank,
                 top: hits.iter().take(5).map(|h| (h.page_start, h.page_end)).collect(),
+                latency_ms,
             });
         }
         Ok(score(results))
@@ -117,6 +134,7 @@ mod tests {
             expected: vec![1],
             rank,
             top: Vec::new(),
+            latency_ms: 1.0,
         }
     }
 
