@@ -279,6 +279,7 @@ storage_suite!(
     migrations_down_and_up_again,
     migrations_skip_on_open_leaves_schema_alone,
     data_survives_reopen,
+    library_document_lifecycle_and_resume,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1405,6 +1406,90 @@ mod cases {
         s.save_encounter(&enc.id, enc.version, 2, json!({"round": 2}))
             .await
             .expect("save with the stored version");
+    }
+
+    // --- the rulebook library ---
+
+    pub async fn library_document_lifecycle_and_resume(ctx: Ctx) {
+        use ttrpg_host::storage::{ChunkRecord, DocumentStatus, NewCampaignNote, NewDocument, PageRecord};
+        let s = ctx.store;
+        let new = NewDocument {
+            content_hash: "ab".repeat(32),
+            book: "SRD 5.1".into(),
+            system: None,
+            campaign_id: None,
+            file_name: "srd.pdf".into(),
+            page_count: 2,
+            chunker: "built-in".into(),
+        };
+        let doc = s.create_document(new.clone()).await.expect("create document");
+        assert_eq!(doc.status, DocumentStatus::Ingesting);
+        let err = s.create_document(new).await.expect_err("same content twice");
+        assert!(err.to_string().contains("already"), "{err}");
+        assert_eq!(s.find_document_by_hash(&"ab".repeat(32)).await.unwrap().unwrap().id, doc.id);
+        assert_eq!(s.unready_documents().await.unwrap(), std::slice::from_ref(&doc.id));
+        let page = |n: i64, text: &str| PageRecord {
+            document_id: doc.id.clone(),
+            number: n,
+            text: text.into(),
+            problem: None,
+        };
+        s.save_pages(vec![page(1, "old"), page(2, "two")]).await.unwrap();
+        s.save_pages(vec![page(1, "# One\n\nText 'quoted' ; DROP TABLE chunks;")]).await.unwrap();
+        assert_eq!(s.get_page(&doc.id, 1).await.unwrap().text, "# One\n\nText 'quoted' ; DROP TABLE chunks;");
+        assert!(matches!(s.get_page(&doc.id, 3).await, Err(StorageError::NotFound { .. })));
+        let chunk = |id: &str, ordinal: i64| ChunkRecord {
+            id: id.into(),
+            document_id: doc.id.clone(),
+            ordinal,
+            page_start: 1,
+            page_end: 2,
+            section: "One › Two".into(),
+            content_type: "rules".into(),
+            text: format!("chunk {id}"),
+            metadata: json!({"n": ordinal}),
+            text_hash: format!("hash-{id}"),
+            indexed: false,
+        };
+        assert_eq!(s.insert_chunks(vec![chunk("c1", 0), chunk("c2", 1)]).await.unwrap(), 2);
+        // A resumed run inserts the same chunks again: nothing is duplicated.
+        assert_eq!(s.insert_chunks(vec![chunk("c1", 0), chunk("c2", 1), chunk("c3", 2)]).await.unwrap(), 1);
+        let pending = s.unindexed_chunks(&doc.id, 2).await.unwrap();
+        assert_eq!(pending.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["c1", "c2"]);
+        assert_eq!(pending[0].metadata, json!({"n": 0}));
+        s.mark_chunks_indexed(&["c1".into(), "c2".into()]).await.unwrap();
+        let err = s.finish_document(&doc.id).await.expect_err("c3 has no vectors yet");
+        assert!(err.to_string().contains("1 chunks"), "{err}");
+        assert!(s.ready_chunks(&["c1".into()]).await.unwrap().is_empty(), "not ready: invisible");
+        s.mark_chunks_indexed(&["c3".into()]).await.unwrap();
+        let ready = s.finish_document(&doc.id).await.unwrap();
+        assert_eq!((ready.status, ready.chunk_count), (DocumentStatus::Ready, 3));
+        assert!(s.unready_documents().await.unwrap().is_empty());
+        let mut found = s.ready_chunks(&["c3".into(), "c1".into(), "nope".into()]).await.unwrap();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["c1", "c3"]);
+        assert!(found.iter().all(|c| c.indexed && c.section == "One › Two"));
+
+        let camp = s.create_campaign(campaign("Notes")).await.unwrap();
+        let note = s
+            .add_campaign_note(NewCampaignNote {
+                campaign_id: camp.id.clone(),
+                kind: "npc".into(),
+                title: "Sildar".into(),
+                body: "A knight.".into(),
+                tags: vec!["ally".into()],
+            })
+            .await
+            .unwrap();
+        assert_eq!(s.campaign_notes(&camp.id, None, true).await.unwrap().len(), 1);
+        s.mark_notes_indexed(std::slice::from_ref(&note.id)).await.unwrap();
+        assert!(s.campaign_notes(&camp.id, None, true).await.unwrap().is_empty());
+        let by_id = s.campaign_notes(&camp.id, Some(std::slice::from_ref(&note.id)), false).await.unwrap();
+        assert_eq!(by_id, [note]);
+
+        s.delete_document(&doc.id).await.unwrap();
+        assert!(s.list_documents().await.unwrap().is_empty());
+        assert!(matches!(s.get_page(&doc.id, 1).await, Err(StorageError::NotFound { .. })));
     }
 }
 
