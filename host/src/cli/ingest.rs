@@ -76,12 +76,7 @@ pub async fn run(config: Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let chunker_ref = chunker.as_ref().map(|c| c as &dyn SystemChunker);
     let outcome = library.ingest(&args.file, &request, chunker_ref, &bar).await;
     bar.bar.finish_and_clear();
-    let mut report = outcome?;
-    if let (Some(system), None) = (&args.system, &chunker) {
-        report.warnings.push(format!(
-            "no plugin for the {system} system is installed, so the built-in chunker split the book"
-        ));
-    }
+    let report = outcome?;
     if args.json {
         super::print_json(&report)?;
         return Ok(ExitCode::SUCCESS);

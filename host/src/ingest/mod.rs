@@ -130,8 +130,26 @@ pub enum IngestError {
 }
 
 impl Library {
-    /// Ingests the file at `path` (see the module documentation for the flow).
+    /// Ingests the file at `path` (see the module documentation for the flow). `chunker` is
+    /// the book's system plugin's chunker; when the request names a system but no chunker is
+    /// given, the built-in one splits the book and the report says so.
     pub async fn ingest(
+        &self,
+        path: &Path,
+        request: &IngestRequest,
+        chunker: Option<&dyn SystemChunker>,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, IngestError> {
+        let mut report = self.ingest_file(path, request, chunker, progress).await?;
+        if let (Some(system), None) = (&request.system, chunker) {
+            report.warnings.push(format!(
+                "no plugin for the {system} system is installed, so the built-in chunker split the book"
+            ));
+        }
+        Ok(report)
+    }
+
+    async fn ingest_file(
         &self,
         path: &Path,
         request: &IngestRequest,

@@ -35,18 +35,13 @@ impl PluginHost {
         system: &str,
         campaign_id: Option<&str>,
     ) -> Result<Option<PluginChunker>, PluginHostError> {
-        let installed = self.storage.list_plugins().await?;
-        if let Some(campaign_id) = campaign_id {
-            for record in self.storage.campaign_plugins(campaign_id).await? {
-                let of_system = installed
-                    .iter()
-                    .any(|p| p.id == record.plugin_id && p.version == record.version && p.system == system);
-                if of_system {
-                    let plugin = self.load(&record.plugin_id, &record.version).await?;
-                    return Ok(Some(PluginChunker { plugin }));
-                }
-            }
+        if let Some(campaign_id) = campaign_id
+            && let Some(record) = self.enabled_of_system(campaign_id, system).await?.into_iter().next()
+        {
+            let plugin = self.load(&record.plugin_id, &record.version).await?;
+            return Ok(Some(PluginChunker { plugin }));
         }
+        let installed = self.storage.list_plugins().await?;
         let newest = installed.iter().filter(|p| p.system == system).max_by(|a, b| {
             match (semver::Version::parse(&a.version), semver::Version::parse(&b.version)) {
                 (Ok(a), Ok(b)) => a.cmp(&b),

@@ -380,14 +380,7 @@ impl PluginHost {
         campaign_id: &str,
         system: &str,
     ) -> Result<Option<EnabledPlugin>, PluginHostError> {
-        let installed = self.storage.list_plugins().await?;
-        for record in self.storage.campaign_plugins(campaign_id).await? {
-            let of_system = installed
-                .iter()
-                .any(|p| p.id == record.plugin_id && p.version == record.version && p.system == system);
-            if !of_system {
-                continue;
-            }
+        for record in self.enabled_of_system(campaign_id, system).await? {
             let plugin = self.load(&record.plugin_id, &record.version).await?;
             if plugin.dice_grammar().is_some() {
                 let grants = Grants::of(record.grants.iter().filter_map(|g| Capability::parse(g)));
@@ -395,6 +388,22 @@ impl PluginHost {
             }
         }
         Ok(None)
+    }
+
+    /// The enablement records of a campaign whose plugin is installed for `system`.
+    pub(crate) async fn enabled_of_system(
+        &self,
+        campaign_id: &str,
+        system: &str,
+    ) -> Result<Vec<CampaignPluginRecord>, PluginHostError> {
+        let installed = self.storage.list_plugins().await?;
+        let mut records = self.storage.campaign_plugins(campaign_id).await?;
+        records.retain(|record| {
+            installed
+                .iter()
+                .any(|p| p.id == record.plugin_id && p.version == record.version && p.system == system)
+        });
+        Ok(records)
     }
 
     async fn check_collisions(

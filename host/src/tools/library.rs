@@ -212,17 +212,10 @@ async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolErr
     let request = IngestRequest { book, system: args.system.clone(), campaign_id: args.campaign_id.clone() };
     let progress: Arc<dyn Progress> = current_progress().unwrap_or_else(|| Arc::new(NoProgress));
     let chunker_ref = chunker.as_ref().map(|c| c as &dyn crate::ingest::SystemChunker);
-    let mut report =
-        library.ingest(&path, &request, chunker_ref, progress.as_ref()).await.map_err(|err| match err {
-            IngestError::Other(other) => ToolError::Internal(format!("{other:#}")),
-            refused => ToolError::InvalidArguments(refused.to_string()),
-        })?;
-    if let (Some(system), None) = (&args.system, &chunker) {
-        report.warnings.push(format!(
-            "no plugin for the {system} system is installed, so the built-in chunker split the book"
-        ));
-    }
-    Ok(report)
+    library.ingest(&path, &request, chunker_ref, progress.as_ref()).await.map_err(|err| match err {
+        IngestError::Other(other) => ToolError::Internal(format!("{other:#}")),
+        refused => ToolError::InvalidArguments(refused.to_string()),
+    })
 }
 
 async fn search_rules(app: Arc<App>, args: RulesQuery) -> Result<RulesResult, ToolError> {
