@@ -279,6 +279,7 @@ storage_suite!(
     migrations_down_and_up_again,
     migrations_skip_on_open_leaves_schema_alone,
     data_survives_reopen,
+    unknown_stored_values_are_refused,
     library_document_lifecycle_and_resume,
 );
 
@@ -337,6 +338,29 @@ fn assert_not_found<T: std::fmt::Debug>(result: StorageResult<T>, kind: &str, id
             assert!(err.to_string().contains(id), "message {:?} should name the id {id:?}", err.to_string());
         }
         other => panic!("expected NotFound for {kind} {id:?}, got {other:?}"),
+    }
+}
+
+/// Runs statements on a raw connection as a newer host's schema would allow them: on
+/// PostgreSQL the named CHECK constraint is dropped first, on SQLite CHECKs are ignored
+/// for the connection.
+async fn raw_sql_without_checks(url: &str, statements: &[(&str, &str)]) {
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("raw connection");
+        for (constraint, statement) in statements {
+            let table = constraint.split('_').next().expect("table prefix");
+            conn.execute(sqlx::AssertSqlSafe(format!("ALTER TABLE {table} DROP CONSTRAINT {constraint}")))
+                .await
+                .expect("drop the check");
+            conn.execute(sqlx::AssertSqlSafe(statement.to_string())).await.expect("raw update");
+        }
+    } else {
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).expect("url");
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("raw connection");
+        conn.execute("PRAGMA ignore_check_constraints = ON").await.expect("pragma");
+        for (_, statement) in statements {
+            conn.execute(sqlx::AssertSqlSafe(statement.to_string())).await.expect("raw update");
+        }
     }
 }
 
@@ -1044,15 +1068,18 @@ mod cases {
         assert!(saved.updated_at >= enc.updated_at);
         assert_eq!(s.active_encounter(&c.id).await.unwrap(), Some(saved.clone()));
 
-        let message = conflict_message(s.save_encounter(&enc.id, 1, 5, json!({"stale": true})).await);
-        assert!(message.contains("changed by another request"), "{message}");
+        match s.save_encounter(&enc.id, 1, 5, json!({"stale": true})).await {
+            Err(StorageError::Stale { kind: "combat", id, expected: 1, found: 2 }) => assert_eq!(id, enc.id),
+            other => panic!("a save naming an old version must be Stale, got {other:?}"),
+        }
         assert_eq!(
             s.active_encounter(&c.id).await.unwrap(),
             Some(saved.clone()),
             "a stale save changes nothing"
         );
-        let message = conflict_message(s.save_encounter(&enc.id, 99, 5, json!({"future": true})).await);
-        assert!(message.contains("changed by another request"), "{message}");
+        let stale = s.save_encounter(&enc.id, 99, 5, json!({"future": true})).await.unwrap_err();
+        assert!(matches!(stale, StorageError::Stale { expected: 99, found: 2, .. }), "{stale:?}");
+        assert!(stale.to_string().contains("changed by another request"), "{stale}");
 
         let saved3 = s.save_encounter(&enc.id, 2, 2, json!({"round": 2})).await.expect("second save");
         assert_eq!(saved3.version, 3);
@@ -1094,15 +1121,14 @@ mod cases {
                 (writer, s.save_encounter(&id, version, writer, json!({"writer": writer})).await)
             }));
         }
+        let version_read = read.version;
         let mut winners = Vec::new();
         for task in tasks {
             let (writer, result) = task.await.expect("task");
             match result {
                 Ok(saved) => winners.push((writer, saved)),
-                Err(StorageError::Conflict(message)) => {
-                    assert!(message.contains("changed by another request"), "{message}")
-                }
-                Err(other) => panic!("a losing save must be a Conflict, got {other:?}"),
+                Err(StorageError::Stale { expected, .. }) => assert_eq!(expected, version_read),
+                Err(other) => panic!("a losing save must be Stale, got {other:?}"),
             }
         }
         assert_eq!(winners.len(), 1, "exactly one concurrent save succeeds, got {}", winners.len());
@@ -1402,10 +1428,45 @@ mod cases {
         assert_eq!(rolls, vec![r]);
         // And the restarted store keeps enforcing the rules on the old data.
         conflict_message(s.start_session(&c.id, None).await);
-        conflict_message(s.save_encounter(&enc.id, enc.version - 1, 2, json!({})).await);
+        let stale = s.save_encounter(&enc.id, enc.version - 1, 2, json!({})).await;
+        assert!(matches!(stale, Err(StorageError::Stale { .. })), "{stale:?}");
         s.save_encounter(&enc.id, enc.version, 2, json!({"round": 2}))
             .await
             .expect("save with the stored version");
+    }
+
+    /// A row whose status or kind this host does not know (written by a newer host that
+    /// widened the column's CHECK) is refused with a typed error, never read as a default.
+    pub async fn unknown_stored_values_are_refused(ctx: Ctx) {
+        let s = ctx.store;
+        let c = s.create_campaign(campaign("From the future")).await.unwrap();
+        let pc = s.create_character(character(&c.id, "Visitor", CharacterKind::Pc)).await.unwrap();
+        raw_sql_without_checks(
+            &ctx.url,
+            &[
+                (
+                    "campaigns_status_check",
+                    &format!("UPDATE campaigns SET status = 'paused' WHERE id = '{}'", c.id),
+                ),
+                (
+                    "characters_kind_check",
+                    &format!("UPDATE characters SET kind = 'familiar' WHERE id = '{}'", pc.id),
+                ),
+            ],
+        )
+        .await;
+        match s.get_campaign(&c.id).await {
+            Err(StorageError::UnknownValue { table: "campaigns", id, column: "status", value }) => {
+                assert_eq!((id.as_str(), value.as_str()), (c.id.as_str(), "paused"));
+            }
+            other => panic!("an unknown campaign status must be refused, got {other:?}"),
+        }
+        let err = s.get_character(&pc.id).await.unwrap_err();
+        assert!(
+            matches!(&err, StorageError::UnknownValue { column: "kind", value, .. } if value == "familiar"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("newer version"), "the message says why: {err}");
     }
 
     // --- the rulebook library ---

@@ -7,6 +7,7 @@
 //! process or a Qdrant server), the embedding model and a cache of answers. Ingestion lives
 //! in [`crate::ingest`], searching in [`search`], campaign notes in [`notes`].
 
+mod error;
 pub mod eval;
 pub mod notes;
 pub mod search;
@@ -19,9 +20,11 @@ use ttrpg_vectors::bm25::Bm25;
 use ttrpg_vectors::{CollectionSpec, EdgeIndex, RemoteIndex, VectorIndex};
 
 use crate::config::Config;
-use crate::embed::{Embedder, LocalEmbedder};
+use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::split::SplitConfig;
 use crate::storage::Storage;
+
+pub use error::{LibraryError, LibraryResult};
 
 /// The vector collection of rulebook chunks.
 pub const RULEBOOK_COLLECTION: &str = "rulebook_chunks";
@@ -123,9 +126,11 @@ impl Library {
     }
 
     /// Embeds texts on a blocking thread.
-    pub(crate) async fn embed(&self, texts: Vec<String>) -> anyhow::Result<Vec<Vec<f32>>> {
+    pub(crate) async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
         let embedder = self.embedder.clone();
-        Ok(tokio::task::spawn_blocking(move || embedder.embed(&texts)).await.context("embedding task")??)
+        tokio::task::spawn_blocking(move || embedder.embed(&texts))
+            .await
+            .map_err(|err| EmbedError::Inference(format!("the embedding task failed: {err}")))?
     }
 }
 

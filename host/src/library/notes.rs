@@ -4,12 +4,12 @@
 //! between, the note is kept and indexed by the next note search or note write of that
 //! campaign (notes carry an `indexed` flag, like chunks).
 
-use anyhow::Context;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ttrpg_vectors::{Condition, Filter, HybridQuery, Point, point_id};
 
-use super::{Library, NOTES_COLLECTION};
+use super::error::require;
+use super::{Library, LibraryResult, NOTES_COLLECTION};
 use crate::storage::{CampaignNote, NewCampaignNote};
 
 /// The kinds of note a GM keeps.
@@ -32,14 +32,11 @@ fn note_text(note: &CampaignNote) -> String {
 
 impl Library {
     /// Writes a note and indexes it.
-    pub async fn add_note(&self, new: NewCampaignNote) -> anyhow::Result<CampaignNote> {
-        anyhow::ensure!(
-            NOTE_KINDS.contains(&new.kind.as_str()),
-            "unknown note kind {:?}: use one of {}",
-            new.kind,
-            NOTE_KINDS.join(", ")
-        );
-        anyhow::ensure!(!new.title.trim().is_empty(), "a note needs a title");
+    pub async fn add_note(&self, new: NewCampaignNote) -> LibraryResult<CampaignNote> {
+        require(NOTE_KINDS.contains(&new.kind.as_str()), || {
+            format!("unknown note kind {:?}: use one of {}", new.kind, NOTE_KINDS.join(", "))
+        })?;
+        require(!new.title.trim().is_empty(), || "a note needs a title".into())?;
         let campaign_id = new.campaign_id.clone();
         let note = self.storage.add_campaign_note(new).await?;
         self.index_pending_notes(&campaign_id).await?;
@@ -53,10 +50,10 @@ impl Library {
         query: &str,
         kind: Option<&str>,
         limit: usize,
-    ) -> anyhow::Result<Vec<NoteHit>> {
+    ) -> LibraryResult<Vec<NoteHit>> {
         let query = query.trim();
-        anyhow::ensure!(!query.is_empty(), "the query is empty");
-        anyhow::ensure!((1..=50).contains(&limit), "limit must be between 1 and 50, not {limit}");
+        require(!query.is_empty(), || "the query is empty".into())?;
+        require((1..=50).contains(&limit), || format!("limit must be between 1 and 50, not {limit}"))?;
         self.index_pending_notes(campaign_id).await?;
         let mut filter = Filter::must([Condition::Keyword {
             key: "campaign_id".into(),
@@ -73,7 +70,7 @@ impl Library {
             prefetch: (limit * 4).max(20),
             explain: false,
         };
-        let found = self.index.search(NOTES_COLLECTION, &hybrid).await.context("searching notes")?;
+        let found = self.index.search(NOTES_COLLECTION, &hybrid).await?;
         let ids: Vec<String> = found
             .iter()
             .filter_map(|hit| hit.payload.get("note_id").and_then(|v| v.as_str()).map(str::to_owned))
@@ -90,7 +87,7 @@ impl Library {
     }
 
     /// Embeds and indexes a campaign's notes that are not indexed yet.
-    async fn index_pending_notes(&self, campaign_id: &str) -> anyhow::Result<()> {
+    async fn index_pending_notes(&self, campaign_id: &str) -> LibraryResult<()> {
         let pending = self.storage.campaign_notes(campaign_id, None, true).await?;
         if pending.is_empty() {
             return Ok(());

@@ -9,12 +9,13 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ttrpg_vectors::{Condition, Filter, HybridQuery};
 
-use super::{Library, RULEBOOK_COLLECTION, embedding_text};
+use super::error::require;
+use super::{Library, LibraryResult, RULEBOOK_COLLECTION, embedding_text};
+use crate::embed::EmbedError;
 
 /// Most hits one search returns.
 pub const MAX_LIMIT: usize = 50;
@@ -96,18 +97,17 @@ pub fn citation(book: &str, page_start: i64, page_end: i64, section: &str) -> St
 
 impl Library {
     /// Searches the rulebooks.
-    pub async fn search_rules(&self, query: &RulesQuery) -> anyhow::Result<Vec<RulesHit>> {
+    pub async fn search_rules(&self, query: &RulesQuery) -> LibraryResult<Vec<RulesHit>> {
         let text = query.query.trim();
-        anyhow::ensure!(!text.is_empty(), "the query is empty: ask a question or give keywords");
+        require(!text.is_empty(), || "the query is empty: ask a question or give keywords".into())?;
         let limit = query.limit.unwrap_or(5);
-        anyhow::ensure!(
-            (1..=MAX_LIMIT).contains(&limit),
-            "limit must be between 1 and {MAX_LIMIT}, not {limit}"
-        );
+        require((1..=MAX_LIMIT).contains(&limit), || {
+            format!("limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        })?;
         if let Some(campaign_id) = &query.campaign_id {
             self.storage.get_campaign(campaign_id).await?;
         }
-        let key = format!("{}\u{1f}{}", self.generation(), serde_json::to_string(query)?);
+        let key = format!("{}\u{1f}{}", self.generation(), serde_json::to_string(query).unwrap_or_default());
         if let Some(hits) = self.cache.answers.get(&key) {
             return Ok(hits.as_ref().clone());
         }
@@ -140,8 +140,7 @@ impl Library {
             prefetch: (limit * 8).max(40),
             explain: false,
         };
-        let found =
-            self.index.search(RULEBOOK_COLLECTION, &hybrid).await.context("searching the vector index")?;
+        let found = self.index.search(RULEBOOK_COLLECTION, &hybrid).await?;
         let ids: Vec<String> = found
             .iter()
             .filter_map(|hit| hit.payload.get("chunk_id").and_then(|v| v.as_str()).map(str::to_owned))
@@ -173,7 +172,7 @@ impl Library {
     }
 
     /// The embedding of a query, cached.
-    pub(crate) async fn query_embedding(&self, text: &str) -> anyhow::Result<Arc<Vec<f32>>> {
+    pub(crate) async fn query_embedding(&self, text: &str) -> LibraryResult<Arc<Vec<f32>>> {
         if let Some(vector) = self.cache.embeddings.get(text) {
             return Ok(vector);
         }
@@ -181,14 +180,14 @@ impl Library {
             .embed(vec![embedding_text("", text)])
             .await?
             .pop()
-            .context("the model returned no vector")?;
+            .ok_or_else(|| EmbedError::Inference("the model returned no vector".into()))?;
         let vector = Arc::new(vector);
         self.cache.embeddings.insert(text.to_owned(), vector.clone());
         Ok(vector)
     }
 
     /// Book titles by document id.
-    async fn book_titles(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    async fn book_titles(&self) -> LibraryResult<std::collections::HashMap<String, String>> {
         Ok(self.storage.list_documents().await?.into_iter().map(|d| (d.id, d.book)).collect())
     }
 }

@@ -14,10 +14,40 @@ pub enum StorageError {
         /// The id that was asked for.
         id: String,
     },
-    /// The request contradicts the stored state (a second running session, a
-    /// concurrent save, a change to an archived campaign).
+    /// The request contradicts the stored state (a second running session, a change to
+    /// an archived campaign, a name already taken).
     #[error("{0}")]
     Conflict(String),
+    /// A versioned write named a version that is no longer current: another request
+    /// saved in between. Read the record again and retry.
+    #[error(
+        "{kind} {id:?} was changed by another request (version {found}, expected {expected}); read it again and retry"
+    )]
+    Stale {
+        /// `combat`, …
+        kind: &'static str,
+        /// The record's id.
+        id: String,
+        /// The version the writer had read.
+        expected: i64,
+        /// The version stored now.
+        found: i64,
+    },
+    /// A stored row holds a value this host does not know (an unknown status or kind,
+    /// perhaps written by a newer host): it is refused rather than guessed.
+    #[error(
+        "the {table} row {id:?} has {column} {value:?}, which this host does not know; was it written by a newer version?"
+    )]
+    UnknownValue {
+        /// The table.
+        table: &'static str,
+        /// The row's id.
+        id: String,
+        /// The column.
+        column: &'static str,
+        /// The stored value.
+        value: String,
+    },
     /// A value the caller gave is not acceptable.
     #[error("{0}")]
     Invalid(String),

@@ -24,6 +24,15 @@ impl DocumentStatus {
             DocumentStatus::Ready => "ready",
         }
     }
+
+    /// The status a stored value names, if this host knows it.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ingesting" => Some(DocumentStatus::Ingesting),
+            "ready" => Some(DocumentStatus::Ready),
+            _ => None,
+        }
+    }
 }
 
 /// One ingested file (a rulebook), known by the SHA-256 of its bytes.

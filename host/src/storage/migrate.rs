@@ -3,10 +3,12 @@
 //! The SQL is embedded in the binary at compile time (`sqlx::migrate!`), so a host
 //! needs no files beside it. Each migration has an `.up.sql` and a `.down.sql`.
 
+use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::migrate::{AppliedMigration, Migrate, MigrateError, Migrator};
 
-use super::{StorageError, StorageResult};
+use super::sql::{SqlEngine, SqlStorage};
+use super::{Engine, StorageError, StorageResult};
 
 /// The migrations of the SQLite engine.
 pub(super) static SQLITE: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -45,14 +47,60 @@ impl MigrationStatus {
     }
 }
 
+/// The database itself: which engine, whether it answers, and its schema version.
+#[async_trait]
+pub trait SchemaStore: Send + Sync {
+    /// The engine behind this store.
+    fn engine(&self) -> Engine;
+    /// Checks the database answers; returns the engine's version string.
+    async fn ping(&self) -> StorageResult<String>;
+    /// Applies every pending migration; returns how many were applied.
+    async fn migrate_up(&self) -> StorageResult<usize>;
+    /// Reverts the newest `steps` applied migrations; returns how many were reverted.
+    async fn migrate_down(&self, steps: usize) -> StorageResult<usize>;
+    /// Lists every known migration and whether it is applied.
+    async fn migration_status(&self) -> StorageResult<MigrationStatus>;
+}
+
+#[async_trait]
+impl<DB: SqlEngine> SchemaStore for SqlStorage<DB> {
+    fn engine(&self) -> Engine {
+        DB::ENGINE
+    }
+
+    async fn ping(&self) -> StorageResult<String> {
+        Ok(sqlx::query_scalar(DB::VERSION_QUERY).fetch_one(&self.pool).await?)
+    }
+
+    async fn migrate_up(&self) -> StorageResult<usize> {
+        let before = self.migration_status().await?.pending();
+        DB::migrator().run(&self.pool).await.map_err(migrate_error)?;
+        Ok(before)
+    }
+
+    async fn migrate_down(&self, steps: usize) -> StorageResult<usize> {
+        let applied = applied(&mut *self.pool.acquire().await?).await?;
+        let (target, steps) = undo_target(&applied, steps);
+        if steps > 0 {
+            DB::migrator().undo(&self.pool, target).await.map_err(migrate_error)?;
+        }
+        Ok(steps)
+    }
+
+    async fn migration_status(&self) -> StorageResult<MigrationStatus> {
+        let applied = applied(&mut *self.pool.acquire().await?).await?;
+        Ok(status(DB::ENGINE.name(), DB::migrator(), &applied))
+    }
+}
+
 /// Lists which migrations `conn` has applied.
-pub(super) async fn applied<C: Migrate + Send>(conn: &mut C) -> StorageResult<Vec<AppliedMigration>> {
+async fn applied<C: Migrate + Send>(conn: &mut C) -> StorageResult<Vec<AppliedMigration>> {
     conn.ensure_migrations_table(TABLE).await.map_err(migrate_error)?;
     conn.list_applied_migrations(TABLE).await.map_err(migrate_error)
 }
 
 /// Builds the status report from the known migrations and the applied ones.
-pub(super) fn status(engine: &str, migrator: &Migrator, applied: &[AppliedMigration]) -> MigrationStatus {
+fn status(engine: &str, migrator: &Migrator, applied: &[AppliedMigration]) -> MigrationStatus {
     let migrations = migrator
         .iter()
         .filter(|m| m.migration_type.is_up_migration())
@@ -68,7 +116,7 @@ pub(super) fn status(engine: &str, migrator: &Migrator, applied: &[AppliedMigrat
 }
 
 /// The version to undo down to so that `steps` applied migrations are reverted.
-pub(super) fn undo_target(applied: &[AppliedMigration], steps: usize) -> (i64, usize) {
+fn undo_target(applied: &[AppliedMigration], steps: usize) -> (i64, usize) {
     let mut versions: Vec<i64> = applied.iter().map(|a| a.version).collect();
     versions.sort_unstable();
     let steps = steps.min(versions.len());
@@ -78,6 +126,6 @@ pub(super) fn undo_target(applied: &[AppliedMigration], steps: usize) -> (i64, u
 }
 
 /// Turns a sqlx migration error into a storage error with the engine's words.
-pub(super) fn migrate_error(err: MigrateError) -> StorageError {
+fn migrate_error(err: MigrateError) -> StorageError {
     StorageError::Migration(err.to_string())
 }

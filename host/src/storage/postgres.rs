@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
+use sqlx::Postgres;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Pool, Postgres};
 
-use super::migrate::{self, migrate_error};
+use sqlx::migrate::Migrator;
+
+use super::migrate;
 use super::sql::{EngineOps, SqlStorage};
-use super::{Engine, MigrationStatus, StorageError, StorageResult, redact_url};
+use super::{Engine, StorageError, StorageResult, redact_url};
 
 /// Connects to the PostgreSQL server a `postgres://` URL names.
 pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Postgres>> {
@@ -21,39 +22,18 @@ pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Postgres>> {
     Ok(SqlStorage::new(pool))
 }
 
-#[async_trait]
 impl EngineOps for Postgres {
     const ENGINE: Engine = Engine::Postgres;
     const LOCK_CAMPAIGN_STATUS: &'static str = "SELECT status FROM campaigns WHERE id = $1 FOR UPDATE";
     const BEGIN_WRITE: &'static str = "BEGIN";
 
-    async fn server_version(pool: &Pool<Self>) -> StorageResult<String> {
-        let version: String = sqlx::query_scalar("SHOW server_version").fetch_one(pool).await?;
-        Ok(format!("PostgreSQL {version}"))
-    }
+    const VERSION_QUERY: &'static str = "SELECT 'PostgreSQL ' || current_setting('server_version')";
 
-    async fn migrate_up(pool: &Pool<Self>) -> StorageResult<usize> {
-        let before = Self::migration_status(pool).await?.pending();
-        migrate::POSTGRES.run(pool).await.map_err(migrate_error)?;
-        Ok(before)
-    }
-
-    async fn migrate_down(pool: &Pool<Self>, steps: usize) -> StorageResult<usize> {
-        let applied = migrate::applied(&mut *pool.acquire().await?).await?;
-        let (target, steps) = migrate::undo_target(&applied, steps);
-        if steps > 0 {
-            migrate::POSTGRES.undo(pool, target).await.map_err(migrate_error)?;
-        }
-        Ok(steps)
+    fn migrator() -> &'static Migrator {
+        &migrate::POSTGRES
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
-    }
-
-    async fn migration_status(pool: &Pool<Self>) -> StorageResult<MigrationStatus> {
-        let mut conn = pool.acquire().await?;
-        let applied = migrate::applied(&mut *conn).await?;
-        Ok(migrate::status("postgres", &migrate::POSTGRES, &applied))
     }
 }

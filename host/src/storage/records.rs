@@ -19,6 +19,17 @@ pub enum CampaignStatus {
     Archived,
 }
 
+impl CampaignStatus {
+    /// The status a stored value names, if this host knows it.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(CampaignStatus::Active),
+            "archived" => Some(CampaignStatus::Archived),
+            _ => None,
+        }
+    }
+}
+
 /// A campaign: one group's game in one system.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Campaign {
@@ -74,6 +85,17 @@ pub enum SessionStatus {
     Active,
     /// Over.
     Ended,
+}
+
+impl SessionStatus {
+    /// The status a stored value names, if this host knows it.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(SessionStatus::Active),
+            "ended" => Some(SessionStatus::Ended),
+            _ => None,
+        }
+    }
 }
 
 /// One evening of play in a campaign.

@@ -3,13 +3,14 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Pool, Sqlite};
 
-use super::migrate::{self, migrate_error};
+use sqlx::migrate::Migrator;
+
+use super::migrate;
 use super::sql::{EngineOps, SqlStorage};
-use super::{Engine, MigrationStatus, StorageError, StorageResult};
+use super::{Engine, StorageError, StorageResult};
 
 /// Opens (creating if needed) the SQLite database a `sqlite://` URL names.
 ///
@@ -39,39 +40,18 @@ pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Sqlite>> {
     Ok(SqlStorage::new(pool))
 }
 
-#[async_trait]
 impl EngineOps for Sqlite {
     const ENGINE: Engine = Engine::Sqlite;
     const LOCK_CAMPAIGN_STATUS: &'static str = "SELECT status FROM campaigns WHERE id = $1";
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 
-    async fn server_version(pool: &Pool<Self>) -> StorageResult<String> {
-        let version: String = sqlx::query_scalar("SELECT sqlite_version()").fetch_one(pool).await?;
-        Ok(format!("SQLite {version}"))
-    }
+    const VERSION_QUERY: &'static str = "SELECT 'SQLite ' || sqlite_version()";
 
-    async fn migrate_up(pool: &Pool<Self>) -> StorageResult<usize> {
-        let before = Self::migration_status(pool).await?.pending();
-        migrate::SQLITE.run(pool).await.map_err(migrate_error)?;
-        Ok(before)
-    }
-
-    async fn migrate_down(pool: &Pool<Self>, steps: usize) -> StorageResult<usize> {
-        let applied = migrate::applied(&mut *pool.acquire().await?).await?;
-        let (target, steps) = migrate::undo_target(&applied, steps);
-        if steps > 0 {
-            migrate::SQLITE.undo(pool, target).await.map_err(migrate_error)?;
-        }
-        Ok(steps)
+    fn migrator() -> &'static Migrator {
+        &migrate::SQLITE
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
-    }
-
-    async fn migration_status(pool: &Pool<Self>) -> StorageResult<MigrationStatus> {
-        let mut conn = pool.acquire().await?;
-        let applied = migrate::applied(&mut *conn).await?;
-        Ok(migrate::status("sqlite", &migrate::SQLITE, &applied))
     }
 }

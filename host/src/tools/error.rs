@@ -33,6 +33,7 @@ impl From<StorageError> for ToolError {
         match err {
             StorageError::NotFound { .. } => ToolError::NotFound(err.to_string()),
             StorageError::Conflict(message) => ToolError::Conflict(message),
+            StorageError::Stale { .. } => ToolError::Conflict(err.to_string()),
             StorageError::Invalid(message) => ToolError::InvalidArguments(message),
             other => ToolError::Internal(other.to_string()),
         }

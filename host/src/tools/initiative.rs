@@ -371,9 +371,7 @@ async fn update<T>(
                 let shown = view(&saved, &encounter);
                 return Ok((outcome, shown, encounter));
             }
-            Err(StorageError::Conflict(message)) if message.contains("changed by another request") => {
-                continue;
-            }
+            Err(StorageError::Stale { .. }) => continue,
             Err(err) => return Err(err.into()),
         }
     }

@@ -11,9 +11,9 @@ use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
 use crate::ingest::{IngestError, IngestReport, IngestRequest, NoProgress, Progress, current_progress};
-use crate::library::Library;
 use crate::library::notes::NoteHit;
 use crate::library::search::{RulesHit, RulesQuery};
+use crate::library::{Library, LibraryError};
 use crate::storage::{CampaignNote, DocumentRecord, NewCampaignNote, PageRecord};
 
 /// Arguments of `ingest_document`.
@@ -184,10 +184,11 @@ pub(crate) async fn library(app: &App) -> Result<Arc<Library>, ToolError> {
     app.library().await.map_err(|err| ToolError::Internal(format!("rulebook search is unavailable: {err:#}")))
 }
 
-fn internal(err: anyhow::Error) -> ToolError {
-    match err.downcast::<crate::storage::StorageError>() {
-        Ok(storage) => storage.into(),
-        Err(err) => ToolError::InvalidArguments(format!("{err:#}")),
+fn library_error(err: LibraryError) -> ToolError {
+    match err {
+        LibraryError::Invalid(message) => ToolError::InvalidArguments(message),
+        LibraryError::Storage(err) => err.into(),
+        err @ (LibraryError::Embedding(_) | LibraryError::Index(_)) => ToolError::Internal(err.to_string()),
     }
 }
 
@@ -220,7 +221,7 @@ async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolErr
 
 async fn search_rules(app: Arc<App>, args: RulesQuery) -> Result<RulesResult, ToolError> {
     let library = library(&app).await?;
-    Ok(RulesResult { hits: library.search_rules(&args).await.map_err(internal)? })
+    Ok(RulesResult { hits: library.search_rules(&args).await.map_err(library_error)? })
 }
 
 /// The document a book title or id names.
@@ -279,7 +280,7 @@ async fn note_add(app: Arc<App>, args: NoteAddArgs) -> Result<NoteAdded, ToolErr
     let note = library
         .add_note(NewCampaignNote { campaign_id: args.campaign_id, kind: args.kind, title, body, tags })
         .await
-        .map_err(internal)?;
+        .map_err(library_error)?;
     Ok(NoteAdded { note })
 }
 
@@ -289,6 +290,6 @@ async fn note_search(app: Arc<App>, args: NoteSearchArgs) -> Result<NoteSearchRe
     let hits = library
         .search_notes(&args.campaign_id, &args.query, args.kind.as_deref(), args.limit.unwrap_or(5))
         .await
-        .map_err(internal)?;
+        .map_err(library_error)?;
     Ok(NoteSearchResult { hits })
 }

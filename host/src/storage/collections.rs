@@ -1,33 +1,33 @@
-//! Queries for collection records, shared by both engines.
+//! Collection records: a game system's monsters, spells, conditions and rules.
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
-use sqlx::types::Json;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
-
-use super::sql::{EngineOps, SqlStorage, now};
+use super::sql::{SqlEngine, SqlStorage, now};
 use super::{CollectionRecord, StorageResult};
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::types::Json;
 
 const RECORD_COLUMNS: &str = "id, system, collection, name, source, book, page_start, page_end, section, text, data, content_hash, created_at";
 
-impl<DB> SqlStorage<DB>
-where
-    DB: EngineOps,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    String: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-    Option<String>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-    i64: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-    Option<i64>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-    Json<Value>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-    DateTime<Utc>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
+/// Records of the system collections.
+#[async_trait]
+pub trait CollectionStore: Send + Sync {
+    /// Stores collection records (replacing same-named ones of the same source), in one
+    /// transaction; unchanged records are skipped. Returns how many were written.
+    async fn upsert_records(&self, records: Vec<CollectionRecord>) -> StorageResult<usize>;
+    /// A system's records, optionally of one collection.
+    async fn list_records(
+        &self,
+        system: &str,
+        collection: Option<&str>,
+    ) -> StorageResult<Vec<CollectionRecord>>;
+}
+
+#[async_trait]
+impl<DB: SqlEngine> CollectionStore for SqlStorage<DB> {
     /// Inserts or replaces records in one transaction; a record whose content hash is
     /// unchanged is left alone. Returns how many were written.
-    pub(super) async fn upsert_records_sql(&self, records: Vec<CollectionRecord>) -> StorageResult<usize> {
+    async fn upsert_records(&self, records: Vec<CollectionRecord>) -> StorageResult<usize> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let mut written = 0;
         for record in records {
@@ -78,7 +78,7 @@ where
     }
 
     /// The records of a system, optionally of one collection, by collection and name.
-    pub(super) async fn list_records_sql(
+    async fn list_records(
         &self,
         system: &str,
         collection: Option<&str>,
@@ -92,32 +92,26 @@ where
         .bind(collection.map(str::to_string))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter().map(Self::record_from_row).collect()
     }
 }
 
-fn record_from_row<R: Row>(row: &R) -> StorageResult<CollectionRecord>
-where
-    for<'a> &'a str: ColumnIndex<R>,
-    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
-    Option<String>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
-    Option<i64>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
-    Json<Value>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
-    DateTime<Utc>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
-{
-    Ok(CollectionRecord {
-        id: row.try_get("id")?,
-        system: row.try_get("system")?,
-        collection: row.try_get("collection")?,
-        name: row.try_get("name")?,
-        source: row.try_get("source")?,
-        book: row.try_get("book")?,
-        page_start: row.try_get("page_start")?,
-        page_end: row.try_get("page_end")?,
-        section: row.try_get("section")?,
-        text: row.try_get("text")?,
-        data: row.try_get::<Json<Value>, _>("data")?.0,
-        content_hash: row.try_get("content_hash")?,
-        created_at: row.try_get("created_at")?,
-    })
+impl<DB: SqlEngine> SqlStorage<DB> {
+    fn record_from_row(row: &DB::Row) -> StorageResult<CollectionRecord> {
+        Ok(CollectionRecord {
+            id: row.try_get("id")?,
+            system: row.try_get("system")?,
+            collection: row.try_get("collection")?,
+            name: row.try_get("name")?,
+            source: row.try_get("source")?,
+            book: row.try_get("book")?,
+            page_start: row.try_get("page_start")?,
+            page_end: row.try_get("page_end")?,
+            section: row.try_get("section")?,
+            text: row.try_get("text")?,
+            data: row.try_get::<Json<Value>, _>("data")?.0,
+            content_hash: row.try_get("content_hash")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
 }

@@ -1,0 +1,312 @@
+//! The rulebook library's rows: documents, their pages and their chunks.
+
+use super::sql::{SqlEngine, SqlStorage, known, new_id, now};
+use super::{
+    CampaignStore, ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord, StorageError,
+    StorageResult,
+};
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
+use sqlx::types::Json;
+
+const DOCUMENT_COLUMNS: &str = "id, content_hash, book, system, campaign_id, file_name, page_count, chunker, \
+     status, chunk_count, created_at, updated_at";
+const CHUNK_COLUMNS: &str = "c.id, c.document_id, c.ordinal, c.page_start, c.page_end, c.section, \
+     c.content_type, c.text, c.metadata, c.text_hash, c.indexed";
+
+/// `$first, $first+1, …` for `count` bound values.
+pub(super) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Ingested documents: invisible to search until `ready`.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// The document whose file has this SHA-256, if one was ever ingested (ready or not).
+    async fn find_document_by_hash(&self, content_hash: &str) -> StorageResult<Option<DocumentRecord>>;
+    /// Records a document being ingested (status `ingesting`, invisible to search).
+    async fn create_document(&self, new: NewDocument) -> StorageResult<DocumentRecord>;
+    /// Reads a document.
+    async fn get_document(&self, id: &str) -> StorageResult<DocumentRecord>;
+    /// Every document, by book title.
+    async fn list_documents(&self) -> StorageResult<Vec<DocumentRecord>>;
+    /// Removes a document with its pages and chunks (its vectors are the caller's job).
+    async fn delete_document(&self, id: &str) -> StorageResult<()>;
+    /// Writes pages (again): a page already stored is replaced.
+    async fn save_pages(&self, pages: Vec<PageRecord>) -> StorageResult<()>;
+    /// Reads one page of a document.
+    async fn get_page(&self, document_id: &str, number: i64) -> StorageResult<PageRecord>;
+    /// Stores chunks not yet stored (same id or same document and text hash: skipped);
+    /// returns how many were new.
+    async fn insert_chunks(&self, chunks: Vec<ChunkRecord>) -> StorageResult<usize>;
+    /// Up to `limit` of a document's chunks whose vectors are not yet indexed, in order.
+    async fn unindexed_chunks(&self, document_id: &str, limit: i64) -> StorageResult<Vec<ChunkRecord>>;
+    /// Records that these chunks' vectors are in the vector index.
+    async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()>;
+    /// Makes a document searchable once every chunk is indexed; sets its chunk count.
+    async fn finish_document(&self, id: &str) -> StorageResult<DocumentRecord>;
+    /// The chunks with these ids that belong to ready documents (any order).
+    async fn ready_chunks(&self, ids: &[String]) -> StorageResult<Vec<ChunkRecord>>;
+    /// Ids of documents still being ingested (their vectors must not be searched).
+    async fn unready_documents(&self) -> StorageResult<Vec<String>>;
+}
+
+#[async_trait]
+impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
+    async fn find_document_by_hash(&self, hash: &str) -> StorageResult<Option<DocumentRecord>> {
+        let row = sqlx::query(const_format::concatcp!(
+            "SELECT ",
+            DOCUMENT_COLUMNS,
+            " FROM documents WHERE content_hash = $1"
+        ))
+        .bind(hash.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::document_from_row).transpose()
+    }
+
+    async fn create_document(&self, new: NewDocument) -> StorageResult<DocumentRecord> {
+        if let Some(campaign_id) = &new.campaign_id {
+            self.get_campaign(campaign_id).await?;
+        }
+        let at = now();
+        let row = sqlx::query(const_format::concatcp!("INSERT INTO documents (id, content_hash, book, system, campaign_id, file_name, page_count, chunker, \
+             status, chunk_count, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ingesting', 0, $9, $9) RETURNING ", DOCUMENT_COLUMNS))
+        .bind(new_id())
+        .bind(new.content_hash)
+        .bind(new.book)
+        .bind(new.system)
+        .bind(new.campaign_id)
+        .bind(new.file_name)
+        .bind(new.page_count)
+        .bind(new.chunker)
+        .bind(at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|err| match super::sql::is_unique_violation(&err) {
+            true => StorageError::Conflict("a document with the same content is already in the library".into()),
+            false => err.into(),
+        })?;
+        Self::document_from_row(&row)
+    }
+
+    async fn get_document(&self, id: &str) -> StorageResult<DocumentRecord> {
+        let row = sqlx::query(const_format::concatcp!(
+            "SELECT ",
+            DOCUMENT_COLUMNS,
+            " FROM documents WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StorageError::not_found("document", id))?;
+        Self::document_from_row(&row)
+    }
+
+    async fn list_documents(&self) -> StorageResult<Vec<DocumentRecord>> {
+        let rows = sqlx::query(const_format::concatcp!(
+            "SELECT ",
+            DOCUMENT_COLUMNS,
+            " FROM documents ORDER BY book, created_at"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::document_from_row).collect()
+    }
+
+    async fn delete_document(&self, id: &str) -> StorageResult<()> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        for statement in
+            ["DELETE FROM chunks WHERE document_id = $1", "DELETE FROM document_pages WHERE document_id = $1"]
+        {
+            sqlx::query(statement).bind(id.to_string()).execute(&mut *tx).await?;
+        }
+        let result =
+            sqlx::query("DELETE FROM documents WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        if DB::rows_affected(&result) == 0 {
+            return Err(StorageError::not_found("document", id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn save_pages(&self, pages: Vec<PageRecord>) -> StorageResult<()> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        for page in pages {
+            sqlx::query(
+                "INSERT INTO document_pages (document_id, number, text, problem) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (document_id, number) DO UPDATE SET text = excluded.text, problem = excluded.problem",
+            )
+            .bind(page.document_id)
+            .bind(page.number)
+            .bind(page.text)
+            .bind(page.problem)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_page(&self, document_id: &str, number: i64) -> StorageResult<PageRecord> {
+        let row = sqlx::query(
+            "SELECT document_id, number, text, problem FROM document_pages WHERE document_id = $1 AND number = $2",
+        )
+        .bind(document_id.to_string())
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StorageError::not_found("page", format!("{document_id}/{number}")))?;
+        Ok(PageRecord {
+            document_id: row.try_get("document_id")?,
+            number: row.try_get("number")?,
+            text: row.try_get("text")?,
+            problem: row.try_get("problem")?,
+        })
+    }
+
+    async fn insert_chunks(&self, chunks: Vec<ChunkRecord>) -> StorageResult<usize> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut inserted = 0;
+        for chunk in chunks {
+            let result = sqlx::query(
+                "INSERT INTO chunks (id, document_id, ordinal, page_start, page_end, section, content_type, text, \
+                 metadata, text_hash, indexed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(chunk.id)
+            .bind(chunk.document_id)
+            .bind(chunk.ordinal)
+            .bind(chunk.page_start)
+            .bind(chunk.page_end)
+            .bind(chunk.section)
+            .bind(chunk.content_type)
+            .bind(chunk.text)
+            .bind(Json(chunk.metadata))
+            .bind(chunk.text_hash)
+            .execute(&mut *tx)
+            .await?;
+            inserted += DB::rows_affected(&result) as usize;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn unindexed_chunks(&self, document_id: &str, limit: i64) -> StorageResult<Vec<ChunkRecord>> {
+        let rows = sqlx::query(const_format::concatcp!(
+            "SELECT ",
+            CHUNK_COLUMNS,
+            " FROM chunks c WHERE c.document_id = $1 AND c.indexed = 0 \
+             ORDER BY c.ordinal LIMIT $2"
+        ))
+        .bind(document_id.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::chunk_from_row).collect()
+    }
+
+    async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("UPDATE chunks SET indexed = 1 WHERE id IN ({})", placeholders(1, ids.len()));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn finish_document(&self, id: &str) -> StorageResult<DocumentRecord> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let pending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM chunks WHERE document_id = $1 AND indexed = 0")
+                .bind(id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+        if pending > 0 {
+            return Err(StorageError::Conflict(format!(
+                "document {id} still has {pending} chunks without vectors"
+            )));
+        }
+        let row = sqlx::query(const_format::concatcp!(
+            "UPDATE documents SET status = 'ready', updated_at = $2, \
+             chunk_count = (SELECT COUNT(*) FROM chunks WHERE document_id = $1) \
+             WHERE id = $1 RETURNING ",
+            DOCUMENT_COLUMNS
+        ))
+        .bind(id.to_string())
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StorageError::not_found("document", id))?;
+        let document = Self::document_from_row(&row)?;
+        tx.commit().await?;
+        Ok(document)
+    }
+
+    async fn ready_chunks(&self, ids: &[String]) -> StorageResult<Vec<ChunkRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id \
+             WHERE d.status = 'ready' AND c.id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(Self::chunk_from_row).collect()
+    }
+
+    async fn unready_documents(&self) -> StorageResult<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM documents WHERE status <> 'ready' ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
+impl<DB: SqlEngine> SqlStorage<DB> {
+    fn document_from_row(row: &DB::Row) -> StorageResult<DocumentRecord> {
+        let status =
+            known("documents", row.try_get("id")?, "status", row.try_get("status")?, DocumentStatus::parse)?;
+        Ok(DocumentRecord {
+            id: row.try_get("id")?,
+            content_hash: row.try_get("content_hash")?,
+            book: row.try_get("book")?,
+            system: row.try_get("system")?,
+            campaign_id: row.try_get("campaign_id")?,
+            file_name: row.try_get("file_name")?,
+            page_count: row.try_get("page_count")?,
+            chunker: row.try_get("chunker")?,
+            status,
+            chunk_count: row.try_get("chunk_count")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    fn chunk_from_row(row: &DB::Row) -> StorageResult<ChunkRecord> {
+        Ok(ChunkRecord {
+            id: row.try_get("id")?,
+            document_id: row.try_get("document_id")?,
+            ordinal: row.try_get("ordinal")?,
+            page_start: row.try_get("page_start")?,
+            page_end: row.try_get("page_end")?,
+            section: row.try_get("section")?,
+            content_type: row.try_get("content_type")?,
+            text: row.try_get("text")?,
+            metadata: row.try_get::<Json<Value>, _>("metadata")?.0,
+            text_hash: row.try_get("text_hash")?,
+            indexed: row.try_get::<i64, _>("indexed")? != 0,
+        })
+    }
+}

@@ -1,0 +1,106 @@
+//! Campaign notes (searchable through the library's notes collection).
+
+use super::documents::placeholders;
+use super::sql::{SqlEngine, SqlStorage, new_id, now};
+use super::{CampaignNote, CampaignStore, NewCampaignNote, StorageError, StorageResult};
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, Row};
+
+const NOTE_COLUMNS: &str = "id, campaign_id, kind, title, body, tags, created_at, updated_at";
+
+/// Campaign notes.
+#[async_trait]
+pub trait CampaignNoteStore: Send + Sync {
+    /// Writes a campaign note.
+    async fn add_campaign_note(&self, new: NewCampaignNote) -> StorageResult<CampaignNote>;
+    /// A campaign's notes, oldest first: all, only those with `ids`, or only those whose
+    /// vectors are not yet indexed.
+    async fn campaign_notes(
+        &self,
+        campaign_id: &str,
+        ids: Option<&[String]>,
+        unindexed_only: bool,
+    ) -> StorageResult<Vec<CampaignNote>>;
+    /// Records that these notes' vectors are in the vector index.
+    async fn mark_notes_indexed(&self, ids: &[String]) -> StorageResult<()>;
+}
+
+#[async_trait]
+impl<DB: SqlEngine> CampaignNoteStore for SqlStorage<DB> {
+    async fn add_campaign_note(&self, new: NewCampaignNote) -> StorageResult<CampaignNote> {
+        self.get_campaign(&new.campaign_id).await?;
+        let at = now();
+        let row = sqlx::query(const_format::concatcp!("INSERT INTO campaign_notes (id, campaign_id, kind, title, body, tags, indexed, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING ", NOTE_COLUMNS))
+        .bind(new_id())
+        .bind(new.campaign_id)
+        .bind(new.kind)
+        .bind(new.title)
+        .bind(new.body)
+        .bind(Json(Value::from(new.tags)))
+        .bind(at)
+        .fetch_one(&self.pool)
+        .await?;
+        Self::campaign_note_from_row(&row)
+    }
+
+    async fn campaign_notes(
+        &self,
+        campaign_id: &str,
+        ids: Option<&[String]>,
+        unindexed_only: bool,
+    ) -> StorageResult<Vec<CampaignNote>> {
+        self.get_campaign(campaign_id).await?;
+        let mut sql = format!("SELECT {NOTE_COLUMNS} FROM campaign_notes WHERE campaign_id = $1");
+        if unindexed_only {
+            sql.push_str(" AND indexed = 0");
+        }
+        if let Some(ids) = ids {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql.push_str(&format!(" AND id IN ({})", placeholders(2, ids.len())));
+        }
+        sql.push_str(" ORDER BY created_at, id");
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(campaign_id.to_string());
+        for id in ids.unwrap_or_default() {
+            query = query.bind(id.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(Self::campaign_note_from_row).collect()
+    }
+
+    async fn mark_notes_indexed(&self, ids: &[String]) -> StorageResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql =
+            format!("UPDATE campaign_notes SET indexed = 1 WHERE id IN ({})", placeholders(1, ids.len()));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+impl<DB: SqlEngine> SqlStorage<DB> {
+    fn campaign_note_from_row(row: &DB::Row) -> StorageResult<CampaignNote> {
+        let tags = row.try_get::<Json<Value>, _>("tags")?.0;
+        Ok(CampaignNote {
+            id: row.try_get("id")?,
+            campaign_id: row.try_get("campaign_id")?,
+            kind: row.try_get("kind")?,
+            title: row.try_get("title")?,
+            body: row.try_get("body")?,
+            tags: serde_json::from_value(tags).map_err(|err| {
+                StorageError::Invalid(format!("stored note tags are not a list of strings: {err}"))
+            })?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
