@@ -223,6 +223,11 @@ impl Config {
             }
             "TTRPG_MODEL_DIR" => self.search.model_dir = Some(PathBuf::from(value)),
             "TTRPG_ONNXRUNTIME" => self.search.onnxruntime = Some(PathBuf::from(value)),
+            // ONNX Runtime's own variable, read here (once) like every other: it applies
+            // only when neither the file nor TTRPG_ONNXRUNTIME names the library.
+            "ORT_DYLIB_PATH" if self.search.onnxruntime.is_none() && !value.is_empty() => {
+                self.search.onnxruntime = Some(PathBuf::from(value))
+            }
             "TTRPG_QDRANT_URL" => self.search.qdrant_url = Some(value).filter(|v| !v.is_empty()),
             "TTRPG_QDRANT_API_KEY" => self.search.qdrant_api_key = Some(value).filter(|v| !v.is_empty()),
             _ => {}
@@ -257,7 +262,7 @@ impl Config {
     /// The configuration as TOML, for `ttrpg doctor` (database passwords hidden).
     pub fn to_toml(&self) -> String {
         let mut shown = self.clone();
-        shown.database_url = Some(crate::storage::redact_url(&self.database_url()));
+        shown.database_url = Some(redact_url(&self.database_url()));
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
     }
 }
@@ -272,6 +277,39 @@ fn parse_env<T: std::str::FromStr>(
         value: value.to_string(),
         message: format!("expected {expected}"),
     })
+}
+
+/// Hides the password of a database URL for messages and `doctor` output, whether it is
+/// given as `user:password@` or as a `password=` query parameter.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &base[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => {
+                    format!("{}{}:***{}", &base[..scheme_end + 3], &userinfo[..colon], &base[at..])
+                }
+                None => base.to_string(),
+            }
+        }
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&pairs.join("&"));
+    }
+    redacted
 }
 
 #[cfg(test)]
@@ -313,6 +351,21 @@ mod tests {
         assert_eq!(config.server.listen, "0.0.0.0:1");
         assert_eq!(config.server.allowed_hosts, vec!["a.example", "b.example"]);
         assert_eq!(config.database_url(), "sqlite:///srv/b/ttrpg.db");
+    }
+
+    #[test]
+    fn onnxruntime_falls_back_to_ort_dylib_path_only_when_unset() {
+        let from_ort = Config::load(None, env(&[("ORT_DYLIB_PATH", "/wheel/libonnxruntime.so")])).unwrap();
+        assert_eq!(from_ort.search.onnxruntime, Some(PathBuf::from("/wheel/libonnxruntime.so")));
+        for order in [
+            [("ORT_DYLIB_PATH", "/wheel/lib.so"), ("TTRPG_ONNXRUNTIME", "/ours/lib.so")],
+            [("TTRPG_ONNXRUNTIME", "/ours/lib.so"), ("ORT_DYLIB_PATH", "/wheel/lib.so")],
+        ] {
+            let config = Config::load(None, env(&order)).unwrap();
+            assert_eq!(config.search.onnxruntime, Some(PathBuf::from("/ours/lib.so")), "{order:?}");
+        }
+        let empty = Config::load(None, env(&[("ORT_DYLIB_PATH", "")])).unwrap();
+        assert_eq!(empty.search.onnxruntime, None);
     }
 
     #[test]

@@ -37,7 +37,8 @@ fn local_model_matches_the_sentence_transformers_reference() {
     let sentences = reference["sentences"].as_array().unwrap();
     let texts: Vec<String> = sentences.iter().map(|s| s["text"].as_str().unwrap().to_string()).collect();
 
-    let embedder = LocalEmbedder::load(&dir, None).expect("loading the local model");
+    let onnxruntime = std::env::var_os("ORT_DYLIB_PATH").map(std::path::PathBuf::from);
+    let embedder = LocalEmbedder::load(&dir, onnxruntime.as_deref()).expect("loading the local model");
     assert_eq!(embedder.dimension(), 384);
     let vectors = embedder.embed(&texts).unwrap();
     assert_eq!(vectors.len(), texts.len());

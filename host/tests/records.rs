@@ -34,17 +34,17 @@ async fn open5e_imports_once_and_searches_with_filters() {
     let Some(srd) = srd_dir() else { return };
     let data = tempfile::tempdir().unwrap();
     let app = app(&data).await;
-    let report = import_open5e(&app, &srd, "dnd5e").await.unwrap();
+    let report = import_open5e(app.storage.as_ref(), &srd, "dnd5e").await.unwrap();
     assert_eq!(report.read["monsters"], 325);
     assert_eq!(report.read["spells"], 319);
     assert_eq!(report.read["conditions"], 15);
     assert_eq!(report.read["rules"], 227);
     assert_eq!(report.written, 886, "every record stored once");
     assert!(report.attribution.contains("Creative Commons Attribution 4.0"));
-    let again = import_open5e(&app, &srd, "dnd5e").await.unwrap();
+    let again = import_open5e(app.storage.as_ref(), &srd, "dnd5e").await.unwrap();
     assert_eq!(again.written, 0, "a re-import of unchanged data writes nothing");
 
-    let hits = search(&app, "dnd5e", "monsters", "goblin", &json!({}), 5).await.unwrap();
+    let hits = search(app.storage.as_ref(), "dnd5e", "monsters", "goblin", &json!({}), 5).await.unwrap();
     let goblin = &hits[0].payload;
     assert_eq!(goblin["name"], "Goblin");
     assert_eq!(goblin["armor_class"], 15);
@@ -73,25 +73,39 @@ async fn open5e_imports_once_and_searches_with_filters() {
     }
     assert!(dragons.iter().any(|h| h.payload["name"] == "Adult Red Dragon"));
 
-    let forest = search(&app, "dnd5e", "monsters", "", &json!({"environments": "forest"}), 50).await.unwrap();
+    let forest =
+        search(app.storage.as_ref(), "dnd5e", "monsters", "", &json!({"environments": "forest"}), 50)
+            .await
+            .unwrap();
     assert!(forest.iter().all(|h| h.payload["environments"].as_array().unwrap().contains(&json!("forest"))));
 
     let spells =
-        search(&app, "dnd5e", "spells", "", &json!({"level": 3, "school": "evocation"}), 50).await.unwrap();
+        search(app.storage.as_ref(), "dnd5e", "spells", "", &json!({"level": 3, "school": "evocation"}), 50)
+            .await
+            .unwrap();
     assert!(spells.iter().any(|h| h.payload["name"] == "Fireball"));
     assert!(spells.iter().all(|h| h.payload["level"] == 3));
-    let fireball = search(&app, "dnd5e", "spells", "Fireball", &json!({}), 1).await.unwrap();
+    let fireball = search(app.storage.as_ref(), "dnd5e", "spells", "Fireball", &json!({}), 1).await.unwrap();
     assert_eq!(fireball[0].payload["components"], "V, S, M");
     assert!(fireball[0].payload["classes"].as_array().unwrap().contains(&json!("wizard")));
 
-    let grappled = search(&app, "dnd5e", "conditions", "grappled", &json!({}), 3).await.unwrap();
+    let grappled =
+        search(app.storage.as_ref(), "dnd5e", "conditions", "grappled", &json!({}), 3).await.unwrap();
     assert_eq!(grappled[0].payload["name"], "Grappled");
 
-    let err = search(&app, "dnd5e", "monsters", "", &json!({"challenge_rating": {"between": [1, 2]}}), 5)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = search(
+        app.storage.as_ref(),
+        "dnd5e",
+        "monsters",
+        "",
+        &json!({"challenge_rating": {"between": [1, 2]}}),
+        5,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("between"), "{err}");
-    let other_system = search(&app, "fate", "monsters", "goblin", &json!({}), 5).await.unwrap();
+    let other_system =
+        search(app.storage.as_ref(), "fate", "monsters", "goblin", &json!({}), 5).await.unwrap();
     assert!(other_system.is_empty(), "records belong to their system");
 }

@@ -38,7 +38,7 @@ pub async fn run(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let app = App::open(config).await?;
     match args.format {
         ImportFormat::Open5e { dir, system, json } => {
-            let report = crate::records::import_open5e(&app, &dir, &system).await?;
+            let report = crate::records::import_open5e(app.storage.as_ref(), &dir, &system).await?;
             if json {
                 super::print_json(&report)?;
             } else {

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::App;
 use crate::config::Config;
-use crate::ingest::{IngestRequest, Progress, Stage, SystemChunker};
+use crate::library::ingest::{IngestRequest, Progress, Stage, SystemChunker};
 
 /// Arguments of `ttrpg ingest`.
 #[derive(Debug, Args)]

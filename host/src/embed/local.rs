@@ -27,7 +27,8 @@ pub struct LocalEmbedder {
 
 impl LocalEmbedder {
     /// Loads the model in `dir` (mean pooling, normalised). `onnxruntime` is the path of
-    /// the ONNX Runtime shared library; `None` leaves it to `ORT_DYLIB_PATH`.
+    /// the ONNX Runtime shared library (from the configuration: `TTRPG_ONNXRUNTIME`,
+    /// `search.onnxruntime` or `ORT_DYLIB_PATH`); without one the model cannot load.
     pub fn load(dir: &Path, onnxruntime: Option<&Path>) -> Result<Self, EmbedError> {
         let read = |file: &str| -> Result<Vec<u8>, EmbedError> {
             let path = dir.join(file);
@@ -36,9 +37,7 @@ impl LocalEmbedder {
                 message: format!("cannot read {file}: {err}"),
             })
         };
-        let library: Option<PathBuf> = onnxruntime
-            .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()).map(PathBuf::from));
+        let library: Option<PathBuf> = onnxruntime.map(Path::to_path_buf);
         match &library {
             Some(path) if path.exists() => {}
             Some(path) => return Err(EmbedError::Runtime(format!("{} does not exist", path.display()))),

@@ -5,10 +5,11 @@
 //! database (documents, pages, chunk rows: the source of truth), the vector index (dense
 //! MiniLM vectors and sparse BM25 vectors, [`ttrpg_vectors::VectorIndex`]: Qdrant Edge in
 //! process or a Qdrant server), the embedding model and a cache of answers. Ingestion lives
-//! in [`crate::ingest`], searching in [`search`], campaign notes in [`notes`].
+//! in [`ingest`], searching in [`search`], campaign notes in [`notes`].
 
 mod error;
 pub mod eval;
+pub mod ingest;
 pub mod notes;
 pub mod search;
 
@@ -21,8 +22,8 @@ use ttrpg_vectors::{CollectionSpec, EdgeIndex, RemoteIndex, VectorIndex};
 
 use crate::config::Config;
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
-use crate::ingest::split::SplitConfig;
 use crate::storage::Storage;
+use ingest::split::SplitConfig;
 
 pub use error::{LibraryError, LibraryResult};
 

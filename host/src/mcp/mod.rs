@@ -220,9 +220,9 @@ impl ServerHandler for McpServer {
         let call = self.dispatch(&name, arguments).instrument(span.clone());
         let outcome = match token {
             Some(token) => {
-                let progress: Arc<dyn crate::ingest::Progress> =
+                let progress: Arc<dyn crate::library::ingest::Progress> =
                     Arc::new(progress::McpProgress::new(context.peer.clone(), token));
-                crate::ingest::CALL_PROGRESS.scope(progress, call).await
+                crate::library::ingest::CALL_PROGRESS.scope(progress, call).await
             }
             None => call.await,
         };

@@ -11,7 +11,7 @@ use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::Peer;
 use tokio::sync::mpsc;
 
-use crate::ingest::{Progress, Stage};
+use crate::library::ingest::{Progress, Stage};
 
 /// Sends a call's progress to its client, in order, at most once per percent.
 pub struct McpProgress {

@@ -4,7 +4,7 @@ use ttrpg_plugin_runtime::LoadedPlugin;
 use ttrpg_plugin_runtime::model::{Chunk, Document};
 
 use super::{PluginHost, PluginHostError};
-use crate::ingest::SystemChunker;
+use crate::library::ingest::SystemChunker;
 
 /// The chunker of one loaded plugin.
 pub struct PluginChunker {

@@ -102,9 +102,16 @@ impl HostServices for AppServices {
         filter: &Value,
         limit: usize,
     ) -> Result<Vec<SearchHit>, String> {
-        crate::records::search_for_plugin(&self.app, campaign_id, collection, query, filter, limit)
-            .await
-            .map_err(|e| e.to_string())
+        crate::records::search_for_plugin(
+            self.app.storage.as_ref(),
+            campaign_id,
+            collection,
+            query,
+            filter,
+            limit,
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     /// Runs an allowed core tool in the call's campaign: a `campaign_id` argument is filled

@@ -17,8 +17,7 @@ use ttrpg_plugin_runtime::model::SearchHit;
 
 pub use filter::{FilterError, matches_filter};
 
-use crate::app::App;
-use crate::storage::{CollectionRecord, StorageError};
+use crate::storage::{CollectionRecord, Storage, StorageError};
 
 /// What an import did.
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +33,7 @@ pub struct ImportReport {
 }
 
 /// Imports the Open5e SRD export in `dir` under `system` (one transaction).
-pub async fn import_open5e(app: &App, dir: &Path, system: &str) -> anyhow::Result<ImportReport> {
+pub async fn import_open5e(storage: &dyn Storage, dir: &Path, system: &str) -> anyhow::Result<ImportReport> {
     let (records, attribution) = open5e::read_dir(dir).map_err(anyhow::Error::msg)?;
     let mut read = std::collections::BTreeMap::new();
     let rows: Vec<CollectionRecord> = records
@@ -59,7 +58,7 @@ pub async fn import_open5e(app: &App, dir: &Path, system: &str) -> anyhow::Resul
             }
         })
         .collect();
-    let written = app.storage.upsert_records(rows).await?;
+    let written = storage.upsert_records(rows).await?;
     tracing::info!(system, written, "Open5e records imported");
     Ok(ImportReport { system: system.to_string(), read, written, attribution })
 }
@@ -81,22 +80,22 @@ pub enum SearchError {
 
 /// Searches the records of a campaign's system for a plugin (`host.search`).
 pub async fn search_for_plugin(
-    app: &App,
+    storage: &dyn Storage,
     campaign_id: &str,
     collection: &str,
     query: &str,
     filter: &Value,
     limit: usize,
 ) -> Result<Vec<SearchHit>, SearchError> {
-    let campaign = app.storage.get_campaign(campaign_id).await?;
-    search(app, &campaign.system, collection, query, filter, limit).await
+    let campaign = storage.get_campaign(campaign_id).await?;
+    search(storage, &campaign.system, collection, query, filter, limit).await
 }
 
 /// Searches a system's records: every `filter` condition must hold; hits are ranked by how
 /// well `query` matches the name and text (all records that pass the filter when `query` is
 /// empty, by name).
 pub async fn search(
-    app: &App,
+    storage: &dyn Storage,
     system: &str,
     collection: &str,
     query: &str,
@@ -105,7 +104,7 @@ pub async fn search(
 ) -> Result<Vec<SearchHit>, SearchError> {
     filter::validate(filter)?;
     let collection = (!collection.is_empty()).then_some(collection);
-    let records = app.storage.list_records(system, collection).await?;
+    let records = storage.list_records(system, collection).await?;
     let terms: Vec<String> = query.split_whitespace().map(|t| t.to_lowercase()).collect();
     let query_lower = query.trim().to_lowercase();
     let mut scored: Vec<(f32, CollectionRecord)> = records

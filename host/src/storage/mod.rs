@@ -31,6 +31,8 @@ mod sqlite;
 
 use std::sync::Arc;
 
+pub use crate::config::redact_url;
+
 pub use campaigns::CampaignStore;
 pub use characters::CharacterStore;
 pub use collections::CollectionStore;
@@ -106,39 +108,6 @@ pub async fn open(url: &str, migrate: MigrateOnOpen) -> StorageResult<Arc<dyn St
         storage.migrate_up().await?;
     }
     Ok(storage)
-}
-
-/// Hides the password of a database URL for messages and `doctor` output, whether it is
-/// given as `user:password@` or as a `password=` query parameter.
-pub fn redact_url(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let mut redacted = match (base.find("://"), base.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &base[scheme_end + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => {
-                    format!("{}{}:***{}", &base[..scheme_end + 3], &userinfo[..colon], &base[at..])
-                }
-                None => base.to_string(),
-            }
-        }
-        _ => base.to_string(),
-    };
-    if let Some(query) = query {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                _ => pair.to_string(),
-            })
-            .collect();
-        redacted.push('?');
-        redacted.push_str(&pairs.join("&"));
-    }
-    redacted
 }
 
 /// Everything the host stores in its structured database: every area's trait at once.

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
-use crate::ingest::{IngestError, IngestReport, IngestRequest, NoProgress, Progress, current_progress};
+use crate::library::ingest::{
+    IngestError, IngestReport, IngestRequest, NoProgress, Progress, current_progress,
+};
 use crate::library::notes::NoteHit;
 use crate::library::search::{RulesHit, RulesQuery};
 use crate::library::{Library, LibraryError};
@@ -212,7 +214,7 @@ async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolErr
     };
     let request = IngestRequest { book, system: args.system.clone(), campaign_id: args.campaign_id.clone() };
     let progress: Arc<dyn Progress> = current_progress().unwrap_or_else(|| Arc::new(NoProgress));
-    let chunker_ref = chunker.as_ref().map(|c| c as &dyn crate::ingest::SystemChunker);
+    let chunker_ref = chunker.as_ref().map(|c| c as &dyn crate::library::ingest::SystemChunker);
     library.ingest(&path, &request, chunker_ref, progress.as_ref()).await.map_err(|err| match err {
         IngestError::Other(other) => ToolError::Internal(format!("{other:#}")),
         refused => ToolError::InvalidArguments(refused.to_string()),

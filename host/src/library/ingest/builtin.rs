@@ -100,7 +100,7 @@ mod tests {
     use ttrpg_plugin_runtime::model::Page;
 
     use super::*;
-    use crate::ingest::split::WordCounter;
+    use crate::library::ingest::split::WordCounter;
 
     fn document(pages: &[&str]) -> Document {
         Document {
