@@ -57,7 +57,7 @@ async fn open5e_imports_once_and_searches_with_filters() {
     assert!(goblin["actions"].as_array().unwrap().iter().any(|a| a["name"] == "Scimitar"));
 
     let dragons = search(
-        &app,
+        app.storage.as_ref(),
         "dnd5e",
         "monsters",
         "",
