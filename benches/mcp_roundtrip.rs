@@ -4,6 +4,7 @@
 //!
 //! Run with `cargo bench -p ttrpg-host --bench mcp_roundtrip`. `MCP_BENCH_N` (default 2000)
 //! and `MCP_BENCH_WARMUP` (default 100) change the number of measured and warm-up calls.
+#![allow(clippy::unwrap_used, missing_docs)] // a benchmark: criterion's macros write undocumented functions
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

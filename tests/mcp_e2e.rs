@@ -3,6 +3,7 @@
 //!
 //! Every test starts its own server(s) on its own temporary data dir, so the tests run
 //! in parallel. Each call has a generous timeout (see `client::CALL_TIMEOUT`).
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 #[path = "e2e/client.rs"]
 mod client;

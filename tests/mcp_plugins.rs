@@ -5,6 +5,7 @@
 //! The fixture plugins (tests/fixtures/plugins/) and the plugin template are built from
 //! source for wasm32-wasip2 once per test process (`support/fixtures.rs`). Every test
 //! starts its own server(s) on its own temporary data dir, so the tests run in parallel.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 #[path = "e2e/client.rs"]
 mod client;

@@ -2,6 +2,7 @@
 //! schemas, its dice grammar rolls fair 4dF and refuses bad input by name and position, its
 //! chunker covers every page and finds skill blocks, and its aspect tools keep state in a
 //! campaign's key-value space.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

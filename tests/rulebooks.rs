@@ -12,6 +12,7 @@
 //!   `note_add` / `note_search`.
 //!
 //! Without the PDF, the model or ONNX Runtime the test says SKIPPED and why.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 #[path = "e2e/client.rs"]
 mod client;

@@ -1,5 +1,6 @@
 //! Rolls per second for three typical expressions, parse + roll each time as a user call
 //! would. `cargo bench -p ttrpg-dice --bench roll`.
+#![allow(clippy::unwrap_used, missing_docs)] // a benchmark: criterion's macros write undocumented functions
 
 use std::hint::black_box;
 

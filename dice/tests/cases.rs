@@ -6,6 +6,7 @@
 //! regenerated from the engine: `total`, `rendered`, `crit`, `annotations`, `dice`,
 //! `dice_rolled`, or `error`. Run with `UPDATE_EXPECT=1` to rewrite the files after an
 //! intended change, then review the diff.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 use std::fmt::Write;
 use std::path::Path;

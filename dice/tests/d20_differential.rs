@@ -10,6 +10,7 @@
 //! Known, documented divergences are kept out of the list: `/` inside a larger
 //! expression (d20 divides in floating point), `d%` (d20 rolls a tens die), decimals,
 //! `0d0`, uppercase `D`, surrounding whitespace, and the sides limit.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 use std::process::Command;
 

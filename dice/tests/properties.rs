@@ -1,4 +1,5 @@
 //! Property-style checks over many seeds: bounds, keep/drop counts, determinism.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 use ttrpg_dice::{Crit, DiceError, DiceLimits, parse, roll, roll_seeded, seeded_rng};
 

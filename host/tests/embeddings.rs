@@ -4,6 +4,7 @@
 //!
 //! Needs ONNX Runtime: `ORT_DYLIB_PATH` pointing at the PyPI wheel's
 //! `onnxruntime/capi/libonnxruntime.so.1.31.1` (scripts/test installs it and sets it).
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
 //! Collection records from the real Open5e SRD export in ../shared/data/srd51/: import,
 //! idempotent re-import, and the keyword + filter search plugins use through `host.search`.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 use std::path::PathBuf;
 use std::sync::Arc;

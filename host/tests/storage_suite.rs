@@ -11,6 +11,7 @@
 //!
 //! Run: `cargo test -p ttrpg-host --test storage_suite` (add `sqlite::` or `postgres::`
 //! to run one engine).
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 use std::future::Future;
 use std::io::Write;

@@ -1,5 +1,6 @@
 //! Criterion benchmark: whole-document extraction of the SRD (skipped if absent), and a
 //! small generated document that is always available.
+#![allow(clippy::unwrap_used, missing_docs)] // a benchmark: criterion's macros write undocumented functions
 
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -1,5 +1,6 @@
 //! Bad input never panics and always gets a clear message: non-PDFs, truncated and
 //! corrupted files, encrypted files, image-only and damaged pages.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 mod common;
 

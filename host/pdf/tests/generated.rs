@@ -1,6 +1,7 @@
 //! Small PDFs generated with lopdf exercise font decoding (Differences with ligature glyph
 //! names, Type0/Identity-H with a ToUnicode CMap and `/W` widths, TJ spacing), two-column
 //! reading order, running header/footer removal and hyphenation.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 use ttrpg_pdf::{BlockKind, extract};

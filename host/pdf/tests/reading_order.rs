@@ -1,6 +1,7 @@
 //! Reading-order agreement with poppler's `pdftotext` on the SRD, both ways:
 //! how many of pdftotext's sentences appear contiguous in our text, and how many of ours
 //! appear contiguous in pdftotext's. Prints the figures; skips without pdftotext or the SRD.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 mod common;
 

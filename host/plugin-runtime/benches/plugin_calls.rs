@@ -4,6 +4,7 @@
 //! - calls per second with two tasks calling at once on a 2-worker runtime.
 //!
 //! Run: `cargo bench -p ttrpg-plugin-runtime --bench plugin_calls`.
+#![allow(clippy::unwrap_used, missing_docs)] // a benchmark: criterion's macros write undocumented functions
 
 #[path = "../../../tests/support/fixtures.rs"]
 mod fixtures;

@@ -1,6 +1,7 @@
 //! The sandbox against real components built from source (tests/fixtures/plugins/): what a
 //! well-behaved plugin can do, and that every hostile behaviour ends its own call with a
 //! clear error while other calls keep running.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 #[path = "../../../tests/support/fixtures.rs"]
 mod fixtures;

@@ -1,4 +1,5 @@
 //! Hybrid search latency on the embedded backend with 5000 points.
+#![allow(clippy::unwrap_used, missing_docs)] // a benchmark: criterion's macros write undocumented functions
 
 #[allow(dead_code)]
 #[path = "../tests/common/corpus.rs"]

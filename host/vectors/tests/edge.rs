@@ -1,4 +1,5 @@
 //! Behavioural tests of the embedded Qdrant Edge backend.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 mod common;
 

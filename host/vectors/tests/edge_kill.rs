@@ -2,6 +2,7 @@
 //! in a loop, flushing every few batches, and is killed with SIGKILL mid-way. Reopening must
 //! succeed, keep everything flushed before the kill, hold only complete points, and accept the
 //! full re-upsert.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 mod common;
 

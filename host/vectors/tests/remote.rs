@@ -1,5 +1,6 @@
 //! The same behavioural suite against a Qdrant server, when `QDRANT_URL` is set
 //! (e.g. `QDRANT_URL=http://localhost:6334`, optional `QDRANT_API_KEY`).
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 mod common;
 
