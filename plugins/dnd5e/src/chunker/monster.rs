@@ -1,4 +1,4 @@
-//! Monster stat blocks: recognizing the "<Size> <type>, <alignment>" line that opens one,
+//! Monster stat blocks: recognizing the `"<Size> <type>, <alignment>"` line that opens one,
 //! and reading the block into the `monsters` collection's fields.
 
 use serde_json::{Map, Value, json};

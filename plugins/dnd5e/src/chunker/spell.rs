@@ -1,4 +1,4 @@
-//! Spell entries: recognizing the "<N>th-level <school>" / "<School> cantrip" line that opens
+//! Spell entries: recognizing the `"<N>th-level <school>"` / `"<School> cantrip"` line that opens
 //! one, and reading the entry into the `spells` collection's fields.
 
 use serde_json::{Map, Value, json};
