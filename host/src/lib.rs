@@ -8,7 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod embed;
 pub mod ingest;
-pub mod initiative;
 pub mod library;
 pub mod mcp;
 pub mod plugins;
