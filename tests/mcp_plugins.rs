@@ -1102,6 +1102,7 @@ async fn dnd5e_and_fate_campaigns_in_one_server() {
     let goblin = client.ok("dnd5e__monster_lookup", json!({"name": "goblin"})).await;
     let text = goblin.to_string();
     assert!(text.contains("\"Goblin\"") && text.contains("2d6") && text.contains("SRD 5.1"), "{goblin}");
+    assert_eq!(goblin["monster"]["experience_points"], 50, "XP from CR 1/4, by the plugin: {goblin}");
     client.ok("initiative_start", json!({"campaign_id": dnd})).await;
     let added = client.ok("dnd5e__add_monster_to_initiative", json!({"name": "Goblin", "count": 3})).await;
     assert_eq!(added["count"], 3, "{added}");

@@ -108,6 +108,7 @@ async fn every_tool_answers_its_own_schema() {
         (goblin["monster"]["name"].as_str(), goblin["exact_match"].as_bool()),
         (Some("Goblin"), Some(true))
     );
+    assert_eq!(goblin["monster"]["experience_points"], 50, "the plugin derives XP from CR 1/4: {goblin}");
     assert!(
         goblin["attribution"].as_str().unwrap().contains("CC")
             || goblin["attribution"].as_str().unwrap().contains("Creative")
@@ -126,6 +127,8 @@ async fn every_tool_answers_its_own_schema() {
     for hit in hits {
         let cr = hit["challenge_rating"].as_f64().unwrap();
         assert!(hit["type"] == "undead" && (1.0..=3.0).contains(&cr), "{hit}");
+        let xp_of_cr = [200, 450, 700][cr as usize - 1];
+        assert_eq!(hit["experience_points"], xp_of_cr, "the plugin derives XP from CR: {hit}");
     }
     let forest = call_checked(&f, "monster_search", json!({"environment": "forest", "size": "large"})).await;
     assert!(forest["hits"].as_array().is_some_and(|h| !h.is_empty()), "{forest}");

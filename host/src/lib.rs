@@ -7,7 +7,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod embed;
-pub mod initiative;
 pub mod library;
 pub mod mcp;
 pub mod plugins;

@@ -52,7 +52,10 @@ async fn open5e_imports_once_and_searches_with_filters() {
     assert_eq!(goblin["hit_points"], 7);
     assert_eq!(goblin["hit_dice"], "2d6");
     assert_eq!(goblin["challenge_rating"], 0.25);
-    assert_eq!(goblin["experience_points"], 50);
+    assert!(
+        goblin.get("experience_points").is_none(),
+        "the export has no XP and the host does not derive it (the dnd5e plugin does): {goblin}"
+    );
     assert_eq!(goblin["dexterity"], 14);
     assert!(goblin["attribution"].as_str().unwrap().contains("SRD 5.1"));
     assert!(goblin["actions"].as_array().unwrap().iter().any(|a| a["name"] == "Scimitar"));

@@ -137,47 +137,6 @@ fn title_case(text: &str) -> String {
         .join(" ")
 }
 
-/// Experience points by challenge rating (SRD 5.1, "Experience Points by Challenge Rating").
-pub fn xp_for_cr(cr: f64) -> i64 {
-    const TABLE: &[(f64, i64)] = &[
-        (0.0, 10),
-        (0.125, 25),
-        (0.25, 50),
-        (0.5, 100),
-        (1.0, 200),
-        (2.0, 450),
-        (3.0, 700),
-        (4.0, 1100),
-        (5.0, 1800),
-        (6.0, 2300),
-        (7.0, 2900),
-        (8.0, 3900),
-        (9.0, 5000),
-        (10.0, 5900),
-        (11.0, 7200),
-        (12.0, 8400),
-        (13.0, 10000),
-        (14.0, 11500),
-        (15.0, 13000),
-        (16.0, 15000),
-        (17.0, 18000),
-        (18.0, 20000),
-        (19.0, 22000),
-        (20.0, 25000),
-        (21.0, 33000),
-        (22.0, 41000),
-        (23.0, 50000),
-        (24.0, 62000),
-        (25.0, 75000),
-        (26.0, 90000),
-        (27.0, 105000),
-        (28.0, 120000),
-        (29.0, 135000),
-        (30.0, 155000),
-    ];
-    TABLE.iter().find(|(c, _)| (c - cr).abs() < 1e-6).map(|(_, xp)| *xp).unwrap_or(0)
-}
-
 fn monster(
     creature: &Value,
     actions: &HashMap<String, Vec<Value>>,
@@ -250,10 +209,11 @@ fn monster(
     .collect();
     data.insert("senses".into(), json!(senses.join(", ")));
     data.insert("challenge_rating".into(), json!(cr));
-    data.insert(
-        "experience_points".into(),
-        json!(f["experience_points_integer"].as_i64().unwrap_or_else(|| xp_for_cr(cr))),
-    );
+    // XP only when the export carries it: deriving it from the challenge rating is a rule of
+    // the game system, which the dnd5e plugin applies when a record has none.
+    if let Some(xp) = f["experience_points_integer"].as_i64() {
+        data.insert("experience_points".into(), json!(xp));
+    }
     let entries = |items: Option<&Vec<Value>>, kind: Option<&str>| -> Value {
         let list: Vec<Value> = items
             .into_iter()

@@ -1,6 +1,6 @@
 //! Initiative tools: run a combat's turn order, hit points and conditions.
 //!
-//! The rules live in [`crate::initiative`]; these tools load the campaign's running
+//! The rules live in [`ttrpg_initiative`]; these tools load the campaign's running
 //! combat from storage, apply one operation and save it back with optimistic locking,
 //! so every step survives a restart and two clients cannot overwrite each other.
 
@@ -8,16 +8,16 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use ttrpg_initiative::{
+    CombatantKind, CombatantSummary, ConditionAdded, ConditionRemoved, Encounter, GroupMember, HpChange,
+    InitiativeError, MAX_ABS_INIT_MODIFIER, MAX_AC, MAX_HP, NewCombatant, NewGroup, Removal, TurnBoundary,
+    TurnChange,
+};
 
 use super::dice::{RollResult, record, roll_unrecorded};
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
-use crate::initiative::{
-    CombatantKind, CombatantSummary, ConditionAdded, ConditionRemoved, Encounter, GroupMember, HpChange,
-    InitiativeError, MAX_ABS_INIT_MODIFIER, MAX_AC, MAX_HP, NewCombatant, NewGroup, Removal, TurnBoundary,
-    TurnChange,
-};
 use crate::storage::{CharacterKind, CharacterPatch, EncounterRecord, StorageError};
 
 /// How often a save is retried when another request saved the combat in between.
@@ -396,10 +396,10 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
     let campaign_id = args.campaign_id.clone();
     load(&app, &campaign_id).await?;
     let count = args.count.unwrap_or(1);
-    if !(1..=crate::initiative::MAX_GROUP_SIZE as u32).contains(&count) {
+    if !(1..=ttrpg_initiative::MAX_GROUP_SIZE as u32).contains(&count) {
         return Err(ToolError::invalid(format!(
             "count = {count} is out of range; a group has 1 to {} members",
-            crate::initiative::MAX_GROUP_SIZE
+            ttrpg_initiative::MAX_GROUP_SIZE
         )));
     }
     if args.hp.is_some() && args.hp_dice.is_some() {

@@ -20,7 +20,8 @@ pub struct LookupArgs {
 #[derive(Serialize, JsonSchema)]
 pub struct LookupResult {
     /// The stat block with the monsters collection's fields (name, size, type, armor_class,
-    /// hit_points, hit_dice, strength … charisma, challenge_rating, actions, …).
+    /// hit_points, hit_dice, strength … charisma, challenge_rating, experience_points,
+    /// actions, …). The XP comes from the challenge rating when the record has none.
     pub monster: Map<String, Value>,
     /// False when no monster has exactly that name and the closest one was returned.
     pub exact_match: bool,
@@ -29,7 +30,10 @@ pub struct LookupResult {
 }
 
 pub(crate) fn lookup(_ctx: &Context, args: LookupArgs) -> Result<LookupResult, ToolError> {
-    let (monster, exact_match) = super::lookup("monsters", "monster", &args.name)?;
+    let (mut monster, exact_match) = super::lookup("monsters", "monster", &args.name)?;
+    if let Some(xp) = experience_points(&monster) {
+        monster.insert("experience_points".into(), json!(xp));
+    }
     Ok(LookupResult { monster, exact_match, attribution: SRD_ATTRIBUTION.into() })
 }
 
@@ -95,9 +99,7 @@ impl MonsterHit {
     /// The summary of a monster record.
     pub fn of(record: &Map<String, Value>) -> MonsterHit {
         let challenge_rating = records::number(record, "challenge_rating");
-        let experience_points = records::integer(record, "experience_points")
-            .filter(|&xp| xp > 0)
-            .or_else(|| challenge_rating.and_then(xp_for_cr).map(i64::from));
+        let experience_points = experience_points(record);
         MonsterHit {
             name: records::text(record, "name").to_owned(),
             challenge_rating,
@@ -109,6 +111,14 @@ impl MonsterHit {
             hit_points: records::integer(record, "hit_points"),
         }
     }
+}
+
+/// A monster record's XP: its own `experience_points` when it has a positive one, else the XP
+/// of its challenge rating (the host's Open5e import stores XP only when the export has it).
+pub(crate) fn experience_points(record: &Map<String, Value>) -> Option<i64> {
+    records::integer(record, "experience_points")
+        .filter(|&xp| xp > 0)
+        .or_else(|| records::number(record, "challenge_rating").and_then(xp_for_cr).map(i64::from))
 }
 
 pub(crate) fn search(_ctx: &Context, args: SearchArgs) -> Result<SearchResult, ToolError> {
@@ -187,5 +197,16 @@ mod tests {
             "size": "small", "armor_class": 15, "hit_points": 7});
         let hit = MonsterHit::of(record.as_object().unwrap());
         assert_eq!((hit.cr.as_str(), hit.experience_points), ("1/4", Some(50)));
+    }
+
+    #[test]
+    fn experience_points_are_the_records_or_the_challenge_ratings() {
+        let xp = |record: Value| experience_points(record.as_object().unwrap());
+        assert_eq!(xp(json!({"challenge_rating": 10, "experience_points": 6000})), Some(6000));
+        assert_eq!(xp(json!({"challenge_rating": 10})), Some(5900));
+        assert_eq!(xp(json!({"challenge_rating": 10, "experience_points": 0})), Some(5900));
+        assert_eq!(xp(json!({"challenge_rating": 0})), Some(10));
+        assert_eq!(xp(json!({"challenge_rating": 0.3})), None);
+        assert_eq!(xp(json!({"name": "Nameless"})), None);
     }
 }

@@ -1,13 +1,25 @@
-//! Initiative tracker: the pure domain logic of a combat encounter.
+//! `ttrpg-initiative`: an Avrae-style initiative tracker as pure logic.
 //!
 //! Modelled on Avrae's tracker: combatants (alone or in numbered groups), a turn pointer that
 //! `next`/`prev`/`move_to` steer, hit points with temporary HP, and conditions whose durations
 //! run out on a turn boundary.
 //!
-//! This module is deliberately **pure**: no database, no randomness, no clock. The MCP layer rolls
-//! the dice (initiative, hit points) and passes the numbers in, and persists the whole
-//! [`Encounter`] as one JSON value. An `Encounter` round-trips exactly through `serde_json`, so a
-//! restarted server resumes the combat exactly where it stopped.
+//! The crate is deliberately **pure**: no database, no randomness, no clock, no I/O (its only
+//! dependencies are serde, schemars and thiserror). Callers roll the dice (initiative, hit
+//! points) and pass the numbers in, and persist the whole [`Encounter`] as one JSON value. An
+//! `Encounter` round-trips exactly through `serde_json`, so a restarted server resumes the
+//! combat exactly where it stopped. The types derive `schemars::JsonSchema`, so a caller can
+//! publish them in tool schemas.
+//!
+//! ```
+//! use ttrpg_initiative::{CombatantKind, Encounter, NewCombatant};
+//!
+//! let mut combat = Encounter::new();
+//! combat.add(NewCombatant::new("Aria", CombatantKind::Player, 18)).unwrap();
+//! combat.add(NewCombatant::new("Goblin", CombatantKind::Monster, 12)).unwrap();
+//! combat.next().unwrap();
+//! assert_eq!((combat.round, combat.current().unwrap().name.as_str()), (1, "Aria"));
+//! ```
 //!
 //! # Semantics in one place
 //!
@@ -30,6 +42,8 @@
 //!   restore conditions.
 //! * **Hit points** floor at 0 (overkill is reported); temporary HP absorbs damage first and
 //!   does not stack (the higher value is kept).
+
+#![warn(missing_docs)]
 
 mod conditions;
 mod error;
