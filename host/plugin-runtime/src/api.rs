@@ -7,10 +7,9 @@
 //! `validate.rs` and `plugin.rs`. [`API_BINDINGS`] lists the adapters, one line each.
 //!
 //! A component declares its API version in the name of the interface it exports
-//! (`ttrpg:plugin/plugin@0.1.0`). It runs on the binding whose version is
-//! semver-compatible with it ([`compatible`]): a host with the 0.1.0 binding runs plugins
-//! built against any 0.1.x, and refuses 0.2.0 or 1.0.0 with a message naming both
-//! versions. This is the rule wasmtime resolves interface names by, so a compatible
+//! (`ttrpg:plugin/plugin@0.1.0`). It runs on a binding whose version is semver-compatible
+//! with it ([`compatible`], [`choose`]): a host with the 0.1.0 binding runs plugins built
+//! against any 0.1.x, and refuses 0.2.0 or 1.0.0 with a message naming both versions. This is the rule wasmtime resolves interface names by, so a compatible
 //! component finds every function the binding defines; one that imports a function added
 //! in a later 0.1.x than the host has fails to link, naming it.
 
@@ -99,11 +98,29 @@ pub(crate) fn compatible(binding: &semver::Version, found: &semver::Version) -> 
 }
 
 /// The index in [`API_BINDINGS`] of the binding a component built against `found` runs
-/// on, the newest compatible one.
+/// on (see [`choose`]).
 pub(crate) fn binding_for(found: &semver::Version) -> Option<usize> {
-    API_BINDINGS.iter().rposition(|binding| {
-        semver::Version::parse(binding.version).is_ok_and(|version| compatible(&version, found))
-    })
+    choose(&binding_versions(), found)
+}
+
+/// Which of `bindings` (versions, oldest first) runs a component built against `found`:
+/// among the compatible ones, the newest that is not newer than `found` — generated from
+/// the WIT the component was built against or the last change before it, as Zed picks
+/// its `since_v…` binding — else the oldest (a component older than every binding on its
+/// track runs on the first one, whose imports are a superset of what it may use).
+fn choose(bindings: &[&str], found: &semver::Version) -> Option<usize> {
+    let compatible: Vec<(usize, semver::Version)> = bindings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, text)| semver::Version::parse(text).ok().map(|version| (i, version)))
+        .filter(|(_, version)| compatible(version, found))
+        .collect();
+    compatible
+        .iter()
+        .filter(|(_, version)| version <= found)
+        .max_by(|a, b| a.1.cmp(&b.1))
+        .or_else(|| compatible.iter().min_by(|a, b| a.1.cmp(&b.1)))
+        .map(|(i, _)| *i)
 }
 
 /// How [`LoadError::UnsupportedApi`](crate::LoadError::UnsupportedApi) names what this
@@ -162,6 +179,23 @@ mod tests {
         assert!(!compatible(&v("0.0.3"), &v("0.0.4")));
         assert!(compatible(&v("0.2.0-rc.1"), &v("0.2.0-rc.1")));
         assert!(!compatible(&v("0.2.0-rc.1"), &v("0.2.0")));
+    }
+
+    #[test]
+    fn a_component_gets_the_binding_of_its_wit_or_the_last_change_before_it() {
+        let bindings = ["0.1.0", "0.1.2", "0.2.0", "1.0.0", "1.3.0"];
+        let chosen = |found: &str| choose(&bindings, &v(found)).map(|i| bindings[i]);
+        assert_eq!(chosen("0.1.0"), Some("0.1.0"));
+        assert_eq!(chosen("0.1.1"), Some("0.1.0"));
+        assert_eq!(chosen("0.1.2"), Some("0.1.2"));
+        assert_eq!(chosen("0.1.9"), Some("0.1.2"));
+        assert_eq!(chosen("0.2.5"), Some("0.2.0"));
+        assert_eq!(chosen("1.2.0"), Some("1.0.0"));
+        assert_eq!(chosen("1.4.1"), Some("1.3.0"));
+        assert_eq!(chosen("0.3.0"), None);
+        assert_eq!(chosen("2.0.0"), None);
+        // Older than every binding on its track: the oldest of them.
+        assert_eq!(choose(&["0.1.2", "0.1.4"], &v("0.1.0")).map(|i| i + 1), Some(1));
     }
 
     #[test]

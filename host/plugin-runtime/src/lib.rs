@@ -33,7 +33,8 @@
 //! 2. add a module `v0_2_0.rs` like `v0_1_0.rs`: its `bindgen!` over `wit/0.2.0`, the
 //!    conversions between its types and the version-independent ones, and its
 //!    `BINDING` (version, linker setup, pre-linking);
-//! 3. add `v0_2_0::BINDING` to the version table (`API_BINDINGS` in `api.rs`).
+//! 3. add `v0_2_0::BINDING` to the version table (`API_BINDINGS` in `api.rs`) and
+//!    `mod v0_2_0;` below; [`SUPPORTED_API_VERSIONS`] and the refusal message follow.
 //!
 //! What the new version adds goes into the version-independent code (a host import rule
 //! in `host_imports.rs`, a model type) so older adapters can forward to it too.
