@@ -30,8 +30,12 @@ pub(crate) struct ApiBinding {
     /// Adds the version's host imports (and nothing-granted WASI) to a linker.
     pub(crate) add_to_linker: fn(&mut Linker<PluginState>) -> wasmtime::Result<()>,
     /// Pre-links a component against a linker of this version.
-    pub(crate) prepare: fn(&Linker<PluginState>, &Component) -> wasmtime::Result<Box<dyn PreparedComponent>>,
+    pub(crate) prepare: PrepareFn,
 }
+
+/// How an [`ApiBinding`] pre-links a component against a linker of its version.
+pub(crate) type PrepareFn =
+    fn(&Linker<PluginState>, &Component) -> wasmtime::Result<Box<dyn PreparedComponent>>;
 
 /// The version table, oldest first: one line per frozen `wit/<version>/` folder.
 pub(crate) const API_BINDINGS: [ApiBinding; 1] = [v0_1_0::BINDING];
