@@ -830,14 +830,27 @@ async fn installed_plugin(
     runtime.load(&bytes).await.unwrap_or_else(|err| panic!("loading {id}@{version}: {err}"))
 }
 
+/// A server with one plugin installed and enabled (with `grants`) in a new campaign of
+/// `system`, which the session uses.
+async fn one_plugin_campaign(
+    package: &'static str,
+    plugin: &str,
+    system: &str,
+    grants: &[&str],
+) -> (Scratch, Client, String) {
+    let file = wasm(package).await;
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &file).await;
+    let client = connect_stdio(&scratch).await;
+    let campaign = create_campaign(&client, &format!("{plugin} campaign"), system).await;
+    enable(&client, &campaign, plugin, None, grants).await;
+    use_campaign(&client, &campaign).await;
+    (scratch, client, campaign)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_plugin_roll_replays_through_its_plugin() {
-    let fate = wasm("plugin-fate").await;
-    let scratch = Scratch::new();
-    install(&scratch.data_dir(), &fate).await;
-    let client = connect_stdio(&scratch).await;
-    let campaign = create_campaign(&client, "Replayed", "fate").await;
-    enable(&client, &campaign, "fate", None, &[]).await;
+    let (scratch, client, campaign) = one_plugin_campaign("plugin-fate", "fate", "fate", &[]).await;
     // No seed given: the host picks a fresh one and stores it with the roll.
     let typed = "4dF + Good vs fair";
     let rolled = client.ok("roll_dice", json!({"expression": typed, "campaign_id": campaign})).await;
@@ -879,13 +892,8 @@ async fn a_stored_plugin_roll_replays_through_its_plugin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_tool_call_replays_from_its_logged_seed() {
-    let echo = wasm("fixture-echo").await;
-    let scratch = Scratch::new();
-    install(&scratch.data_dir(), &echo).await;
-    let client = connect_stdio(&scratch).await;
-    let campaign = create_campaign(&client, "Logged", "echo-system").await;
-    enable(&client, &campaign, "echo", None, &["random"]).await;
-    use_campaign(&client, &campaign).await;
+    let (scratch, client, campaign) =
+        one_plugin_campaign("fixture-echo", "echo", "echo-system", &["random"]).await;
     let value = client.ok("echo__random", json!({})).await["value"].as_u64().expect("u64");
     client.close().await;
 

@@ -184,7 +184,7 @@ impl LoadedPlugin {
         tracing::info_span!("plugin_call", plugin = %manifest.id, version = %manifest.version, function, on, seed)
     }
 
-    /// A fresh store for one call (see [`new_store`]).
+    /// A fresh store for one call of this plugin (see [`new_store`]).
     pub(crate) fn store(
         &self,
         context: Option<&CallContext>,
@@ -192,15 +192,9 @@ impl LoadedPlugin {
         services: Arc<dyn HostServices>,
         seed: u64,
     ) -> Store<PluginState> {
-        new_store(
-            &self.inner.engine,
-            &self.inner.config,
-            &self.inner.manifest.id,
-            context,
-            grants,
-            services,
-            seed,
-        )
+        let state =
+            PluginState::new(&self.inner.config, &self.inner.manifest.id, context, grants, services, seed);
+        new_store(&self.inner.engine, state)
     }
 
     async fn deadline<T>(
@@ -251,20 +245,10 @@ fn kind_of(value: &serde_json::Value) -> &'static str {
     }
 }
 
-/// Builds a store for one call (also used to describe a plugin while loading it): the
-/// call's [`PluginState`] (WASI with nothing granted, stdout and stderr captured, every
-/// random draw from `seed`), its limiter (the memory limit traps and is noted), and a
+/// Builds the store of one call (also used to describe a plugin while loading it) around
+/// its [`PluginState`]: the state's limiter (the memory limit traps and is noted), and a
 /// deadline that yields to the async runtime at every epoch tick.
-pub(crate) fn new_store(
-    engine: &Engine,
-    config: &RuntimeConfig,
-    plugin_id: &str,
-    context: Option<&CallContext>,
-    grants: &Grants,
-    services: Arc<dyn HostServices>,
-    seed: u64,
-) -> Store<PluginState> {
-    let state = PluginState::new(config, plugin_id, context, grants, services, seed);
+pub(crate) fn new_store(engine: &Engine, state: PluginState) -> Store<PluginState> {
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
     store.set_epoch_deadline(1);

@@ -79,8 +79,7 @@ impl PluginRuntime {
         let (api, binding) = self.exported_api(&component)?;
         let prepared = (API_BINDINGS[binding].prepare)(&self.linkers[binding], &component)
             .map_err(|err| LoadError::Link { api: api.to_string(), message: format!("{err:#}") })?;
-        let mut store = new_store(
-            &self.engine,
+        let state = PluginState::new(
             &self.config,
             "(loading)",
             None,
@@ -88,6 +87,7 @@ impl PluginRuntime {
             Arc::new(NoServices),
             DESCRIBE_SEED,
         );
+        let mut store = new_store(&self.engine, state);
         let described = tokio::time::timeout(self.config.call_timeout, prepared.describe(&mut store))
             .await
             .map_err(|_| self.config.call_timeout);
