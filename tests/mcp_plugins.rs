@@ -816,6 +816,119 @@ async fn roll_times(client: &Client, args: Value, n: usize) -> Vec<Value> {
     out
 }
 
+/// Loads the installed component `<data>/plugins/<id>/<version>/plugin.wasm` in a runtime
+/// of its own, as a replay from stored data would.
+async fn installed_plugin(
+    data_dir: &Path,
+    cache: &Path,
+    id: &str,
+    version: &str,
+) -> ttrpg_plugin_runtime::LoadedPlugin {
+    let file = data_dir.join("plugins").join(id).join(version).join("plugin.wasm");
+    let bytes = std::fs::read(&file).unwrap_or_else(|err| panic!("reading {}: {err}", file.display()));
+    let runtime = ttrpg_plugin_runtime::PluginRuntime::new(ttrpg_plugin_runtime::RuntimeConfig::new(cache))
+        .expect("plugin runtime");
+    runtime.load(&bytes).await.unwrap_or_else(|err| panic!("loading {id}@{version}: {err}"))
+}
+
+/// A server with one plugin installed and enabled (with `grants`) in a new campaign of
+/// `system`, which the session uses.
+async fn one_plugin_campaign(
+    package: &'static str,
+    plugin: &str,
+    system: &str,
+    grants: &[&str],
+) -> (Scratch, Client, String) {
+    let file = wasm(package).await;
+    let scratch = Scratch::new();
+    install(&scratch.data_dir(), &file).await;
+    let client = connect_stdio(&scratch).await;
+    let campaign = create_campaign(&client, &format!("{plugin} campaign"), system).await;
+    enable(&client, &campaign, plugin, None, grants).await;
+    use_campaign(&client, &campaign).await;
+    (scratch, client, campaign)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_plugin_roll_replays_through_its_plugin() {
+    let (scratch, client, campaign) = one_plugin_campaign("plugin-fate", "fate", "fate", &[]).await;
+    // No seed given: the host picks a fresh one and stores it with the roll.
+    let typed = "4dF + Good vs fair";
+    let rolled = client.ok("roll_dice", json!({"expression": typed, "campaign_id": campaign})).await;
+    let history = client.ok("roll_history", json!({"campaign_id": campaign, "limit": 1})).await;
+    let stored = &array_of(&history, "/rolls")[0];
+    assert_eq!(stored["id"], rolled["roll_id"]);
+
+    // The row names the plugin and version that rolled it and the expression as typed.
+    let grammar = str_of(stored, "/breakdown/grammar");
+    assert_eq!(grammar, str_of(&rolled, "/grammar"));
+    let (id, version) = grammar.split_once('@').expect("<plugin>@<version>");
+    let input = str_of(stored, "/breakdown/input");
+    assert_eq!(input, typed);
+    let seed: u64 = str_of(stored, "/seed").parse().expect("a u64 seed");
+    assert!(seed < 1 << 53, "a host-picked seed stays exact in JSON: {seed}");
+
+    // The same plugin version, the same seed: the same roll, bit for bit.
+    let cache = tempfile::tempdir().expect("cache dir");
+    let plugin = installed_plugin(&scratch.data_dir(), cache.path(), id, version).await;
+    let context =
+        ttrpg_plugin_runtime::model::CallContext { campaign_id: campaign.clone(), session_id: None };
+    let replay = plugin
+        .roll(&context, &ttrpg_plugin_runtime::Grants::none(), seed, input)
+        .await
+        .expect("the stored roll replays");
+    assert_eq!(replay.expression, str_of(stored, "/expression"));
+    assert_eq!(replay.total, int_of(stored, "/total"));
+    assert_eq!(replay.rendered, str_of(stored, "/rendered"));
+    assert_eq!(json!(replay.crit), stored["crit"]);
+    assert_eq!(replay.detail, stored["breakdown"]["detail"], "the same dice");
+    // And through the server, with the stored seed.
+    let again =
+        client.ok("roll_dice", json!({"expression": input, "campaign_id": campaign, "seed": seed})).await;
+    for field in ["expression", "total", "rendered", "crit", "detail", "grammar"] {
+        assert_eq!(again[field], rolled[field], "{field} differs in the replay");
+    }
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_tool_call_replays_from_its_logged_seed() {
+    let (scratch, client, campaign) =
+        one_plugin_campaign("fixture-echo", "echo", "echo-system", &["random"]).await;
+    let value = client.ok("echo__random", json!({})).await["value"].as_u64().expect("u64");
+    client.close().await;
+
+    // The server logged the call with its seed.
+    let logs = scratch.logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("plugin tool called") && l.contains("tool=\"random\""))
+        .unwrap_or_else(|| panic!("no log line for the call:\n{logs}"));
+    let seed: u64 = line
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("seed="))
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| panic!("no seed in {line}"));
+
+    // Calling the same plugin's tool with that seed gives the same number.
+    let cache = tempfile::tempdir().expect("cache dir");
+    let plugin = installed_plugin(&scratch.data_dir(), cache.path(), "echo", "1.0.0").await;
+    let context = ttrpg_plugin_runtime::model::CallContext { campaign_id: campaign, session_id: None };
+    let grants = ttrpg_plugin_runtime::Grants::of([ttrpg_plugin_runtime::model::Capability::Random]);
+    let replay = plugin
+        .call_tool(
+            &context,
+            &grants,
+            std::sync::Arc::new(ttrpg_plugin_runtime::NoServices),
+            seed,
+            "random",
+            &json!({}),
+        )
+        .await
+        .expect("the call replays");
+    assert_eq!(replay["value"].as_u64(), Some(value), "{line}");
+}
+
 // ---------------------------------------------------------------------------------------
 // 7. A hostile plugin over MCP
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use services::SrdServices;
 use ttrpg_plugin_runtime::model::{CallContext, Capability, Crit, Document, Page, PluginRoll};
-use ttrpg_plugin_runtime::{CallError, Grants, LoadedPlugin, PluginRuntime, RuntimeConfig};
+use ttrpg_plugin_runtime::{CallError, Grants, LoadedPlugin, PluginRuntime, RefusalKind, RuntimeConfig};
 
 /// The plugin loaded in a runtime of its own (each test has its own tokio runtime), with
 /// the SRD services.
@@ -48,7 +48,7 @@ fn granted() -> Grants {
 
 impl Fixture {
     async fn call(&self, grants: &Grants, tool: &str, args: Value) -> Result<Value, CallError> {
-        self.plugin.call_tool(&context(), grants, self.services.clone(), tool, &args).await
+        self.plugin.call_tool(&context(), grants, self.services.clone(), 1, tool, &args).await
     }
 
     async fn roll(&self, seed: u64, expression: &str) -> Result<PluginRoll, CallError> {
@@ -96,7 +96,7 @@ async fn manifest_collections_and_schemas() {
     let grammar = plugin.dice_grammar().expect("a dice grammar");
     assert!(grammar.contains("adv") && grammar.contains("crit"), "{grammar}");
     let document = Document { book: "SRD".into(), pages: vec![Page { number: 1, text: "Combat".into() }] };
-    let chunks = plugin.chunk(&document).await.unwrap().expect("dnd5e has its own chunker");
+    let chunks = plugin.chunk(0, &document).await.unwrap().expect("dnd5e has its own chunker");
     assert_eq!((chunks.len(), chunks[0].content_type.as_str()), (1, "rules"));
 }
 
@@ -196,43 +196,50 @@ async fn every_tool_answers_its_own_schema() {
 }
 
 /// The message of a refused call, checking its kind.
-fn refusal(result: Result<Value, CallError>, kind: &str) -> String {
+fn refusal(result: Result<Value, CallError>, kind: RefusalKind) -> String {
     match result {
         Err(CallError::Refused { kind: k, message }) if k == kind => message,
-        other => panic!("expected a {kind} refusal, got {other:?}"),
+        other => panic!("expected a {kind:?} refusal, got {other:?}"),
     }
 }
 
 #[tokio::test]
 async fn bad_calls_and_missing_grants_say_what_to_do() {
     let f = fixture().await;
-    let message =
-        refusal(f.call(&granted(), "monster_lookup", json!({"name": "Zzyzx Qqq"})).await, "not-found");
+    let message = refusal(
+        f.call(&granted(), "monster_lookup", json!({"name": "Zzyzx Qqq"})).await,
+        RefusalKind::NotFound,
+    );
     assert!(message.contains("Zzyzx Qqq"), "{message}");
     let message = refusal(
         f.call(&granted(), "encounter_builder", json!({"party_levels": [21]})).await,
-        "invalid-arguments",
+        RefusalKind::InvalidArguments,
     );
     assert!(message.contains("21"), "{message}");
     let message = refusal(
         f.call(&granted(), "encounter_builder", json!({"party_levels": []})).await,
-        "invalid-arguments",
+        RefusalKind::InvalidArguments,
     );
     assert!(message.contains("1 to 10"), "{message}");
-    let message = refusal(f.call(&granted(), "monster_search", json!({})).await, "invalid-arguments");
+    let message =
+        refusal(f.call(&granted(), "monster_search", json!({})).await, RefusalKind::InvalidArguments);
     assert!(message.contains("query"), "{message}");
     let message = refusal(
         f.call(&granted(), "add_monster_to_initiative", json!({"name": "Goblin", "count": 21})).await,
-        "invalid-arguments",
+        RefusalKind::InvalidArguments,
     );
     assert!(message.contains("1 to 20"), "{message}");
 
     let search_only = Grants::of([Capability::Search]);
-    let message =
-        refusal(f.call(&search_only, "add_monster_to_initiative", json!({"name": "Goblin"})).await, "failed");
+    let message = refusal(
+        f.call(&search_only, "add_monster_to_initiative", json!({"name": "Goblin"})).await,
+        RefusalKind::Failed,
+    );
     assert!(message.contains("host-tools"), "{message}");
-    let message =
-        refusal(f.call(&Grants::none(), "spell_lookup", json!({"name": "Fireball"})).await, "failed");
+    let message = refusal(
+        f.call(&Grants::none(), "spell_lookup", json!({"name": "Fireball"})).await,
+        RefusalKind::Failed,
+    );
     assert!(message.contains("`search`"), "{message}");
     // Without search the encounter builder still gives the tables, and says why there is no mix.
     let plan =
@@ -256,7 +263,7 @@ async fn the_grammar_refuses_bad_input_with_a_message() {
         ("1001d6", "too many dice"),
     ] {
         match f.roll(1, expression).await {
-            Err(CallError::Refused { kind: "dice", message }) => {
+            Err(CallError::Refused { kind: RefusalKind::Dice, message }) => {
                 assert!(message.contains(expected), "{expression:?}: {message}")
             }
             other => panic!("{expression:?} should be refused, got {other:?}"),

@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use ttrpg_plugin_runtime::model::{CallContext, Capability, Document, Page, SearchHit};
-use ttrpg_plugin_runtime::{CallError, Grants, HostServices, LoadedPlugin, PluginRuntime, RuntimeConfig};
+use ttrpg_plugin_runtime::{
+    CallError, Grants, HostServices, LoadedPlugin, PluginRuntime, RefusalKind, RuntimeConfig, ServiceError,
+};
 
 /// A key-value space in memory, keyed by (plugin, campaign, key), like the host's.
 #[derive(Default)]
@@ -21,14 +23,20 @@ struct MemoryKv(Mutex<HashMap<(String, String, String), Vec<u8>>>);
 
 #[async_trait]
 impl HostServices for MemoryKv {
-    async fn kv_get(&self, plugin: &str, campaign: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+    async fn kv_get(&self, plugin: &str, campaign: &str, key: &str) -> Result<Option<Vec<u8>>, ServiceError> {
         Ok(self.0.lock().unwrap().get(&(plugin.into(), campaign.into(), key.into())).cloned())
     }
-    async fn kv_set(&self, plugin: &str, campaign: &str, key: &str, value: Vec<u8>) -> Result<(), String> {
+    async fn kv_set(
+        &self,
+        plugin: &str,
+        campaign: &str,
+        key: &str,
+        value: Vec<u8>,
+    ) -> Result<(), ServiceError> {
         self.0.lock().unwrap().insert((plugin.into(), campaign.into(), key.into()), value);
         Ok(())
     }
-    async fn kv_delete(&self, plugin: &str, campaign: &str, key: &str) -> Result<bool, String> {
+    async fn kv_delete(&self, plugin: &str, campaign: &str, key: &str) -> Result<bool, ServiceError> {
         Ok(self.0.lock().unwrap().remove(&(plugin.into(), campaign.into(), key.into())).is_some())
     }
     async fn kv_list(
@@ -37,7 +45,7 @@ impl HostServices for MemoryKv {
         campaign: &str,
         prefix: &str,
         limit: usize,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, ServiceError> {
         let map = self.0.lock().unwrap();
         let mut keys: Vec<String> = map
             .keys()
@@ -48,11 +56,24 @@ impl HostServices for MemoryKv {
         keys.truncate(limit);
         Ok(keys)
     }
-    async fn search(&self, _: &str, _: &str, _: &str, _: &Value, _: usize) -> Result<Vec<SearchHit>, String> {
-        Err("no search in this test".into())
+    async fn search(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &Value,
+        _: usize,
+    ) -> Result<Vec<SearchHit>, ServiceError> {
+        Err(ServiceError::Unavailable("no search in this test".into()))
     }
-    async fn call_host_tool(&self, _: &str, _: Option<&str>, name: &str, _: Value) -> Result<Value, String> {
-        Err(format!("no host tool {name} in this test"))
+    async fn call_host_tool(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        name: &str,
+        _: Value,
+    ) -> Result<Value, ServiceError> {
+        Err(ServiceError::Forbidden(format!("no host tool {name} in this test")))
     }
 }
 
@@ -75,7 +96,7 @@ async fn call(
     args: Value,
 ) -> Result<Value, CallError> {
     let grants = Grants::of([Capability::Kv, Capability::Log]);
-    plugin.call_tool(&campaign("c1"), &grants, services.clone(), tool, &args).await
+    plugin.call_tool(&campaign("c1"), &grants, services.clone(), 1, tool, &args).await
 }
 
 /// Checks `value` against the parts of a JSON schema these tools use: `type`, `required`,
@@ -198,7 +219,7 @@ async fn ladder_and_resolve_read_the_ladder_both_ways() {
     assert_eq!(out["adjective"], "Legendary+2");
     let err = call(&fate, &kv, "ladder", json!({"value": "Grat"})).await.unwrap_err();
     assert!(
-        matches!(&err, CallError::Refused { kind: "invalid-arguments", message } if message.contains("Grat"))
+        matches!(&err, CallError::Refused { kind: RefusalKind::InvalidArguments, message } if message.contains("Grat"))
     );
 
     let out =
@@ -220,7 +241,10 @@ async fn ladder_and_resolve_read_the_ladder_both_ways() {
         json!({"skill": 2, "opposition": 2, "dice": [0], "dice_total": 0}),
     ] {
         let err = call(&fate, &kv, "resolve", bad.clone()).await.unwrap_err();
-        assert!(matches!(err, CallError::Refused { kind: "invalid-arguments", .. }), "{bad}: {err}");
+        assert!(
+            matches!(err, CallError::Refused { kind: RefusalKind::InvalidArguments, .. }),
+            "{bad}: {err}"
+        );
     }
 }
 
@@ -239,7 +263,7 @@ async fn the_grammar_refuses_bad_input_by_name_and_position() {
     for (expression, expected) in cases {
         let err = fate.roll(&campaign("c1"), &Grants::none(), 1, expression).await.unwrap_err();
         match &err {
-            CallError::Refused { kind: "dice", message } => {
+            CallError::Refused { kind: RefusalKind::Dice, message } => {
                 assert!(message.contains(expected), "{expression:?}: {message}")
             }
             other => panic!("{expression:?}: expected a refusal, got {other}"),
@@ -337,7 +361,7 @@ async fn the_chunker_covers_every_page_and_finds_skills() {
             .map(|(i, t)| Page { number: i as u32 + 1, text: (*t).into() })
             .collect(),
     };
-    let chunks = fate.chunk(&document).await.unwrap().expect("fate has a chunker");
+    let chunks = fate.chunk(0, &document).await.unwrap().expect("fate has a chunker");
     let covered: BTreeSet<u32> = chunks.iter().flat_map(|c| c.page_start..=c.page_end).collect();
     assert_eq!(covered, [1, 2, 3, 4].into(), "{chunks:#?}");
     let text: String = chunks.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join("\n");
@@ -388,12 +412,12 @@ async fn aspects_live_in_the_campaign_key_value_space() {
     assert_eq!(out["used_free_invoke"], false);
     assert!(out["message"].as_str().unwrap().contains("fate point"));
     let err = call(&fate, &kv, "invoke_aspect", json!({"name": "Nope"})).await.unwrap_err();
-    assert!(matches!(err, CallError::Refused { kind: "not-found", .. }), "{err}");
+    assert!(matches!(err, CallError::Refused { kind: RefusalKind::NotFound, .. }), "{err}");
     let err = call(&fate, &kv, "create_aspect", json!({"name": "X", "kind": "weather"})).await.unwrap_err();
-    assert!(matches!(err, CallError::Refused { kind: "invalid-arguments", .. }), "{err}");
+    assert!(matches!(err, CallError::Refused { kind: RefusalKind::InvalidArguments, .. }), "{err}");
 
     let other = fate
-        .call_tool(&campaign("c2"), &Grants::of([Capability::Kv]), kv.clone(), "list_aspects", &json!({}))
+        .call_tool(&campaign("c2"), &Grants::of([Capability::Kv]), kv.clone(), 1, "list_aspects", &json!({}))
         .await
         .unwrap();
     assert_eq!(other["aspects"], json!([]), "another campaign sees none of them");
@@ -404,11 +428,13 @@ async fn aspects_live_in_the_campaign_key_value_space() {
     assert_eq!(list["aspects"].as_array().unwrap().len(), 1);
 
     let err = fate
-        .call_tool(&campaign("c1"), &Grants::none(), kv.clone(), "list_aspects", &json!({}))
+        .call_tool(&campaign("c1"), &Grants::none(), kv.clone(), 1, "list_aspects", &json!({}))
         .await
         .unwrap_err();
     match err {
-        CallError::Refused { kind: "failed", message } => assert!(message.contains("`kv`"), "{message}"),
+        CallError::Refused { kind: RefusalKind::Failed, message } => {
+            assert!(message.contains("`kv`"), "{message}")
+        }
         other => panic!("expected a refusal naming kv, got {other}"),
     }
 }
@@ -441,5 +467,5 @@ async fn stress_tracks_absorb_hits_until_a_consequence_is_due() {
         call(&fate, &kv, "stress_track", json!({"character": "Zird", "track": "physical", "action": "hit"}))
             .await
             .unwrap_err();
-    assert!(matches!(err, CallError::Refused { kind: "invalid-arguments", .. }), "{err}");
+    assert!(matches!(err, CallError::Refused { kind: RefusalKind::InvalidArguments, .. }), "{err}");
 }

@@ -28,7 +28,8 @@
 //!
 //! # Entry points
 //! [`roll_seeded`] for a one-off roll, [`roll`] with the host's RNG, [`parse`] then
-//! [`Expression::roll`] to validate first and roll later, [`roll_with`] to script faces.
+//! [`Expression::roll`] to validate first and roll later, [`roll_with`] to script faces,
+//! [`fresh_seed`] for the seed of a new roll (the one place the host picks a seed).
 
 #![deny(missing_docs)]
 
@@ -48,6 +49,28 @@ pub use error::DiceError;
 pub use limits::DiceLimits;
 pub use result::{Crit, DiceGroup, Die, Roll};
 pub use source::{FaceSource, RngFaces, seeded_rng};
+
+/// The largest seed [`fresh_seed`] picks: 2^53 - 1, so every JSON client (JavaScript
+/// included, whose numbers are doubles) holds a seed exactly and can hand it back to replay
+/// a roll. Seeds given by callers may be any `u64`.
+pub const MAX_FRESH_SEED: u64 = (1 << 53) - 1;
+
+/// A new seed, uniform in `0..=`[`MAX_FRESH_SEED`], from the operating system's randomness
+/// (through `rand`'s thread-local generator).
+///
+/// This is the only place the host picks a seed: core rolls, plugin-grammar rolls and
+/// plugin calls all take their seed from here unless the caller gives one, and the seed is
+/// stored or logged with what it produced, so every random result can be replayed with
+/// [`roll_seeded`] or the plugin call that made it. Nothing else in the host draws
+/// randomness of its own.
+///
+/// ```
+/// let seed = ttrpg_dice::fresh_seed();
+/// assert!(seed <= ttrpg_dice::MAX_FRESH_SEED);
+/// ```
+pub fn fresh_seed() -> u64 {
+    rand::random::<u64>() & MAX_FRESH_SEED
+}
 
 /// Parses `expr` without rolling anything: checks syntax and the static limits (length,
 /// nesting, dice per term, sides). Cost is linear in the length of the input.

@@ -242,7 +242,7 @@ async fn the_chunker_recognizes_the_srd_and_covers_every_page() {
     let f = fixture().await;
     let document = Document { book: "SRD 5.1".into(), pages };
     let started = std::time::Instant::now();
-    let chunks = f.plugin.chunk(&document).await.unwrap().expect("dnd5e has a chunker");
+    let chunks = f.plugin.chunk(0, &document).await.unwrap().expect("dnd5e has a chunker");
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for chunk in &chunks {
         *kinds.entry(chunk.content_type.as_str()).or_default() += 1;

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use ttrpg_host::records::{matches_filter, open5e};
-use ttrpg_plugin_runtime::HostServices;
 use ttrpg_plugin_runtime::model::SearchHit;
+use ttrpg_plugin_runtime::{HostServices, ServiceError};
 
 /// Where the SRD 5.1 data lives, next to the repository.
 pub const SRD_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/srd51");
@@ -32,17 +32,17 @@ impl SrdServices {
 
 #[async_trait]
 impl HostServices for SrdServices {
-    async fn kv_get(&self, _: &str, _: &str, _: &str) -> Result<Option<Vec<u8>>, String> {
-        Err("no kv in these tests".into())
+    async fn kv_get(&self, _: &str, _: &str, _: &str) -> Result<Option<Vec<u8>>, ServiceError> {
+        Err(ServiceError::Unavailable("no kv in these tests".into()))
     }
-    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>) -> Result<(), String> {
-        Err("no kv in these tests".into())
+    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>) -> Result<(), ServiceError> {
+        Err(ServiceError::Unavailable("no kv in these tests".into()))
     }
-    async fn kv_delete(&self, _: &str, _: &str, _: &str) -> Result<bool, String> {
-        Err("no kv in these tests".into())
+    async fn kv_delete(&self, _: &str, _: &str, _: &str) -> Result<bool, ServiceError> {
+        Err(ServiceError::Unavailable("no kv in these tests".into()))
     }
-    async fn kv_list(&self, _: &str, _: &str, _: &str, _: usize) -> Result<Vec<String>, String> {
-        Err("no kv in these tests".into())
+    async fn kv_list(&self, _: &str, _: &str, _: &str, _: usize) -> Result<Vec<String>, ServiceError> {
+        Err(ServiceError::Unavailable("no kv in these tests".into()))
     }
 
     /// Like the host: filter first, then rank by name (exact, contained, word) and text.
@@ -53,7 +53,7 @@ impl HostServices for SrdServices {
         query: &str,
         filter: &Value,
         limit: usize,
-    ) -> Result<Vec<SearchHit>, String> {
+    ) -> Result<Vec<SearchHit>, ServiceError> {
         let query = query.trim().to_lowercase();
         let terms: Vec<&str> = query.split_whitespace().collect();
         let mut hits: Vec<(f32, &(String, String, String, Value))> = self
@@ -95,10 +95,10 @@ impl HostServices for SrdServices {
         _session_id: Option<&str>,
         name: &str,
         arguments: Value,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, ServiceError> {
         self.host_calls.lock().unwrap().push((name.to_string(), arguments.clone()));
         if name != "initiative_add" {
-            return Err(format!("no host tool {name} in these tests"));
+            return Err(ServiceError::Forbidden(format!("no host tool {name} in these tests")));
         }
         let count = arguments["count"].as_u64().unwrap_or(1);
         let added: Vec<Value> = (1..=count)

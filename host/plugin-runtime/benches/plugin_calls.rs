@@ -21,7 +21,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 async fn call(plugin: &LoadedPlugin, args: &serde_json::Value) {
     let context = CallContext { campaign_id: "bench".into(), session_id: None };
-    plugin.call_tool(&context, &Grants::none(), Arc::new(NoServices), "add", args).await.expect("call");
+    plugin.call_tool(&context, &Grants::none(), Arc::new(NoServices), 0, "add", args).await.expect("call");
 }
 
 fn main() {

@@ -94,9 +94,40 @@ pub enum CallError {
     /// The plugin's own error for this call (a tool error, a refused dice expression).
     #[error("{message}")]
     Refused {
-        /// The kind the plugin gave (`invalid-arguments`, `not-found`, `failed`, `dice`).
-        kind: &'static str,
+        /// What the plugin refused, and how.
+        kind: RefusalKind,
         /// The plugin's message.
         message: String,
     },
+}
+
+/// What a plugin refused in a [`CallError::Refused`]: the kinds of error the plugin API
+/// lets a plugin return. The host branches on this, never on the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefusalKind {
+    /// A tool call whose arguments do not fit the tool (WIT `tool-error::invalid-arguments`):
+    /// the caller asked wrongly.
+    InvalidArguments,
+    /// A tool call naming something that does not exist (WIT `tool-error::not-found`).
+    NotFound,
+    /// A tool that could not do its work (WIT `tool-error::failed`).
+    Failed,
+    /// A dice expression the plugin's grammar refused (the `err` of `roll`).
+    Dice,
+    /// A document the plugin's chunker could not split (the `err` of `chunk-document`).
+    Chunker,
+}
+
+impl RefusalKind {
+    /// A short kebab-case name for logs (`invalid-arguments`, `not-found`, `failed`,
+    /// `dice`, `chunker`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RefusalKind::InvalidArguments => "invalid-arguments",
+            RefusalKind::NotFound => "not-found",
+            RefusalKind::Failed => "failed",
+            RefusalKind::Dice => "dice",
+            RefusalKind::Chunker => "chunker",
+        }
+    }
 }

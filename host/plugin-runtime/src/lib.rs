@@ -16,16 +16,39 @@
 //! WASI is linked with nothing granted: no files, no network, no environment variables,
 //! no arguments; stdout and stderr are captured (capped) into the host's log.
 //!
-//! Adding an API version: freeze `wit/<version>/`, add a module like `v0_1_0` with its
-//! own `bindgen!` and adapter into [`model`], a linker for it in [`PluginRuntime`], and a
-//! match arm in `PluginRuntime::load`.
+//! Randomness: every [`LoadedPlugin`] call takes its seed from the caller (the host picks
+//! fresh ones with `ttrpg_dice::fresh_seed`). What the plugin draws during the call — the
+//! `random` host imports and WASI's generators — all comes from that seed, the host
+//! imports with the dice engine's own stream and face mapping, so a stored seed replays a
+//! plugin's roll or tool result. The runtime never picks a seed itself.
+//!
+//! # API versions
+//! A component names the API it was built against in its export
+//! (`ttrpg:plugin/plugin@0.1.0`); it runs on the binding of a semver-compatible version
+//! (the 0.1.0 binding runs any 0.1.x; 0.2.0 or 1.0.0 are refused with both versions
+//! named). The rules of the host imports (grants, limits, JSON shapes) live once, in
+//! version-independent code over [`model`] types; a version's module only converts its
+//! generated types and forwards. Adding a version, e.g. 0.2.0:
+//! 1. freeze the new WIT in `wit/0.2.0/` (never edit a released folder);
+//! 2. add a module `v0_2_0.rs` like `v0_1_0.rs`: its `bindgen!` over `wit/0.2.0`, the
+//!    conversions between its types and the version-independent ones, and its
+//!    `BINDING` (version, linker setup, pre-linking);
+//! 3. add `v0_2_0::BINDING` to the version table (`API_BINDINGS` in `api.rs`) and
+//!    `mod v0_2_0;` below; [`SUPPORTED_API_VERSIONS`] and the refusal message follow.
+//!
+//! What the new version adds goes into the version-independent code (a host import rule
+//! in `host_imports.rs`, a model type) so older adapters can forward to it too.
 
+mod api;
 mod config;
 mod engine;
 mod error;
+mod host_imports;
 pub mod model;
 mod output;
 mod plugin;
+mod random;
+mod raw;
 mod runtime;
 mod services;
 mod state;
@@ -34,8 +57,8 @@ mod validate;
 
 pub use config::RuntimeConfig;
 pub use engine::sha256_hex;
-pub use error::{CallError, LoadError};
+pub use error::{CallError, LoadError, RefusalKind};
 pub use plugin::LoadedPlugin;
 pub use runtime::{PluginRuntime, SUPPORTED_API_VERSIONS};
-pub use services::{Grants, HostServices, NoServices};
+pub use services::{Grants, HostServices, NoServices, ServiceError};
 pub use validate::is_valid_plugin_id;

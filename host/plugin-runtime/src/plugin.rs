@@ -4,25 +4,25 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Engine, Store, StoreLimitsBuilder};
-use wasmtime_wasi::WasiCtxBuilder;
+use tracing::Instrument;
+use wasmtime::{Engine, Store};
 
+use crate::api::PreparedComponent;
 use crate::config::RuntimeConfig;
-use crate::error::CallError;
-use crate::model::{CallContext, Chunk, CollectionSchema, Document, Manifest, PluginRoll, PluginToolSpec};
-use crate::output::CapturedOutput;
+use crate::error::{CallError, RefusalKind};
+use crate::model::{
+    CallContext, Capability, Chunk, CollectionSchema, Document, Manifest, PluginRoll, PluginToolSpec,
+};
 use crate::services::{Grants, HostServices, NoServices};
 use crate::state::PluginState;
-use crate::v0_1_0;
-
-/// The pre-linked component, by the API version it was built against.
-pub(crate) enum PreparedApi {
-    /// API 0.1.0.
-    V0_1_0(v0_1_0::Prepared),
-}
 
 /// A plugin ready to call. Cheap to clone; calls may run concurrently, each in its own
 /// store.
+///
+/// Every call takes its `seed` from the caller: everything the plugin draws during the
+/// call (`host.random-u64`, `host.roll-faces`, WASI randomness) comes from it, so the same
+/// seed, arguments and host state replay the same result. The runtime never picks a seed;
+/// the call's `plugin_call` tracing span records it.
 #[derive(Clone)]
 pub struct LoadedPlugin {
     pub(crate) inner: Arc<Inner>,
@@ -35,7 +35,7 @@ pub(crate) struct Inner {
     pub(crate) dice_grammar: Option<String>,
     pub(crate) sha256: String,
     pub(crate) from_cache: bool,
-    pub(crate) prepared: PreparedApi,
+    pub(crate) prepared: Box<dyn PreparedComponent>,
     pub(crate) engine: Engine,
     pub(crate) config: RuntimeConfig,
 }
@@ -82,27 +82,40 @@ impl LoadedPlugin {
     }
 
     /// Runs one of its tools with JSON arguments; returns the JSON object it produced.
+    /// Randomness the tool draws comes from `seed` (see [`LoadedPlugin`]): calling again
+    /// with the same seed, arguments and host state gives the same result.
+    ///
+    /// # Errors
+    /// [`CallError::Refused`] with the tool's own error kind, or the sandbox's errors
+    /// (timeout, memory limit, trap, a result too large or not a JSON object).
     pub async fn call_tool(
         &self,
         context: &CallContext,
         grants: &Grants,
         services: Arc<dyn HostServices>,
+        seed: u64,
         name: &str,
         arguments: &serde_json::Value,
     ) -> Result<serde_json::Value, CallError> {
-        let arguments = arguments.to_string();
-        let mut store = self.store(Some(context), grants, services, rand::random());
-        let outcome = match &self.inner.prepared {
-            PreparedApi::V0_1_0(p) => self.deadline(p.call_tool(&mut store, context, name, &arguments)).await,
+        let call = async {
+            let arguments = arguments.to_string();
+            let mut store = self.store(Some(context), grants, services, seed);
+            let outcome =
+                self.deadline(self.inner.prepared.call_tool(&mut store, context, name, &arguments)).await;
+            match self.finish(&mut store, outcome)? {
+                Ok(json) => self.json_object(&json),
+                Err((kind, message)) => Err(CallError::Refused { kind, message }),
+            }
         };
-        match self.finish(&mut store, outcome)? {
-            Ok(json) => self.json_object(&json),
-            Err((kind, message)) => Err(CallError::Refused { kind, message }),
-        }
+        call.instrument(self.span("call-tool", name, seed)).await
     }
 
     /// Rolls `expression` in the plugin's grammar, with faces from a source seeded by
     /// `seed` (so the same seed replays the same roll).
+    ///
+    /// # Errors
+    /// [`CallError::Refused`] with [`RefusalKind::Dice`] when the grammar refuses the
+    /// expression, or the sandbox's errors.
     pub async fn roll(
         &self,
         context: &CallContext,
@@ -110,55 +123,68 @@ impl LoadedPlugin {
         seed: u64,
         expression: &str,
     ) -> Result<PluginRoll, CallError> {
-        // Dice need randomness: `random` is always granted while rolling.
-        let grants = Grants::of(grants.iter().chain([crate::model::Capability::Random]));
-        let mut store = self.store(Some(context), &grants, Arc::new(NoServices), seed);
-        let outcome = match &self.inner.prepared {
-            PreparedApi::V0_1_0(p) => self.deadline(p.roll(&mut store, context, expression)).await,
+        let call = async {
+            // Dice need randomness: `random` is always granted while rolling.
+            let grants = Grants::of(grants.iter().chain([Capability::Random]));
+            let mut store = self.store(Some(context), &grants, Arc::new(NoServices), seed);
+            let outcome = self.deadline(self.inner.prepared.roll(&mut store, context, expression)).await;
+            let raw = self
+                .finish(&mut store, outcome)?
+                .map_err(|message| CallError::Refused { kind: RefusalKind::Dice, message })?;
+            self.check_size(raw.detail.len() + raw.rendered.len())?;
+            Ok(PluginRoll {
+                expression: raw.expression,
+                total: raw.total,
+                rendered: raw.rendered,
+                crit: raw.crit,
+                detail: self.json_object(&raw.detail)?,
+            })
         };
-        let raw = self
-            .finish(&mut store, outcome)?
-            .map_err(|message| CallError::Refused { kind: "dice", message })?;
-        self.check_size(raw.detail.len() + raw.rendered.len())?;
-        Ok(PluginRoll {
-            expression: raw.expression,
-            total: raw.total,
-            rendered: raw.rendered,
-            crit: raw.crit,
-            detail: self.json_object(&raw.detail)?,
-        })
+        call.instrument(self.span("roll", expression, seed)).await
     }
 
     /// Splits a document with the plugin's chunker; `None` when the plugin leaves
-    /// chunking to the host.
-    pub async fn chunk(&self, document: &Document) -> Result<Option<Vec<Chunk>>, CallError> {
-        let mut store = self.store(None, &Grants::none(), Arc::new(NoServices), rand::random());
-        let outcome = match &self.inner.prepared {
-            PreparedApi::V0_1_0(p) => self.deadline(p.chunk(&mut store, document)).await,
-        };
-        let Some(chunks) = self.finish(&mut store, outcome)? else { return Ok(None) };
-        let chunks = chunks.map_err(|message| CallError::Refused { kind: "chunker", message })?;
-        let size: usize = chunks.iter().map(|c| c.text.len() + c.metadata.len()).sum();
-        self.check_size(size)?;
-        chunks
-            .into_iter()
-            .map(|c| {
-                Ok(Chunk {
-                    page_start: c.page_start,
-                    page_end: c.page_end,
-                    section_path: c.section_path,
-                    content_type: c.content_type,
-                    text: c.text,
-                    metadata: self.json_object(&c.metadata)?,
+    /// chunking to the host. Nothing is granted; `seed` feeds WASI's randomness (a guest's
+    /// hash maps), so a chunker called with the same seed splits a book the same way.
+    ///
+    /// # Errors
+    /// [`CallError::Refused`] with [`RefusalKind::Chunker`] when the chunker gives up, or
+    /// the sandbox's errors.
+    pub async fn chunk(&self, seed: u64, document: &Document) -> Result<Option<Vec<Chunk>>, CallError> {
+        let call = async {
+            let mut store = self.store(None, &Grants::none(), Arc::new(NoServices), seed);
+            let outcome = self.deadline(self.inner.prepared.chunk(&mut store, document)).await;
+            let Some(chunks) = self.finish(&mut store, outcome)? else { return Ok(None) };
+            let chunks =
+                chunks.map_err(|message| CallError::Refused { kind: RefusalKind::Chunker, message })?;
+            let size: usize = chunks.iter().map(|c| c.text.len() + c.metadata.len()).sum();
+            self.check_size(size)?;
+            chunks
+                .into_iter()
+                .map(|c| {
+                    Ok(Chunk {
+                        page_start: c.page_start,
+                        page_end: c.page_end,
+                        section_path: c.section_path,
+                        content_type: c.content_type,
+                        text: c.text,
+                        metadata: self.json_object(&c.metadata)?,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, CallError>>()
-            .map(Some)
+                .collect::<Result<Vec<_>, CallError>>()
+                .map(Some)
+        };
+        call.instrument(self.span("chunk-document", &document.book, seed)).await
     }
 
-    /// A fresh store: WASI with nothing granted (no files, network, environment or
-    /// arguments; stdout and stderr captured), the memory limit, a deadline that yields
-    /// to the async runtime at every epoch tick.
+    /// The span of one call: the plugin, its version, the export called, what it was
+    /// called on (tool, expression, book) and the seed that replays it.
+    fn span(&self, function: &'static str, on: &str, seed: u64) -> tracing::Span {
+        let manifest = &self.inner.manifest;
+        tracing::info_span!("plugin_call", plugin = %manifest.id, version = %manifest.version, function, on, seed)
+    }
+
+    /// A fresh store for one call of this plugin (see [`new_store`]).
     pub(crate) fn store(
         &self,
         context: Option<&CallContext>,
@@ -166,15 +192,9 @@ impl LoadedPlugin {
         services: Arc<dyn HostServices>,
         seed: u64,
     ) -> Store<PluginState> {
-        new_store(
-            &self.inner.engine,
-            &self.inner.config,
-            &self.inner.manifest.id,
-            context,
-            grants,
-            services,
-            seed,
-        )
+        let state =
+            PluginState::new(&self.inner.config, &self.inner.manifest.id, context, grants, services, seed);
+        new_store(&self.inner.engine, state)
     }
 
     async fn deadline<T>(
@@ -225,46 +245,10 @@ fn kind_of(value: &serde_json::Value) -> &'static str {
     }
 }
 
-/// Builds a store for one call (also used to describe a plugin while loading it).
-pub(crate) fn new_store(
-    engine: &Engine,
-    config: &RuntimeConfig,
-    plugin_id: &str,
-    context: Option<&CallContext>,
-    grants: &Grants,
-    services: Arc<dyn HostServices>,
-    seed: u64,
-) -> Store<PluginState> {
-    use rand::SeedableRng;
-    let stdout = CapturedOutput::new(config.captured_output_bytes);
-    let stderr = CapturedOutput::new(config.captured_output_bytes);
-    let wasi = WasiCtxBuilder::new()
-        .stdout(stdout.clone())
-        .stderr(stderr.clone())
-        .allow_tcp(false)
-        .allow_udp(false)
-        .allow_ip_name_lookup(false)
-        .build();
-    let limits = StoreLimitsBuilder::new()
-        .memory_size(config.memory_limit)
-        .trap_on_grow_failure(true)
-        .instances(64)
-        .tables(64)
-        .memories(16)
-        .build();
-    let state = PluginState {
-        plugin_id: plugin_id.to_string(),
-        campaign_id: context.map(|c| c.campaign_id.clone()),
-        session_id: context.and_then(|c| c.session_id.clone()),
-        grants: grants.clone(),
-        services,
-        rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed),
-        limits,
-        wasi,
-        table: wasmtime::component::ResourceTable::new(),
-        stdout,
-        stderr,
-    };
+/// Builds the store of one call (also used to describe a plugin while loading it) around
+/// its [`PluginState`]: the state's limiter (the memory limit traps and is noted), and a
+/// deadline that yields to the async runtime at every epoch tick.
+pub(crate) fn new_store(engine: &Engine, state: PluginState) -> Store<PluginState> {
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
     store.set_epoch_deadline(1);
@@ -290,11 +274,10 @@ pub(crate) fn finish_call<T>(
     match outcome {
         Err(after) => Err(CallError::Timeout { plugin: plugin.to_string(), after }),
         Ok(Ok(value)) => Ok(value),
+        Ok(Err(_)) if store.data().limits.refused_memory_growth().is_some() => {
+            Err(CallError::MemoryLimit { plugin: plugin.to_string(), limit: memory_limit })
+        }
         Ok(Err(err)) => {
-            let full = format!("{err:?}");
-            if full.contains("forcing trap when growing memory") {
-                return Err(CallError::MemoryLimit { plugin: plugin.to_string(), limit: memory_limit });
-            }
             let mut message = match err.downcast_ref::<wasmtime::Trap>() {
                 Some(wasmtime::Trap::StackOverflow) => "call stack exhausted (runaway recursion)".to_string(),
                 // A Rust or C guest keeps its stack in linear memory: runaway recursion runs it

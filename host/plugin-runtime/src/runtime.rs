@@ -5,24 +5,32 @@ use std::sync::Arc;
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
+use crate::api::{self, API_BINDINGS};
 use crate::config::RuntimeConfig;
 use crate::engine::{ComponentCache, build_engine, sha256_hex, start_epoch_ticker};
 use crate::error::LoadError;
-use crate::plugin::{Inner, LoadedPlugin, PreparedApi, finish_call, new_store};
+use crate::plugin::{Inner, LoadedPlugin, finish_call, new_store};
 use crate::services::{Grants, NoServices};
 use crate::state::PluginState;
-use crate::{v0_1_0, validate};
+use crate::validate;
 
 /// The interface every plugin exports, without its version.
 const PLUGIN_INTERFACE: &str = "ttrpg:plugin/plugin@";
 
-/// The API versions this host links, oldest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &[v0_1_0::VERSION];
+/// The seed a plugin describes itself with while loading: a description must not be
+/// random, and nothing random is granted then.
+const DESCRIBE_SEED: u64 = 0;
+
+/// The API versions this host has a binding for, oldest first (the frozen `wit/<version>/`
+/// folders). Each runs components built against any semver-compatible version: the
+/// 0.1.0 binding runs 0.1.x.
+pub const SUPPORTED_API_VERSIONS: &[&str] = &api::binding_versions();
 
 /// Compiles, caches, links and describes plugins. One per host.
 pub struct PluginRuntime {
     engine: Arc<Engine>,
-    linker_v0_1_0: Linker<PluginState>,
+    /// One linker per entry of the version table, in its order.
+    linkers: Vec<Linker<PluginState>>,
     cache: ComponentCache,
     config: RuntimeConfig,
     allocator: &'static str,
@@ -34,10 +42,16 @@ impl PluginRuntime {
         let (engine, allocator) = build_engine(&config)?;
         let engine = Arc::new(engine);
         start_epoch_ticker(Arc::downgrade(&engine));
-        let mut linker_v0_1_0 = Linker::new(&engine);
-        v0_1_0::add_to_linker(&mut linker_v0_1_0)?;
+        let linkers = API_BINDINGS
+            .iter()
+            .map(|binding| {
+                let mut linker = Linker::new(&engine);
+                (binding.add_to_linker)(&mut linker)?;
+                Ok(linker)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let cache = ComponentCache::new(&config.cache_dir, &engine);
-        Ok(PluginRuntime { engine, linker_v0_1_0, cache, config, allocator })
+        Ok(PluginRuntime { engine, linkers, cache, config, allocator })
     }
 
     /// `pooling` or `on-demand`: how instances get their memory.
@@ -50,38 +64,44 @@ impl PluginRuntime {
         &self.config
     }
 
-    /// Loads a component: compiles it (or takes it from the cache), checks the API version
-    /// it was built against, pre-links it and asks it to describe itself. The description
-    /// runs sandboxed with nothing granted, under the same limits as any call.
+    /// Loads a component: compiles it (or takes it from the cache), picks the binding of
+    /// the API version it was built against, pre-links it and asks it to describe itself.
+    /// The description runs sandboxed with nothing granted, under the same limits as any
+    /// call.
+    ///
+    /// # Errors
+    /// [`LoadError::UnsupportedApi`] naming both versions when no binding is compatible
+    /// with the component's, [`LoadError::Link`] when it imports what its binding lacks,
+    /// and the other [`LoadError`]s.
     pub async fn load(&self, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
         let sha256 = sha256_hex(bytes);
         let (component, from_cache) = self.cache.load(&self.engine, bytes, &sha256)?;
-        let api = self.exported_api(&component)?;
-        let prepared = match api.to_string().as_str() {
-            v0_1_0::VERSION => PreparedApi::V0_1_0(
-                v0_1_0::Prepared::new(&self.linker_v0_1_0, &component)
-                    .map_err(|err| LoadError::Link { api: api.to_string(), message: format!("{err:#}") })?,
-            ),
-            _ => return Err(self.unsupported(&api.to_string())),
-        };
-        let mut store = new_store(
-            &self.engine,
+        let (api, binding) = self.exported_api(&component)?;
+        let prepared = (API_BINDINGS[binding].prepare)(&self.linkers[binding], &component)
+            .map_err(|err| LoadError::Link { api: api.to_string(), message: format!("{err:#}") })?;
+        let state = PluginState::new(
             &self.config,
             "(loading)",
             None,
             &Grants::none(),
             Arc::new(NoServices),
-            0,
+            DESCRIBE_SEED,
         );
-        let described = match &prepared {
-            PreparedApi::V0_1_0(p) => tokio::time::timeout(self.config.call_timeout, p.describe(&mut store))
-                .await
-                .map_err(|_| self.config.call_timeout),
-        };
+        let mut store = new_store(&self.engine, state);
+        let described = tokio::time::timeout(self.config.call_timeout, prepared.describe(&mut store))
+            .await
+            .map_err(|_| self.config.call_timeout);
         let raw = finish_call(&mut store, "(loading)", self.config.memory_limit, described)?;
         let manifest = validate::manifest(raw.manifest, &api)?;
         let tools = validate::tools(&manifest.id, raw.tools)?;
-        tracing::info!(plugin = %manifest.id, version = %manifest.version, api = %api, from_cache, "plugin loaded");
+        tracing::info!(
+            plugin = %manifest.id,
+            version = %manifest.version,
+            api = %api,
+            binding = API_BINDINGS[binding].version,
+            from_cache,
+            "plugin loaded"
+        );
         Ok(LoadedPlugin {
             inner: Arc::new(Inner {
                 manifest,
@@ -97,8 +117,9 @@ impl PluginRuntime {
         })
     }
 
-    /// The API version the component's plugin export names.
-    fn exported_api(&self, component: &Component) -> Result<semver::Version, LoadError> {
+    /// The API version the component's plugin export names, and the index of the binding
+    /// that runs it.
+    fn exported_api(&self, component: &Component) -> Result<(semver::Version, usize), LoadError> {
         let ty = component.component_type();
         let exports: Vec<String> = ty.exports(&self.engine).map(|(name, _)| name.to_string()).collect();
         let Some(name) = exports.iter().find(|name| name.starts_with(PLUGIN_INTERFACE)) else {
@@ -108,15 +129,14 @@ impl PluginRuntime {
             });
         };
         let version = &name[PLUGIN_INTERFACE.len()..];
-        let parsed = semver::Version::parse(version).map_err(|_| self.unsupported(version))?;
-        if SUPPORTED_API_VERSIONS.contains(&parsed.to_string().as_str()) {
-            Ok(parsed)
-        } else {
-            Err(self.unsupported(version))
+        let parsed = semver::Version::parse(version).map_err(|_| unsupported(version))?;
+        match api::binding_for(&parsed) {
+            Some(binding) => Ok((parsed, binding)),
+            None => Err(unsupported(version)),
         }
     }
+}
 
-    fn unsupported(&self, found: &str) -> LoadError {
-        LoadError::UnsupportedApi { found: found.to_string(), supported: SUPPORTED_API_VERSIONS.join(", ") }
-    }
+fn unsupported(found: &str) -> LoadError {
+    LoadError::UnsupportedApi { found: found.to_string(), supported: api::supported_description() }
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
+use thiserror::Error;
 
 use crate::model::{Capability, SearchHit};
 
@@ -32,12 +33,55 @@ impl Grants {
     }
 }
 
+/// Why a host function refused a plugin's request. The runtime's own checks (grants,
+/// limits, argument shapes) and every [`HostServices`] implementation answer with this;
+/// each API version's adapter maps it once into its WIT `host-error`. Messages are for the
+/// plugin author: they say what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ServiceError {
+    /// The capability the function needs was not granted to the plugin in this campaign
+    /// (WIT `not-granted`). Only the runtime's grant check answers this.
+    #[error("{function} needs the `{}` capability, which was not granted to plugin {plugin} in this campaign", .capability.name())]
+    NotGranted {
+        /// The host function (`kv-get`, `call-tool`, …).
+        function: &'static str,
+        /// The capability it needs.
+        capability: Capability,
+        /// The plugin that asked.
+        plugin: String,
+    },
+    /// The request is not acceptable as asked: an argument out of bounds or malformed (a
+    /// key too long, a filter that is not a JSON object), or a host tool that refused its
+    /// arguments or named something that does not exist (WIT `invalid`).
+    #[error("{0}")]
+    Invalid(String),
+    /// The request is well formed but a plugin may not make it: a host tool plugins may not
+    /// call, another campaign's data (WIT 0.1 `invalid`: granting more would not help).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The function is not offered in this call: storage while a plugin is loaded or rolls
+    /// dice, anything campaign-scoped outside a campaign (WIT 0.1 `failed`).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The host could not do it: the database failed, a host tool failed inside
+    /// (WIT `failed`).
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// The host side of a plugin's imports. The runtime checks grants and limits before it
-/// calls these; an implementation only does the work. Errors are messages for the plugin.
+/// calls these; an implementation only does the work, and says with [`ServiceError`]
+/// whether the plugin asked wrongly ([`ServiceError::Invalid`]), asked for what it may not
+/// ([`ServiceError::Forbidden`]) or the host failed ([`ServiceError::Failed`]).
 #[async_trait]
 pub trait HostServices: Send + Sync {
     /// Reads a key of `plugin_id`'s space in `campaign_id`.
-    async fn kv_get(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<Option<Vec<u8>>, String>;
+    async fn kv_get(
+        &self,
+        plugin_id: &str,
+        campaign_id: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, ServiceError>;
     /// Writes a key.
     async fn kv_set(
         &self,
@@ -45,9 +89,9 @@ pub trait HostServices: Send + Sync {
         campaign_id: &str,
         key: &str,
         value: Vec<u8>,
-    ) -> Result<(), String>;
+    ) -> Result<(), ServiceError>;
     /// Deletes a key; returns whether it existed.
-    async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<bool, String>;
+    async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<bool, ServiceError>;
     /// Lists keys with a prefix, sorted, at most `limit`.
     async fn kv_list(
         &self,
@@ -55,7 +99,7 @@ pub trait HostServices: Send + Sync {
         campaign_id: &str,
         prefix: &str,
         limit: usize,
-    ) -> Result<Vec<String>, String>;
+    ) -> Result<Vec<String>, ServiceError>;
     /// Searches the campaign's collections: free-text `query`, `filter` a JSON object of
     /// field conditions (see the WIT `host.search`), best `limit` hits first.
     async fn search(
@@ -65,35 +109,40 @@ pub trait HostServices: Send + Sync {
         query: &str,
         filter: &serde_json::Value,
         limit: usize,
-    ) -> Result<Vec<SearchHit>, String>;
-    /// Calls a core host tool for the campaign (the runtime has checked the grant); the
-    /// implementation decides which tools a plugin may call. Errors are the tool's message.
+    ) -> Result<Vec<SearchHit>, ServiceError>;
+    /// Calls a core host tool for the campaign (the runtime has checked the grant and that
+    /// `arguments` is a JSON object); the implementation decides which tools a plugin may
+    /// call. A tool's own error keeps its message.
     async fn call_host_tool(
         &self,
         campaign_id: &str,
         session_id: Option<&str>,
         name: &str,
         arguments: serde_json::Value,
-    ) -> Result<serde_json::Value, String>;
+    ) -> Result<serde_json::Value, ServiceError>;
 }
 
-/// Host services for calls that may use none (loading a plugin, `plugin check`): every
-/// storage function answers that it is unavailable.
+/// Host services for calls that may use none (loading a plugin, `plugin check`, rolling
+/// dice): every function answers [`ServiceError::Unavailable`].
 pub struct NoServices;
+
+fn no_kv() -> ServiceError {
+    ServiceError::Unavailable("no key-value space in this call (only in a campaign's tool calls)".into())
+}
 
 #[async_trait]
 impl HostServices for NoServices {
-    async fn kv_get(&self, _: &str, _: &str, _: &str) -> Result<Option<Vec<u8>>, String> {
-        Err("no key-value space outside a campaign".into())
+    async fn kv_get(&self, _: &str, _: &str, _: &str) -> Result<Option<Vec<u8>>, ServiceError> {
+        Err(no_kv())
     }
-    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>) -> Result<(), String> {
-        Err("no key-value space outside a campaign".into())
+    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>) -> Result<(), ServiceError> {
+        Err(no_kv())
     }
-    async fn kv_delete(&self, _: &str, _: &str, _: &str) -> Result<bool, String> {
-        Err("no key-value space outside a campaign".into())
+    async fn kv_delete(&self, _: &str, _: &str, _: &str) -> Result<bool, ServiceError> {
+        Err(no_kv())
     }
-    async fn kv_list(&self, _: &str, _: &str, _: &str, _: usize) -> Result<Vec<String>, String> {
-        Err("no key-value space outside a campaign".into())
+    async fn kv_list(&self, _: &str, _: &str, _: &str, _: usize) -> Result<Vec<String>, ServiceError> {
+        Err(no_kv())
     }
     async fn search(
         &self,
@@ -102,8 +151,8 @@ impl HostServices for NoServices {
         _: &str,
         _: &serde_json::Value,
         _: usize,
-    ) -> Result<Vec<SearchHit>, String> {
-        Err("no collections outside a campaign".into())
+    ) -> Result<Vec<SearchHit>, ServiceError> {
+        Err(ServiceError::Unavailable("no collections in this call (only in a campaign's tool calls)".into()))
     }
     async fn call_host_tool(
         &self,
@@ -111,7 +160,9 @@ impl HostServices for NoServices {
         _: Option<&str>,
         name: &str,
         _: serde_json::Value,
-    ) -> Result<serde_json::Value, String> {
-        Err(format!("host tool {name} is not available outside a campaign call"))
+    ) -> Result<serde_json::Value, ServiceError> {
+        Err(ServiceError::Unavailable(format!(
+            "host tool {name} is not available in this call (only in a campaign's tool calls)"
+        )))
     }
 }

@@ -1,15 +1,20 @@
-//! API version 0.1.0: the bindings generated from `wit/0.1.0/`, the host imports, and the
-//! adapter from generated types into [`crate::model`].
-//!
-//! A later API version adds a module like this one (its own `bindgen!` and adapter); the
-//! runtime picks the module from the version the component exports.
+//! API version 0.1.0: the bindings generated from `wit/0.1.0/` and the adapter between
+//! them and the version-independent code. It holds no rules of its own: each host import
+//! converts its arguments, calls [`crate::host_imports`] and maps the [`ServiceError`]
+//! into the WIT `host-error`; each export converts the plugin's answer into
+//! [`crate::raw`] types, which the runtime then checks.
 
-use rand::Rng;
+use async_trait::async_trait;
 use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, Linker};
 
+use crate::api::{ApiBinding, PreparedComponent};
+use crate::error::RefusalKind;
+use crate::host_imports;
 use crate::model::{self, Capability, LogLevel};
-use crate::state::{MAX_FACES, MAX_KV_KEY, MAX_KV_LIST, MAX_KV_VALUE, MAX_SEARCH_HITS, PluginState};
+use crate::raw::{RawChunk, RawDescription, RawManifest, RawRoll, RawTool, RawToolResult};
+use crate::services::ServiceError;
+use crate::state::PluginState;
 
 wasmtime::component::bindgen!({
     path: "../../wit/0.1.0",
@@ -21,34 +26,39 @@ wasmtime::component::bindgen!({
 use ttrpg::plugin::host::{self as wit_host, HostError};
 use ttrpg::plugin::types as wit;
 
-/// The API version this module implements.
-pub(crate) const VERSION: &str = "0.1.0";
+/// This version's line in the runtime's version table.
+pub(crate) const BINDING: ApiBinding = ApiBinding { version: "0.1.0", add_to_linker, prepare };
 
 /// Adds the host imports (and nothing-granted WASI) to a linker.
-pub(crate) fn add_to_linker(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
+fn add_to_linker(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
     GameSystem::add_to_linker::<PluginState, HasSelf<PluginState>>(linker, |state| state)?;
     Ok(())
 }
 
+/// Pre-links `component`; fails when it does not fit this API version.
+fn prepare(
+    linker: &Linker<PluginState>,
+    component: &Component,
+) -> wasmtime::Result<Box<dyn PreparedComponent>> {
+    let pre = linker.instantiate_pre(component)?;
+    Ok(Box::new(Prepared { pre: GameSystemPre::new(pre)? }))
+}
+
 /// A component pre-linked against this API version.
-pub(crate) struct Prepared {
+struct Prepared {
     pre: GameSystemPre<PluginState>,
 }
 
 impl Prepared {
-    /// Pre-links `component`; fails when it does not fit this API version.
-    pub(crate) fn new(linker: &Linker<PluginState>, component: &Component) -> wasmtime::Result<Self> {
-        let pre = linker.instantiate_pre(component)?;
-        Ok(Prepared { pre: GameSystemPre::new(pre)? })
-    }
-
     async fn instance(&self, store: &mut Store<PluginState>) -> wasmtime::Result<GameSystem> {
         self.pre.instantiate_async(store).await
     }
+}
 
-    /// Calls `describe`, `tools`, `collections` and `dice-grammar` in one instance.
-    pub(crate) async fn describe(&self, store: &mut Store<PluginState>) -> wasmtime::Result<RawDescription> {
+#[async_trait]
+impl PreparedComponent for Prepared {
+    async fn describe(&self, store: &mut Store<PluginState>) -> wasmtime::Result<RawDescription> {
         let instance = self.instance(store).await?;
         let plugin = instance.ttrpg_plugin_plugin();
         let manifest = plugin.call_describe(&mut *store).await?;
@@ -83,28 +93,26 @@ impl Prepared {
         })
     }
 
-    /// Calls a tool; `Ok(Err((kind, message)))` is the plugin's own tool error.
-    pub(crate) async fn call_tool(
+    async fn call_tool(
         &self,
         store: &mut Store<PluginState>,
         context: &model::CallContext,
         name: &str,
         arguments: &str,
-    ) -> wasmtime::Result<Result<String, (&'static str, String)>> {
+    ) -> wasmtime::Result<RawToolResult> {
         let instance = self.instance(store).await?;
         let result = instance
             .ttrpg_plugin_plugin()
             .call_call_tool(&mut *store, &call_context(context), name, arguments)
             .await?;
         Ok(result.map_err(|err| match err {
-            wit::ToolError::InvalidArguments(m) => ("invalid-arguments", m),
-            wit::ToolError::NotFound(m) => ("not-found", m),
-            wit::ToolError::Failed(m) => ("failed", m),
+            wit::ToolError::InvalidArguments(m) => (RefusalKind::InvalidArguments, m),
+            wit::ToolError::NotFound(m) => (RefusalKind::NotFound, m),
+            wit::ToolError::Failed(m) => (RefusalKind::Failed, m),
         }))
     }
 
-    /// Rolls an expression in the plugin's grammar.
-    pub(crate) async fn roll(
+    async fn roll(
         &self,
         store: &mut Store<PluginState>,
         context: &model::CallContext,
@@ -126,8 +134,7 @@ impl Prepared {
         }))
     }
 
-    /// Runs the plugin's chunker; `None` when it leaves chunking to the host.
-    pub(crate) async fn chunk(
+    async fn chunk(
         &self,
         store: &mut Store<PluginState>,
         document: &model::Document,
@@ -157,56 +164,6 @@ impl Prepared {
             })
         }))
     }
-}
-
-/// What `describe` and friends returned, before validation.
-pub(crate) struct RawDescription {
-    pub(crate) manifest: RawManifest,
-    pub(crate) tools: Vec<RawTool>,
-    pub(crate) collections: Vec<model::CollectionSchema>,
-    pub(crate) dice_grammar: Option<String>,
-}
-
-/// A manifest before validation.
-pub(crate) struct RawManifest {
-    pub(crate) id: String,
-    pub(crate) version: String,
-    pub(crate) system: String,
-    pub(crate) name: String,
-    pub(crate) description: String,
-    pub(crate) api_version: String,
-    pub(crate) capabilities: Vec<Capability>,
-}
-
-/// A tool spec before validation.
-pub(crate) struct RawTool {
-    pub(crate) name: String,
-    pub(crate) title: String,
-    pub(crate) description: String,
-    pub(crate) input_schema: String,
-    pub(crate) output_schema: String,
-    pub(crate) read_only: bool,
-    pub(crate) destructive: bool,
-    pub(crate) idempotent: bool,
-}
-
-/// A roll before validation.
-pub(crate) struct RawRoll {
-    pub(crate) expression: String,
-    pub(crate) total: i64,
-    pub(crate) rendered: String,
-    pub(crate) crit: model::Crit,
-    pub(crate) detail: String,
-}
-
-/// A chunk before validation.
-pub(crate) struct RawChunk {
-    pub(crate) page_start: u32,
-    pub(crate) page_end: u32,
-    pub(crate) section_path: Vec<String>,
-    pub(crate) content_type: String,
-    pub(crate) text: String,
-    pub(crate) metadata: String,
 }
 
 fn call_context(context: &model::CallContext) -> wit::CallContext {
@@ -247,11 +204,21 @@ fn collection(c: wit::CollectionSchema) -> model::CollectionSchema {
     }
 }
 
+/// What API 0.1.0 tells a plugin when a host function refuses. 0.1.0 has three cases: a
+/// request a plugin may not make is `invalid` (granting more would not help), a function
+/// not offered in this call is `failed`.
+fn host_error(error: ServiceError) -> HostError {
+    match error {
+        ServiceError::NotGranted { .. } => HostError::NotGranted(error.to_string()),
+        ServiceError::Invalid(message) | ServiceError::Forbidden(message) => HostError::Invalid(message),
+        ServiceError::Unavailable(message) | ServiceError::Failed(message) => HostError::Failed(message),
+    }
+}
+
 impl wit::Host for PluginState {}
 
 impl wit_host::Host for PluginState {
     async fn log(&mut self, level: wit_host::LogLevel, message: String) -> Result<(), HostError> {
-        self.require(Capability::Log, "log").map_err(HostError::NotGranted)?;
         let level = match level {
             wit_host::LogLevel::Trace => LogLevel::Trace,
             wit_host::LogLevel::Debug => LogLevel::Debug,
@@ -259,63 +226,31 @@ impl wit_host::Host for PluginState {
             wit_host::LogLevel::Warn => LogLevel::Warn,
             wit_host::LogLevel::Error => LogLevel::Error,
         };
-        PluginState::log(self, level, &message);
-        Ok(())
+        host_imports::log(self, level, &message).map_err(host_error)
     }
 
     async fn random_u64(&mut self) -> Result<u64, HostError> {
-        self.require(Capability::Random, "random-u64").map_err(HostError::NotGranted)?;
-        Ok(self.rng.random())
+        host_imports::random_u64(self).map_err(host_error)
     }
 
     async fn roll_faces(&mut self, sides: u32, count: u32) -> Result<Vec<u32>, HostError> {
-        self.require(Capability::Random, "roll-faces").map_err(HostError::NotGranted)?;
-        if sides == 0 {
-            return Err(HostError::Invalid("roll-faces: a die needs at least 1 side".into()));
-        }
-        if count > MAX_FACES {
-            return Err(HostError::Invalid(format!(
-                "roll-faces: {count} faces asked; at most {MAX_FACES} per call"
-            )));
-        }
-        Ok((0..count).map(|_| self.rng.random_range(1..=sides)).collect())
+        host_imports::roll_faces(self, sides, count).map_err(host_error)
     }
 
     async fn kv_get(&mut self, key: String) -> Result<Option<Vec<u8>>, HostError> {
-        self.require(Capability::Kv, "kv-get").map_err(HostError::NotGranted)?;
-        check_key(&key)?;
-        let campaign = self.campaign("kv-get").map_err(HostError::Invalid)?.to_string();
-        self.services.kv_get(&self.plugin_id, &campaign, &key).await.map_err(HostError::Failed)
+        host_imports::kv_get(self, &key).await.map_err(host_error)
     }
 
     async fn kv_set(&mut self, key: String, value: Vec<u8>) -> Result<(), HostError> {
-        self.require(Capability::Kv, "kv-set").map_err(HostError::NotGranted)?;
-        check_key(&key)?;
-        if value.len() > MAX_KV_VALUE {
-            return Err(HostError::Invalid(format!(
-                "kv-set: value of {} bytes; at most {MAX_KV_VALUE} are accepted",
-                value.len()
-            )));
-        }
-        let campaign = self.campaign("kv-set").map_err(HostError::Invalid)?.to_string();
-        self.services.kv_set(&self.plugin_id, &campaign, &key, value).await.map_err(HostError::Failed)
+        host_imports::kv_set(self, &key, value).await.map_err(host_error)
     }
 
     async fn kv_delete(&mut self, key: String) -> Result<bool, HostError> {
-        self.require(Capability::Kv, "kv-delete").map_err(HostError::NotGranted)?;
-        check_key(&key)?;
-        let campaign = self.campaign("kv-delete").map_err(HostError::Invalid)?.to_string();
-        self.services.kv_delete(&self.plugin_id, &campaign, &key).await.map_err(HostError::Failed)
+        host_imports::kv_delete(self, &key).await.map_err(host_error)
     }
 
     async fn kv_list(&mut self, prefix: String) -> Result<Vec<String>, HostError> {
-        self.require(Capability::Kv, "kv-list").map_err(HostError::NotGranted)?;
-        check_key(&prefix)?;
-        let campaign = self.campaign("kv-list").map_err(HostError::Invalid)?.to_string();
-        self.services
-            .kv_list(&self.plugin_id, &campaign, &prefix, MAX_KV_LIST)
-            .await
-            .map_err(HostError::Failed)
+        host_imports::kv_list(self, &prefix).await.map_err(host_error)
     }
 
     async fn search(
@@ -325,25 +260,8 @@ impl wit_host::Host for PluginState {
         filter: String,
         limit: u32,
     ) -> Result<Vec<wit::SearchHit>, HostError> {
-        self.require(Capability::Search, "search").map_err(HostError::NotGranted)?;
-        let campaign = self.campaign("search").map_err(HostError::Invalid)?.to_string();
-        let limit = limit.clamp(1, MAX_SEARCH_HITS) as usize;
-        let filter = match filter.trim() {
-            "" => serde_json::Value::Object(Default::default()),
-            text => match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(value @ serde_json::Value::Object(_)) => value,
-                _ => {
-                    return Err(HostError::Invalid(format!(
-                        "search: filter must be a JSON object, got {text:?}"
-                    )));
-                }
-            },
-        };
-        let hits = self
-            .services
-            .search(&campaign, &collection, &query, &filter, limit)
-            .await
-            .map_err(HostError::Failed)?;
+        let hits =
+            host_imports::search(self, &collection, &query, &filter, limit).await.map_err(host_error)?;
         Ok(hits
             .into_iter()
             .map(|h| wit::SearchHit {
@@ -356,28 +274,25 @@ impl wit_host::Host for PluginState {
     }
 
     async fn call_tool(&mut self, name: String, arguments: String) -> Result<String, HostError> {
-        self.require(Capability::HostTools, "call-tool").map_err(HostError::NotGranted)?;
-        let campaign = self.campaign("call-tool").map_err(HostError::Invalid)?.to_string();
-        let arguments = match serde_json::from_str::<serde_json::Value>(&arguments) {
-            Ok(value @ serde_json::Value::Object(_)) => value,
-            _ => {
-                return Err(HostError::Invalid(format!("call-tool {name}: arguments must be a JSON object")));
-            }
-        };
-        let session = self.session_id.clone();
-        let result = self
-            .services
-            .call_host_tool(&campaign, session.as_deref(), &name, arguments)
-            .await
-            .map_err(HostError::Failed)?;
+        let result = host_imports::call_tool(self, &name, &arguments).await.map_err(host_error)?;
         Ok(result.to_string())
     }
 }
 
-fn check_key(key: &str) -> Result<(), HostError> {
-    if key.len() > MAX_KV_KEY {
-        Err(HostError::Invalid(format!("key of {} bytes; at most {MAX_KV_KEY} are accepted", key.len())))
-    } else {
-        Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_become_the_three_host_errors_of_0_1() {
+        let not_granted =
+            ServiceError::NotGranted { function: "kv-get", capability: Capability::Kv, plugin: "p".into() };
+        assert!(matches!(host_error(not_granted), HostError::NotGranted(m) if m.contains("`kv`")));
+        assert!(matches!(host_error(ServiceError::Invalid("a".into())), HostError::Invalid(m) if m == "a"));
+        assert!(matches!(host_error(ServiceError::Forbidden("b".into())), HostError::Invalid(m) if m == "b"));
+        assert!(
+            matches!(host_error(ServiceError::Unavailable("c".into())), HostError::Failed(m) if m == "c")
+        );
+        assert!(matches!(host_error(ServiceError::Failed("d".into())), HostError::Failed(m) if m == "d"));
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::error::LoadError;
 use crate::model::{Capability, Manifest, PluginToolSpec};
-use crate::v0_1_0::{RawManifest, RawTool};
+use crate::raw::{RawManifest, RawTool};
 
 /// Longest description or title accepted from a plugin.
 const MAX_TEXT: usize = 8 * 1024;

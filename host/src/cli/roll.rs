@@ -36,7 +36,7 @@ pub async fn run(config: Config, args: RollArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             let limits = ttrpg_dice::DiceLimits { max_dice: config.dice.max_dice, ..Default::default() };
-            let seed = args.seed.unwrap_or_else(|| rand::random::<u64>() & ((1 << 53) - 1));
+            let seed = args.seed.unwrap_or_else(ttrpg_dice::fresh_seed);
             ttrpg_dice::roll_seeded(&args.expression, seed, &limits)
                 .map(|roll| {
                     let rendered = roll.rendered.clone();

@@ -6,6 +6,11 @@ use ttrpg_plugin_runtime::model::{Chunk, Document};
 use super::{PluginHost, PluginHostError};
 use crate::library::ingest::SystemChunker;
 
+/// The seed every chunker call runs with. Chunking must be reproducible — a resumed
+/// ingestion finds the chunks it stored by their text — so a chunker always sees the same
+/// randomness (WASI's, for a guest's hash maps; `random` is never granted to it).
+const CHUNK_SEED: u64 = 0;
+
 /// The chunker of one loaded plugin.
 pub struct PluginChunker {
     plugin: LoadedPlugin,
@@ -20,7 +25,7 @@ impl SystemChunker for PluginChunker {
 
     async fn chunk(&self, document: &Document) -> anyhow::Result<Option<Vec<Chunk>>> {
         self.plugin
-            .chunk(document)
+            .chunk(CHUNK_SEED, document)
             .await
             .map_err(|err| anyhow::anyhow!("the {} plugin's chunker failed: {err}", self.name()))
     }

@@ -512,18 +512,3 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), PluginHostError> 
     std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(io)?;
     std::fs::rename(&partial, target).map_err(io)
 }
-
-impl From<PluginHostError> for crate::tools::ToolError {
-    fn from(err: PluginHostError) -> Self {
-        use crate::tools::ToolError;
-        match err {
-            PluginHostError::NotFound(m) => ToolError::NotFound(m),
-            PluginHostError::Conflict(m) => ToolError::Conflict(m),
-            PluginHostError::Invalid(m) => ToolError::InvalidArguments(m),
-            PluginHostError::Storage(e) => e.into(),
-            PluginHostError::Load(e) => ToolError::InvalidArguments(e.to_string()),
-            PluginHostError::Call(e) => ToolError::Plugin(e.to_string()),
-            PluginHostError::Io(m) => ToolError::InvalidArguments(m),
-        }
-    }
-}

@@ -5,10 +5,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use ttrpg_plugin_runtime::HostServices;
 use ttrpg_plugin_runtime::model::SearchHit;
+use ttrpg_plugin_runtime::{HostServices, ServiceError};
 
 use crate::app::App;
+use crate::records::SearchError;
+use crate::storage::StorageError;
+use crate::tools::ToolError;
 
 /// The core tools a plugin granted `host-tools` may call: the ones that act inside one
 /// campaign. Managing campaigns or plugins is never delegated to a plugin.
@@ -64,10 +67,41 @@ fn campaign_ids(value: &Value, found: &mut Vec<String>) {
     }
 }
 
+/// A storage failure as a plugin sees it: what it asked wrongly for, or the host failing.
+fn storage_error(err: StorageError) -> ServiceError {
+    match err {
+        StorageError::NotFound { .. }
+        | StorageError::Conflict(_)
+        | StorageError::Stale { .. }
+        | StorageError::Invalid(_) => ServiceError::Invalid(err.to_string()),
+        StorageError::Config(_)
+        | StorageError::Migration(_)
+        | StorageError::UnknownValue { .. }
+        | StorageError::Database(_) => ServiceError::Failed(err.to_string()),
+    }
+}
+
+/// A core tool's error as the plugin that called it sees it: the plugin asked wrongly, or
+/// the host failed.
+fn tool_error(err: ToolError) -> ServiceError {
+    match err {
+        ToolError::InvalidArguments(_)
+        | ToolError::NotFound(_)
+        | ToolError::Conflict(_)
+        | ToolError::Dice(_) => ServiceError::Invalid(err.to_string()),
+        ToolError::Plugin(_) | ToolError::Internal(_) => ServiceError::Failed(err.to_string()),
+    }
+}
+
 #[async_trait]
 impl HostServices for AppServices {
-    async fn kv_get(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
-        self.app.storage.kv_get(plugin_id, campaign_id, key).await.map_err(|e| e.to_string())
+    async fn kv_get(
+        &self,
+        plugin_id: &str,
+        campaign_id: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, ServiceError> {
+        self.app.storage.kv_get(plugin_id, campaign_id, key).await.map_err(storage_error)
     }
 
     async fn kv_set(
@@ -76,12 +110,12 @@ impl HostServices for AppServices {
         campaign_id: &str,
         key: &str,
         value: Vec<u8>,
-    ) -> Result<(), String> {
-        self.app.storage.kv_set(plugin_id, campaign_id, key, value).await.map_err(|e| e.to_string())
+    ) -> Result<(), ServiceError> {
+        self.app.storage.kv_set(plugin_id, campaign_id, key, value).await.map_err(storage_error)
     }
 
-    async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<bool, String> {
-        self.app.storage.kv_delete(plugin_id, campaign_id, key).await.map_err(|e| e.to_string())
+    async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<bool, ServiceError> {
+        self.app.storage.kv_delete(plugin_id, campaign_id, key).await.map_err(storage_error)
     }
 
     async fn kv_list(
@@ -90,8 +124,8 @@ impl HostServices for AppServices {
         campaign_id: &str,
         prefix: &str,
         limit: usize,
-    ) -> Result<Vec<String>, String> {
-        self.app.storage.kv_list(plugin_id, campaign_id, prefix, limit).await.map_err(|e| e.to_string())
+    ) -> Result<Vec<String>, ServiceError> {
+        self.app.storage.kv_list(plugin_id, campaign_id, prefix, limit).await.map_err(storage_error)
     }
 
     async fn search(
@@ -101,7 +135,7 @@ impl HostServices for AppServices {
         query: &str,
         filter: &Value,
         limit: usize,
-    ) -> Result<Vec<SearchHit>, String> {
+    ) -> Result<Vec<SearchHit>, ServiceError> {
         crate::records::search_for_plugin(
             self.app.storage.as_ref(),
             campaign_id,
@@ -111,7 +145,10 @@ impl HostServices for AppServices {
             limit,
         )
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|err| match err {
+            SearchError::Filter(filter) => ServiceError::Invalid(filter.to_string()),
+            SearchError::Storage(storage) => storage_error(storage),
+        })
     }
 
     /// Runs an allowed core tool in the call's campaign: a `campaign_id` argument is filled
@@ -122,22 +159,23 @@ impl HostServices for AppServices {
         session_id: Option<&str>,
         name: &str,
         mut arguments: Value,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, ServiceError> {
         if !PLUGIN_CALLABLE_TOOLS.contains(&name) {
-            return Err(format!(
+            return Err(ServiceError::Forbidden(format!(
                 "plugins may not call the host tool {name:?}; they may call: {}",
                 PLUGIN_CALLABLE_TOOLS.join(", ")
-            ));
+            )));
         }
-        let tool = crate::tools::core_tool(name).ok_or_else(|| format!("no host tool named {name:?}"))?;
+        let tool = crate::tools::core_tool(name)
+            .ok_or_else(|| ServiceError::Failed(format!("no host tool named {name:?}")))?;
         let takes =
             |field: &str| tool.spec().input_schema.get("properties").is_some_and(|p| p.get(field).is_some());
         if let Value::Object(map) = &mut arguments {
             match map.get("campaign_id") {
                 Some(Value::String(given)) if given != campaign_id => {
-                    return Err(format!(
+                    return Err(ServiceError::Forbidden(format!(
                         "{name}: a plugin works in its own campaign {campaign_id:?} only, not {given:?}"
-                    ));
+                    )));
                 }
                 Some(_) => {}
                 None if takes("campaign_id") => {
@@ -152,13 +190,13 @@ impl HostServices for AppServices {
                 map.insert("session_id".into(), Value::String(session.to_string()));
             }
         }
-        let result = tool.call(self.app.clone(), arguments).await.map_err(|e| e.to_string())?;
+        let result = tool.call(self.app.clone(), arguments).await.map_err(tool_error)?;
         let mut named = Vec::new();
         campaign_ids(&result, &mut named);
         if let Some(other) = named.iter().find(|id| id.as_str() != campaign_id) {
-            return Err(format!(
+            return Err(ServiceError::Forbidden(format!(
                 "{name}: the result belongs to campaign {other:?}, not this plugin's campaign"
-            ));
+            )));
         }
         Ok(result)
     }

@@ -5,17 +5,13 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ttrpg_dice::Roll;
-use ttrpg_plugin_runtime::CallError;
 use ttrpg_plugin_runtime::model::CallContext;
+use ttrpg_plugin_runtime::{CallError, RefusalKind};
 
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
 use crate::storage::{DiceRollFilter, DiceRollRecord, NewDiceRoll};
-
-/// Seeds the host picks stay below 2^53 so every JSON client (JavaScript included)
-/// can hold them exactly and replay the roll.
-const MAX_GENERATED_SEED: u64 = (1 << 53) - 1;
 
 /// Arguments of `roll_dice`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -60,6 +56,11 @@ pub struct RollResult {
     pub breakdown: Option<Roll>,
     /// The plugin grammar's own per-die breakdown (rolls of a game system's grammar).
     pub detail: Option<serde_json::Value>,
+    /// The expression as the caller gave it, recorded with a plugin-grammar roll: the
+    /// grammar's normalized `expression` need not roll the same faces. Not part of the
+    /// tool's result.
+    #[serde(skip)]
+    pub input: String,
 }
 
 /// Arguments of `roll_history`.
@@ -139,7 +140,7 @@ pub(crate) async fn roll_unrecorded(
     session_id: Option<&str>,
     seed: Option<u64>,
 ) -> Result<RollResult, ToolError> {
-    let seed = seed.unwrap_or_else(|| rand::random::<u64>() & MAX_GENERATED_SEED);
+    let seed = seed.unwrap_or_else(ttrpg_dice::fresh_seed);
     roll_in_grammar(app, expression, campaign_id, session_id, seed).await
 }
 
@@ -159,12 +160,7 @@ pub(crate) async fn record(
             expression: rolled.expression.clone(),
             total: rolled.total,
             rendered: rolled.rendered.clone(),
-            breakdown: match (&rolled.breakdown, &rolled.detail) {
-                (Some(roll), _) => serde_json::to_value(roll)
-                    .map_err(|err| ToolError::Internal(format!("cannot serialize the roll: {err}")))?,
-                (None, Some(detail)) => detail.clone(),
-                (None, None) => serde_json::json!({}),
-            },
+            breakdown: stored_breakdown(&rolled)?,
             purpose: purpose.clone(),
             seed: rolled.seed,
             crit: rolled.crit.clone(),
@@ -176,9 +172,26 @@ pub(crate) async fn record(
         expression = %rolled.expression,
         total = rolled.total,
         grammar = %rolled.grammar,
+        seed = rolled.seed,
         "dice rolled"
     );
     Ok(RollResult { roll_id: record.id, purpose, ..rolled })
+}
+
+/// What `dice_rolls.breakdown` keeps of a roll, so that it replays from the row alone.
+/// A core roll: the [`Roll`] (its expression with the row's seed replays it through
+/// [`ttrpg_dice::roll_seeded`]). A plugin-grammar roll: `{"grammar": "<plugin>@<version>",
+/// "input": <the expression as given>, "detail": <the plugin's breakdown>}` — that plugin
+/// version rolling `input` with the row's seed gives the same roll.
+fn stored_breakdown(rolled: &RollResult) -> Result<serde_json::Value, ToolError> {
+    Ok(match (&rolled.breakdown, &rolled.detail) {
+        (Some(roll), _) => serde_json::to_value(roll)
+            .map_err(|err| ToolError::Internal(format!("cannot serialize the roll: {err}")))?,
+        (None, Some(detail)) => {
+            serde_json::json!({ "grammar": rolled.grammar, "input": rolled.input, "detail": detail })
+        }
+        (None, None) => serde_json::json!({}),
+    })
 }
 
 /// Rolls with the grammar of the campaign's system when an enabled plugin supplies one,
@@ -206,7 +219,7 @@ async fn roll_in_grammar(
         let roll =
             enabled.plugin.roll(&context, &enabled.grants, seed, expression).await.map_err(
                 |err| match err {
-                    CallError::Refused { message, .. } => {
+                    CallError::Refused { kind: RefusalKind::Dice, message } => {
                         ToolError::Dice(format!("cannot roll {expression:?} with {grammar}: {message}"))
                     }
                     other => ToolError::Plugin(other.to_string()),
@@ -226,6 +239,7 @@ async fn roll_in_grammar(
             grammar,
             breakdown: None,
             detail: Some(roll.detail),
+            input: expression.to_string(),
         });
     }
     let rolled = ttrpg_dice::roll_seeded(expression, seed, &app.dice_limits)
@@ -244,6 +258,7 @@ async fn roll_in_grammar(
         grammar: "core".to_string(),
         breakdown: Some(rolled),
         detail: None,
+        input: expression.to_string(),
     })
 }
 

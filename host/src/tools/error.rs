@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use crate::plugins::PluginHostError;
 use crate::storage::StorageError;
 
 /// Why a tool call failed. Every variant becomes an MCP tool error (`isError: true`)
@@ -20,7 +21,8 @@ pub enum ToolError {
     /// A dice expression was refused.
     #[error("{0}")]
     Dice(String),
-    /// A plugin's call failed (it refused, crashed, ran out of time or memory).
+    /// A plugin failed: its call refused, crashed, ran out of time or memory, or the
+    /// installed plugin could not be loaded.
     #[error("{0}")]
     Plugin(String),
     /// Something failed inside the host (database down, …).
@@ -36,6 +38,24 @@ impl From<StorageError> for ToolError {
             StorageError::Stale { .. } => ToolError::Conflict(err.to_string()),
             StorageError::Invalid(message) => ToolError::InvalidArguments(message),
             other => ToolError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// What a plugin operation's failure tells the client: its own mistakes (an unknown
+/// plugin, a bad requirement or grant, a collision) apart from the server's (a file that
+/// cannot be read or written, the database) and the plugin's (it cannot load, its call
+/// failed).
+impl From<PluginHostError> for ToolError {
+    fn from(err: PluginHostError) -> Self {
+        match err {
+            PluginHostError::NotFound(m) => ToolError::NotFound(m),
+            PluginHostError::Conflict(m) => ToolError::Conflict(m),
+            PluginHostError::Invalid(m) => ToolError::InvalidArguments(m),
+            PluginHostError::Storage(e) => e.into(),
+            PluginHostError::Load(e) => ToolError::Plugin(e.to_string()),
+            PluginHostError::Call(e) => ToolError::Plugin(e.to_string()),
+            PluginHostError::Io(m) => ToolError::Internal(m),
         }
     }
 }

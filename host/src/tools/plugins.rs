@@ -6,6 +6,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ttrpg_plugin_runtime::model::CallContext;
+use ttrpg_plugin_runtime::{CallError, RefusalKind};
 
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
@@ -143,7 +144,10 @@ async fn disable(app: Arc<App>, args: DisableArgs) -> Result<DisableResult, Tool
 }
 
 /// Runs a plugin's tool (`<plugin>__<tool>`) for a campaign, with the grants the campaign
-/// gave the plugin.
+/// gave the plugin and a fresh seed ([`ttrpg_dice::fresh_seed`]) for whatever it draws.
+/// The call is logged with that seed: calling the same plugin version's tool with the same
+/// seed, arguments and host state ([`ttrpg_plugin_runtime::LoadedPlugin::call_tool`])
+/// replays its result.
 pub async fn call_plugin_tool(
     app: Arc<App>,
     campaign_id: &str,
@@ -157,17 +161,30 @@ pub async fn call_plugin_tool(
         return Err(ToolError::invalid(format!("arguments of {name} must be a JSON object")));
     }
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
-    enabled
-        .plugin
-        .call_tool(&context, &enabled.grants, Arc::new(AppServices::new(app.clone())), tool, arguments)
-        .await
-        .map_err(|err| match err {
-            ttrpg_plugin_runtime::CallError::Refused { kind: "invalid-arguments", message } => {
-                ToolError::InvalidArguments(message)
-            }
-            ttrpg_plugin_runtime::CallError::Refused { kind: "not-found", message } => {
-                ToolError::NotFound(message)
-            }
-            other => ToolError::Plugin(other.to_string()),
-        })
+    let seed = ttrpg_dice::fresh_seed();
+    let services = Arc::new(AppServices::new(app.clone()));
+    let outcome = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments).await;
+    let manifest = enabled.plugin.manifest();
+    // "ok", the kind of the plugin's own refusal, or "error" (timeout, trap, limits, bad result).
+    let outcome_kind = match &outcome {
+        Ok(_) => "ok",
+        Err(CallError::Refused { kind, .. }) => kind.name(),
+        Err(_) => "error",
+    };
+    tracing::info!(
+        campaign_id,
+        plugin = %manifest.id,
+        version = %manifest.version,
+        tool,
+        seed,
+        outcome = outcome_kind,
+        "plugin tool called"
+    );
+    outcome.map_err(|err| match err {
+        CallError::Refused { kind: RefusalKind::InvalidArguments, message } => {
+            ToolError::InvalidArguments(message)
+        }
+        CallError::Refused { kind: RefusalKind::NotFound, message } => ToolError::NotFound(message),
+        other => ToolError::Plugin(other.to_string()),
+    })
 }

@@ -1,0 +1,59 @@
+//! What a plugin returned, in any API version, before the runtime checked it: each
+//! version's adapter converts its generated types into these, and `validate.rs` and
+//! `plugin.rs` turn them into [`crate::model`] types or refuse them.
+
+use crate::error::RefusalKind;
+use crate::model::{Capability, CollectionSchema, Crit};
+
+/// What `describe`, `tools`, `collections` and `dice-grammar` returned.
+pub(crate) struct RawDescription {
+    pub(crate) manifest: RawManifest,
+    pub(crate) tools: Vec<RawTool>,
+    pub(crate) collections: Vec<CollectionSchema>,
+    pub(crate) dice_grammar: Option<String>,
+}
+
+/// A manifest before validation.
+pub(crate) struct RawManifest {
+    pub(crate) id: String,
+    pub(crate) version: String,
+    pub(crate) system: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) api_version: String,
+    pub(crate) capabilities: Vec<Capability>,
+}
+
+/// A tool spec before validation (schemas are JSON text).
+pub(crate) struct RawTool {
+    pub(crate) name: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) input_schema: String,
+    pub(crate) output_schema: String,
+    pub(crate) read_only: bool,
+    pub(crate) destructive: bool,
+    pub(crate) idempotent: bool,
+}
+
+/// A tool's answer: its JSON text, or its own error.
+pub(crate) type RawToolResult = Result<String, (RefusalKind, String)>;
+
+/// A roll before validation (`detail` is JSON text).
+pub(crate) struct RawRoll {
+    pub(crate) expression: String,
+    pub(crate) total: i64,
+    pub(crate) rendered: String,
+    pub(crate) crit: Crit,
+    pub(crate) detail: String,
+}
+
+/// A chunk before validation (`metadata` is JSON text).
+pub(crate) struct RawChunk {
+    pub(crate) page_start: u32,
+    pub(crate) page_end: u32,
+    pub(crate) section_path: Vec<String>,
+    pub(crate) content_type: String,
+    pub(crate) text: String,
+    pub(crate) metadata: String,
+}
