@@ -13,40 +13,16 @@ use std::time::Instant;
 use client::{Client, HttpServer, Scratch, connect_stdio, open_db};
 use serde_json::{Value, json};
 
-/// Every tool the core registry offers.
-const CORE_TOOLS: &[&str] = &[
-    "campaign_create",
-    "campaign_list",
-    "campaign_get",
-    "campaign_update",
-    "campaign_archive",
-    "session_start",
-    "session_end",
-    "session_list",
-    "session_add_note",
-    "character_create",
-    "character_get",
-    "character_update",
-    "character_list",
-    "initiative_start",
-    "initiative_add",
-    "initiative_next",
-    "initiative_prev",
-    "initiative_remove",
-    "initiative_damage",
-    "initiative_heal",
-    "initiative_condition",
-    "initiative_get",
-    "initiative_end",
-    "roll_dice",
-    "roll_history",
-    "ingest_document",
-    "search_rules",
-    "get_page",
-    "book_list",
-    "note_add",
-    "note_search",
-];
+/// Every core tool as the recorded contract (`host/tests/expected/tool_schemas.json`,
+/// kept by the `tool_schemas` test) lists it: what the server must serve over MCP.
+fn recorded_core_tools() -> Vec<Value> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected/tool_schemas.json");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    match serde_json::from_str(&text) {
+        Ok(Value::Array(tools)) => tools,
+        other => panic!("{path} is not a JSON array of tools: {other:?}"),
+    }
+}
 
 /// An id that names nothing.
 const UNKNOWN_ID: &str = "00000000-0000-7000-8000-000000000000";
@@ -93,7 +69,8 @@ fn expired(turn: &Value) -> Vec<(String, String)> {
 
 async fn check_tool_list(client: &Client) {
     let tools = client.list_tools().await;
-    for name in CORE_TOOLS {
+    for recorded in recorded_core_tools() {
+        let name = str_of(&recorded, "/name");
         let tool = tools
             .iter()
             .find(|t| t.name == *name)
@@ -108,6 +85,18 @@ async fn check_tool_list(client: &Client) {
             "{name} output schema lists no properties"
         );
         assert!(tool.annotations.is_some(), "{name} has no annotations");
+        assert_eq!(
+            Value::Object(tool.input_schema.as_ref().clone()),
+            recorded["input_schema"],
+            "[{}] {name}: the served input schema is the recorded one",
+            client.label
+        );
+        assert_eq!(
+            Value::Object(output.as_ref().clone()),
+            recorded["output_schema"],
+            "[{}] {name}: the served output schema is the recorded one",
+            client.label
+        );
     }
 }
 

@@ -52,38 +52,11 @@ fn tool_listing_matches_the_recorded_contract() {
 }
 
 #[test]
-fn every_core_tool_is_present_with_object_schemas_and_a_description() {
-    let required = [
-        "campaign_create",
-        "campaign_list",
-        "campaign_get",
-        "campaign_update",
-        "campaign_archive",
-        "session_start",
-        "session_end",
-        "session_list",
-        "session_add_note",
-        "character_create",
-        "character_get",
-        "character_update",
-        "character_list",
-        "initiative_start",
-        "initiative_add",
-        "initiative_next",
-        "initiative_prev",
-        "initiative_remove",
-        "initiative_damage",
-        "initiative_heal",
-        "initiative_condition",
-        "initiative_get",
-        "initiative_end",
-        "roll_dice",
-    ];
+fn every_core_tool_has_object_schemas_and_a_description() {
+    // Which tools exist is the recorded contract's business (the test above); here every
+    // one of them is held to what an AI client needs.
     let registry = core_registry();
-    let names = registry.names();
-    for name in required {
-        assert!(names.iter().any(|n| n == name), "missing core tool {name}");
-    }
+    assert!(registry.names().len() >= 30, "the core registry lost tools: {:?}", registry.names());
     for spec in registry.specs() {
         assert!(spec.description.len() > 40, "{}: description too thin for an AI client", spec.name);
         assert_eq!(spec.input_schema.get("type"), Some(&json!("object")), "{}: input schema", spec.name);

@@ -6,6 +6,7 @@ mod campaign;
 mod character;
 pub(crate) mod dice;
 mod error;
+mod host_tools;
 mod initiative;
 pub mod library;
 pub mod plugins;
@@ -14,6 +15,7 @@ mod session;
 mod validate;
 
 pub use error::ToolError;
+pub use host_tools::{CampaignScopedTools, PLUGIN_CALLABLE_TOOLS};
 pub use registry::{ToolHandler, ToolHints, ToolRegistry, ToolSpec};
 
 /// A registry holding every core tool.

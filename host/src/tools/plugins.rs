@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use ttrpg_plugin_runtime::model::CallContext;
 use ttrpg_plugin_runtime::{CallError, RefusalKind};
 
+use super::CampaignScopedTools;
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
-use crate::plugins::{AppServices, namespaced_tool};
+use crate::plugins::{PluginServices, namespaced_tool};
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord};
 
 /// Arguments of `plugin_list`.
@@ -162,7 +163,8 @@ pub async fn call_plugin_tool(
     }
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
     let seed = ttrpg_dice::fresh_seed();
-    let services = Arc::new(AppServices::new(app.clone()));
+    let host_tools = Arc::new(CampaignScopedTools::new(app.clone()));
+    let services = Arc::new(PluginServices::new(app.storage.clone(), host_tools));
     let outcome = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments).await;
     let manifest = enabled.plugin.manifest();
     // "ok", the kind of the plugin's own refusal, or "error" (timeout, trap, limits, bad result).
