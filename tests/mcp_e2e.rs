@@ -10,7 +10,7 @@ mod client;
 
 use std::time::Instant;
 
-use client::{Client, HttpServer, Scratch, connect_stdio, open_db};
+use client::{Client, HttpServer, Scratch, array_of, connect_stdio, int_of, open_db, str_of};
 use serde_json::{Value, json};
 
 /// Every core tool as the recorded contract (`host/tests/expected/tool_schemas.json`,
@@ -26,27 +26,6 @@ fn recorded_core_tools() -> Vec<Value> {
 
 /// An id that names nothing.
 const UNKNOWN_ID: &str = "00000000-0000-7000-8000-000000000000";
-
-fn str_of<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
-}
-
-fn int_of(value: &Value, pointer: &str) -> i64 {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| panic!("no integer at {pointer} in {value:#}"))
-}
-
-fn array_of<'a>(value: &'a Value, pointer: &str) -> &'a Vec<Value> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .unwrap_or_else(|| panic!("no array at {pointer} in {value:#}"))
-}
 
 /// The combatant of that name in an encounter view.
 fn combatant<'a>(encounter: &'a Value, name: &str) -> &'a Value {

@@ -15,7 +15,10 @@ mod fixtures;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use client::{Client, HttpServer, Scratch, connect_stdio, connect_stdio_with_env, open_db, text_of};
+use client::{
+    Client, HttpServer, Scratch, array_of, connect_stdio, connect_stdio_with_env, int_of, open_db, str_of,
+    text_of,
+};
 use serde_json::{Value, json};
 
 /// The plugin API version this host links.
@@ -154,27 +157,6 @@ fn plugin_files(data_dir: &Path) -> Vec<String> {
     walk(&root, &root, &mut out);
     out.sort();
     out
-}
-
-fn str_of<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
-}
-
-fn int_of(value: &Value, pointer: &str) -> i64 {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| panic!("no integer at {pointer} in {value:#}"))
-}
-
-fn array_of<'a>(value: &'a Value, pointer: &str) -> &'a Vec<Value> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .unwrap_or_else(|| panic!("no array at {pointer} in {value:#}"))
 }
 
 /// Creates a campaign; returns its id.

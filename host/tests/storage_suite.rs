@@ -24,9 +24,8 @@ use chrono::Utc;
 use serde_json::json;
 use sqlx::{Connection, Executor};
 use ttrpg_host::storage::{
-    self, CampaignPatch, CampaignStatus, CharacterKind, CharacterPatch, DiceRollFilter, Engine,
-    MigrateOnOpen, NewCampaign, NewCharacter, NewDiceRoll, SessionStatus, Storage, StorageError,
-    StorageResult,
+    self, CampaignPatch, CampaignStatus, CharacterFields, CharacterKind, CharacterPatch, DiceRollFilter,
+    Engine, MigrateOnOpen, NewCampaign, NewDiceRoll, SessionStatus, Storage, StorageError, StorageResult,
 };
 
 /// How long one case may take before it is declared hung.
@@ -292,8 +291,8 @@ fn campaign(name: &str) -> NewCampaign {
     NewCampaign { name: name.to_string(), system: "dnd5e".to_string(), gm_user_id: None, settings: json!({}) }
 }
 
-fn character(campaign_id: &str, name: &str, kind: CharacterKind) -> NewCharacter {
-    NewCharacter {
+fn character(campaign_id: &str, name: &str, kind: CharacterKind) -> CharacterFields {
+    CharacterFields {
         campaign_id: campaign_id.to_string(),
         name: name.to_string(),
         kind,
@@ -642,10 +641,10 @@ mod cases {
             new.stats = json!({ text.clone(): text });
             let ch = s.create_character(new).await.expect("create character");
             let got = s.get_character(&ch.id).await.unwrap();
-            assert_eq!(got.name, *text);
-            assert_eq!(got.notes.as_deref(), Some(text.as_str()));
-            assert_eq!(got.class.as_deref(), Some(text.as_str()));
-            assert_eq!(got.stats, json!({ text.clone(): text }));
+            assert_eq!(got.fields.name, *text);
+            assert_eq!(got.fields.notes.as_deref(), Some(text.as_str()));
+            assert_eq!(got.fields.class.as_deref(), Some(text.as_str()));
+            assert_eq!(got.fields.stats, json!({ text.clone(): text }));
 
             let mut r = roll(Some(&c.id), Some(&session.id), text, 7);
             r.rendered = text.clone();
@@ -832,7 +831,7 @@ mod cases {
     pub async fn character_create_defaults_and_round_trip(ctx: Ctx) {
         let s = ctx.store;
         let c = s.create_campaign(campaign("Characters")).await.unwrap();
-        let full = NewCharacter {
+        let full = CharacterFields {
             campaign_id: c.id.clone(),
             name: "Lia Brightwater".into(),
             kind: CharacterKind::Pc,
@@ -848,29 +847,32 @@ mod cases {
             notes: Some("Carries a lantern".into()),
         };
         let lia = s.create_character(full.clone()).await.expect("create");
-        assert_eq!(lia.current_hp, Some(30), "current_hp defaults to max_hp");
-        assert_eq!(lia.max_hp, Some(30));
-        assert_eq!(lia.campaign_id, c.id);
-        assert_eq!(lia.kind, CharacterKind::Pc);
-        assert_eq!(lia.player_name.as_deref(), Some("Sam"));
-        assert_eq!((lia.level, lia.armor_class, lia.init_modifier), (Some(3), Some(16), -1));
-        assert_eq!(lia.class.as_deref(), Some("Cleric"));
-        assert_eq!(lia.ancestry.as_deref(), Some("Halfling"));
-        assert_eq!(lia.stats, full.stats);
-        assert_eq!(lia.notes.as_deref(), Some("Carries a lantern"));
+        assert_eq!(lia.fields.current_hp, Some(30), "current_hp defaults to max_hp");
+        assert_eq!(lia.fields.max_hp, Some(30));
+        assert_eq!(lia.fields.campaign_id, c.id);
+        assert_eq!(lia.fields.kind, CharacterKind::Pc);
+        assert_eq!(lia.fields.player_name.as_deref(), Some("Sam"));
+        assert_eq!(
+            (lia.fields.level, lia.fields.armor_class, lia.fields.init_modifier),
+            (Some(3), Some(16), -1)
+        );
+        assert_eq!(lia.fields.class.as_deref(), Some("Cleric"));
+        assert_eq!(lia.fields.ancestry.as_deref(), Some("Halfling"));
+        assert_eq!(lia.fields.stats, full.stats);
+        assert_eq!(lia.fields.notes.as_deref(), Some("Carries a lantern"));
         assert_eq!(lia.created_at, lia.updated_at);
         assert_eq!(s.get_character(&lia.id).await.unwrap(), lia, "round trip, timestamps included");
 
         let hurt = s
-            .create_character(NewCharacter { current_hp: Some(5), max_hp: Some(20), ..full.clone() })
+            .create_character(CharacterFields { current_hp: Some(5), max_hp: Some(20), ..full.clone() })
             .await
             .unwrap();
-        assert_eq!(hurt.current_hp, Some(5), "an explicit current_hp is kept");
+        assert_eq!(hurt.fields.current_hp, Some(5), "an explicit current_hp is kept");
 
         let bare = s.create_character(character(&c.id, "Nameless", CharacterKind::Monster)).await.unwrap();
-        assert_eq!((bare.max_hp, bare.current_hp), (None, None));
-        assert_eq!(bare.kind, CharacterKind::Monster);
-        assert_eq!(bare.stats, json!({}));
+        assert_eq!((bare.fields.max_hp, bare.fields.current_hp), (None, None));
+        assert_eq!(bare.fields.kind, CharacterKind::Monster);
+        assert_eq!(bare.fields.stats, json!({}));
         assert_eq!(s.get_character(&bare.id).await.unwrap(), bare);
     }
 
@@ -895,13 +897,16 @@ mod cases {
             .await
             .expect("merge stats");
         assert_eq!(
-            merged.stats,
+            merged.fields.stats,
             json!({"str": 16, "con": 14, "skills": {"perception": 2}}),
             "keys are merged at the top level; null removes a key"
         );
-        assert_eq!(merged.name, "Brak");
-        assert_eq!((merged.max_hp, merged.current_hp, merged.level), (Some(40), Some(40), Some(5)));
-        assert_eq!(merged.class.as_deref(), Some("Fighter"));
+        assert_eq!(merged.fields.name, "Brak");
+        assert_eq!(
+            (merged.fields.max_hp, merged.fields.current_hp, merged.fields.level),
+            (Some(40), Some(40), Some(5))
+        );
+        assert_eq!(merged.fields.class.as_deref(), Some("Fighter"));
         assert_eq!(merged.created_at, brak.created_at);
         assert!(merged.updated_at >= brak.updated_at);
         assert_eq!(s.get_character(&brak.id).await.unwrap(), merged, "update is persisted as returned");
@@ -910,8 +915,12 @@ mod cases {
             .update_character(&brak.id, CharacterPatch { current_hp: Some(12), ..Default::default() })
             .await
             .unwrap();
-        assert_eq!((damaged.max_hp, damaged.current_hp), (Some(40), Some(12)), "only current_hp changes");
-        assert_eq!(damaged.stats, merged.stats, "stats untouched without a stats patch");
+        assert_eq!(
+            (damaged.fields.max_hp, damaged.fields.current_hp),
+            (Some(40), Some(12)),
+            "only current_hp changes"
+        );
+        assert_eq!(damaged.fields.stats, merged.fields.stats, "stats untouched without a stats patch");
 
         let promoted = s
             .update_character(
@@ -927,11 +936,11 @@ mod cases {
             )
             .await
             .unwrap();
-        assert_eq!(promoted.name, "Brak the Bold");
-        assert_eq!(promoted.kind, CharacterKind::Npc);
-        assert_eq!((promoted.level, promoted.init_modifier), (Some(6), 3));
-        assert_eq!(promoted.current_hp, Some(12));
-        assert_eq!(promoted.notes.as_deref(), Some("Retired to run a tavern"));
+        assert_eq!(promoted.fields.name, "Brak the Bold");
+        assert_eq!(promoted.fields.kind, CharacterKind::Npc);
+        assert_eq!((promoted.fields.level, promoted.fields.init_modifier), (Some(6), 3));
+        assert_eq!(promoted.fields.current_hp, Some(12));
+        assert_eq!(promoted.fields.notes.as_deref(), Some("Retired to run a tavern"));
 
         let message = invalid_message(
             s.update_character(&brak.id, CharacterPatch { stats: Some(json!([1, 2])), ..Default::default() })
@@ -1021,9 +1030,9 @@ mod cases {
             }
         }
         let after = s.get_character(&hero.id).await.unwrap();
-        let keys: Vec<&String> = after.stats.as_object().expect("stats object").keys().collect();
+        let keys: Vec<&String> = after.fields.stats.as_object().expect("stats object").keys().collect();
         assert_eq!(keys.len(), 10, "every concurrent stats change is kept, got {keys:?}");
-        assert_eq!(after.current_hp, Some(7), "the concurrent hit point change is kept");
+        assert_eq!(after.fields.current_hp, Some(7), "the concurrent hit point change is kept");
     }
 
     // --- initiative ---

@@ -490,3 +490,27 @@ pub async fn open_db(path: &Path) -> sqlx::SqliteConnection {
         .await
         .unwrap_or_else(|err| panic!("opening {} read-only: {err}", path.display()))
 }
+
+/// The string at a JSON pointer, or a panic that shows the value.
+pub fn str_of<'a>(value: &'a Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
+}
+
+/// The integer at a JSON pointer, or a panic that shows the value.
+pub fn int_of(value: &Value, pointer: &str) -> i64 {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| panic!("no integer at {pointer} in {value:#}"))
+}
+
+/// The array at a JSON pointer, or a panic that shows the value.
+pub fn array_of<'a>(value: &'a Value, pointer: &str) -> &'a Vec<Value> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("no array at {pointer} in {value:#}"))
+}

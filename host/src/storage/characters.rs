@@ -2,7 +2,7 @@
 
 use super::sql::{SqlEngine, SqlStorage, known, new_id, now, sql};
 use super::{
-    CampaignStore, Character, CharacterKind, CharacterPatch, NewCharacter, StorageError, StorageResult,
+    CampaignStore, Character, CharacterFields, CharacterKind, CharacterPatch, StorageError, StorageResult,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -16,7 +16,7 @@ const CHARACTER_COLUMNS: &str = "id, campaign_id, name, kind, player_name, level
 #[async_trait]
 pub trait CharacterStore: Send + Sync {
     /// Creates a character in a campaign.
-    async fn create_character(&self, new: NewCharacter) -> StorageResult<Character>;
+    async fn create_character(&self, new: CharacterFields) -> StorageResult<Character>;
     /// Reads a character.
     async fn get_character(&self, id: &str) -> StorageResult<Character>;
     /// Changes a character's fields.
@@ -31,7 +31,7 @@ pub trait CharacterStore: Send + Sync {
 
 #[async_trait]
 impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
-    async fn create_character(&self, new: NewCharacter) -> StorageResult<Character> {
+    async fn create_character(&self, new: CharacterFields) -> StorageResult<Character> {
         self.get_campaign(&new.campaign_id).await?;
         let at = now();
         let current_hp = new.current_hp.or(new.max_hp);
@@ -84,8 +84,8 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
         .ok_or_else(|| StorageError::not_found("character", id))?;
         let current = Self::character_from_row(&row)?;
         let stats = match patch.stats {
-            Some(changes) => merge_object(current.stats, changes)?,
-            None => current.stats,
+            Some(changes) => merge_object(current.fields.stats, changes)?,
+            None => current.fields.stats,
         };
         let row = sqlx::query(sql!(
             "UPDATE characters SET name = $2, kind = $3, player_name = $4, level = $5, class = $6, ",
@@ -94,18 +94,18 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
             CHARACTER_COLUMNS
         ))
         .bind(id.to_string())
-        .bind(patch.name.unwrap_or(current.name))
-        .bind(patch.kind.unwrap_or(current.kind).as_str().to_string())
-        .bind(patch.player_name.or(current.player_name))
-        .bind(patch.level.or(current.level))
-        .bind(patch.class.or(current.class))
-        .bind(patch.ancestry.or(current.ancestry))
-        .bind(patch.max_hp.or(current.max_hp))
-        .bind(patch.current_hp.or(current.current_hp))
-        .bind(patch.armor_class.or(current.armor_class))
-        .bind(patch.init_modifier.unwrap_or(current.init_modifier))
+        .bind(patch.name.unwrap_or(current.fields.name))
+        .bind(patch.kind.unwrap_or(current.fields.kind).as_str().to_string())
+        .bind(patch.player_name.or(current.fields.player_name))
+        .bind(patch.level.or(current.fields.level))
+        .bind(patch.class.or(current.fields.class))
+        .bind(patch.ancestry.or(current.fields.ancestry))
+        .bind(patch.max_hp.or(current.fields.max_hp))
+        .bind(patch.current_hp.or(current.fields.current_hp))
+        .bind(patch.armor_class.or(current.fields.armor_class))
+        .bind(patch.init_modifier.unwrap_or(current.fields.init_modifier))
         .bind(Json(stats))
-        .bind(patch.notes.or(current.notes))
+        .bind(patch.notes.or(current.fields.notes))
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
@@ -137,8 +137,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
     fn character_from_row(row: &DB::Row) -> StorageResult<Character> {
         let kind =
             known("characters", row.try_get("id")?, "kind", row.try_get("kind")?, CharacterKind::parse)?;
-        Ok(Character {
-            id: row.try_get("id")?,
+        let fields = CharacterFields {
             campaign_id: row.try_get("campaign_id")?,
             name: row.try_get("name")?,
             kind,
@@ -152,6 +151,10 @@ impl<DB: SqlEngine> SqlStorage<DB> {
             init_modifier: row.try_get("init_modifier")?,
             stats: row.try_get::<Json<Value>, _>("stats")?.0,
             notes: row.try_get("notes")?,
+        };
+        Ok(Character {
+            id: row.try_get("id")?,
+            fields,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })

@@ -119,7 +119,7 @@ pub async fn open(url: &str, migrate: MigrateOnOpen) -> StorageResult<Arc<dyn St
 /// user as it is.
 ///
 /// To add an area: a new file with its trait and one `impl<DB: SqlEngine>` of it, a line
-/// in the two lists below.
+/// in the list below.
 pub trait Storage:
     SchemaStore
     + CampaignStore
@@ -132,20 +132,5 @@ pub trait Storage:
     + CollectionStore
     + DocumentStore
     + CampaignNoteStore
-{
-}
-
-impl<T> Storage for T where
-    T: SchemaStore
-        + CampaignStore
-        + SessionStore
-        + CharacterStore
-        + CombatStore
-        + RollStore
-        + PluginStore
-        + PluginKvStore
-        + CollectionStore
-        + DocumentStore
-        + CampaignNoteStore
 {
 }

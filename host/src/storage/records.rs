@@ -169,11 +169,27 @@ impl CharacterKind {
     }
 }
 
+// Its id, what it was made of (`CharacterFields`, flattened: the JSON has one level, and
+// the tools' output schema is as before) and when. The doc line below is that schema's
+// description.
 /// A player character, NPC or recurring monster in a campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Character {
     /// Stable id (UUID v7).
     pub id: String,
+    /// Everything a GM gives a character.
+    #[serde(flatten)]
+    pub fields: CharacterFields,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a character is made of: what a new character is created from, and what a stored
+/// one holds besides its id and times. A new character's `current_hp` defaults to `max_hp`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CharacterFields {
     /// The campaign it belongs to.
     pub campaign_id: String,
     /// The character's name.
@@ -199,41 +215,6 @@ pub struct Character {
     /// The rest of the sheet as JSON (abilities, skills, inventory, …).
     pub stats: Value,
     /// Free-form notes.
-    pub notes: Option<String>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it was last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The fields a new character is created from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewCharacter {
-    /// See [`Character::campaign_id`].
-    pub campaign_id: String,
-    /// See [`Character::name`].
-    pub name: String,
-    /// See [`Character::kind`].
-    pub kind: CharacterKind,
-    /// See [`Character::player_name`].
-    pub player_name: Option<String>,
-    /// See [`Character::level`].
-    pub level: Option<i64>,
-    /// See [`Character::class`].
-    pub class: Option<String>,
-    /// See [`Character::ancestry`].
-    pub ancestry: Option<String>,
-    /// See [`Character::max_hp`].
-    pub max_hp: Option<i64>,
-    /// See [`Character::current_hp`]; defaults to `max_hp`.
-    pub current_hp: Option<i64>,
-    /// See [`Character::armor_class`].
-    pub armor_class: Option<i64>,
-    /// See [`Character::init_modifier`].
-    pub init_modifier: i64,
-    /// See [`Character::stats`].
-    pub stats: Value,
-    /// See [`Character::notes`].
     pub notes: Option<String>,
 }
 

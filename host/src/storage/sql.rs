@@ -155,6 +155,9 @@ pub(crate) struct SqlStorage<DB: Database> {
     pub(super) pool: Pool<DB>,
 }
 
+/// The store is every storage area at once (each area's file implements its trait).
+impl<DB: SqlEngine> super::Storage for SqlStorage<DB> {}
+
 impl<DB: Database> SqlStorage<DB> {
     /// Wraps a connected, configured pool.
     pub(crate) fn new(pool: Pool<DB>) -> Self {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::registry::{ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::app::App;
-use crate::storage::{Character, CharacterKind, CharacterPatch, NewCharacter};
+use crate::storage::{Character, CharacterFields, CharacterKind, CharacterPatch};
 
 /// Largest hit point, level or modifier value accepted.
 const MAX_STAT: i64 = 1_000_000;
@@ -179,7 +179,7 @@ fn notes(value: Option<String>) -> Result<Option<String>, ToolError> {
 }
 
 async fn create(app: Arc<App>, args: CreateArgs) -> Result<CharacterResult, ToolError> {
-    let new = NewCharacter {
+    let new = CharacterFields {
         campaign_id: args.campaign_id,
         name: validate::name("name", &args.name)?,
         kind: args.kind.unwrap_or(CharacterKind::Pc),

@@ -408,10 +408,10 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
     let character = match &args.character_id {
         Some(id) => {
             let character = app.storage.get_character(id).await?;
-            if character.campaign_id != campaign_id {
+            if character.fields.campaign_id != campaign_id {
                 return Err(ToolError::invalid(format!(
                     "character {id:?} belongs to campaign {:?}, not {campaign_id:?}",
-                    character.campaign_id
+                    character.fields.campaign_id
                 )));
             }
             Some(character)
@@ -420,16 +420,17 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
     };
     let name = match (&args.name, &character) {
         (Some(name), _) => validate::name("name", name)?,
-        (None, Some(character)) => character.name.clone(),
+        (None, Some(character)) => character.fields.name.clone(),
         (None, None) => return Err(ToolError::invalid("name is required (or give character_id)")),
     };
-    let init_modifier = args.init_modifier.or(character.as_ref().map(|c| c.init_modifier)).unwrap_or(0);
-    let kind = args.kind.unwrap_or(match character.as_ref().map(|c| c.kind) {
+    let init_modifier =
+        args.init_modifier.or(character.as_ref().map(|c| c.fields.init_modifier)).unwrap_or(0);
+    let kind = args.kind.unwrap_or(match character.as_ref().map(|c| c.fields.kind) {
         Some(CharacterKind::Pc) => CombatantKind::Player,
         Some(CharacterKind::Npc) => CombatantKind::Npc,
         _ => CombatantKind::Monster,
     });
-    let ac = args.ac.or(character.as_ref().and_then(|c| c.armor_class));
+    let ac = args.ac.or(character.as_ref().and_then(|c| c.fields.armor_class));
 
     validate::within("init_modifier", init_modifier, -MAX_ABS_INIT_MODIFIER..=MAX_ABS_INIT_MODIFIER)?;
     if let Some(hp) = args.hp {
@@ -465,12 +466,12 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
                 Some(total)
             }
             (None, Some(hp), _) => Some(hp),
-            (None, None, Some(character)) => character.current_hp,
+            (None, None, Some(character)) => character.fields.current_hp,
             (None, None, None) => None,
         };
         members.push(GroupMember { initiative, hp });
     }
-    let max_hp = character.as_ref().and_then(|c| c.max_hp);
+    let max_hp = character.as_ref().and_then(|c| c.fields.max_hp);
     let character_id = character.as_ref().map(|c| c.id.clone());
     let (added, encounter, _) = update(&app, &campaign_id, |encounter| {
         if count == 1 {
