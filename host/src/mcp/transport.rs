@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -38,6 +39,13 @@ pub async fn serve_http(
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr().context("reading the bound address")?;
+    // Responses (SSE events especially) go out in small writes; with Nagle's algorithm on,
+    // each waits for the client's delayed ACK and a keep-alive client sees ~40 ms a call.
+    let listener = listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::warn!("cannot set TCP_NODELAY on an accepted connection: {err}");
+        }
+    });
     let mut allowed_hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
     allowed_hosts.extend(app.config.server.allowed_hosts.iter().cloned());
     let mut config = StreamableHttpServerConfig::default().with_allowed_hosts(allowed_hosts);
