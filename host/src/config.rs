@@ -259,10 +259,13 @@ impl Config {
         }
     }
 
-    /// The configuration as TOML, for `ttrpg doctor` (database passwords hidden).
+    /// The configuration as TOML, for `ttrpg doctor` (text and JSON): every secret hidden —
+    /// the database and Qdrant URLs' passwords and the Qdrant API key.
     pub fn to_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = Some(redact_url(&self.database_url()));
+        shown.search.qdrant_url = self.search.qdrant_url.as_deref().map(redact_url);
+        shown.search.qdrant_api_key = self.search.qdrant_api_key.as_ref().map(|_| "***".to_string());
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
     }
 }
@@ -386,5 +389,23 @@ mod tests {
         let shown = config.to_toml();
         assert!(shown.contains("postgres://gm:***@db/ttrpg"), "{shown}");
         assert!(!shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn doctor_output_hides_the_qdrant_key_and_url_password() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("TTRPG_QDRANT_URL", "http://admin:s3cret@qdrant:6334"),
+                ("TTRPG_QDRANT_API_KEY", "qk-very-secret"),
+            ]),
+        )
+        .unwrap();
+        let shown = config.to_toml();
+        assert!(!shown.contains("qk-very-secret") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("qdrant_api_key = \"***\""), "{shown}");
+        assert!(shown.contains("http://admin:***@qdrant:6334"), "{shown}");
+        let unset = Config::default().to_toml();
+        assert!(!unset.contains("qdrant_api_key"), "an unset key is not shown as set: {unset}");
     }
 }

@@ -79,6 +79,45 @@ fn tool_error(err: ToolError) -> ServiceError {
     }
 }
 
+/// Holds a plugin's arguments to its campaign: a `campaign_id` that is absent or `null` is
+/// the plugin's own (when the tool takes one), any other value must be that campaign's id;
+/// `roll_dice` in a game session is filed under that session unless the plugin named one.
+fn scope_arguments(
+    campaign_id: &str,
+    session_id: Option<&str>,
+    name: &str,
+    takes: impl Fn(&str) -> bool,
+    arguments: &mut Value,
+) -> Result<(), ServiceError> {
+    let Value::Object(map) = arguments else { return Ok(()) };
+    match map.get("campaign_id") {
+        Some(Value::String(given)) if given == campaign_id => {}
+        Some(Value::String(given)) => {
+            return Err(ServiceError::Forbidden(format!(
+                "{name}: a plugin works in its own campaign {campaign_id:?} only, not {given:?}"
+            )));
+        }
+        None | Some(Value::Null) if takes("campaign_id") => {
+            map.insert("campaign_id".into(), Value::String(campaign_id.to_string()));
+        }
+        None | Some(Value::Null) => {
+            map.remove("campaign_id");
+        }
+        Some(other) => {
+            return Err(ServiceError::Invalid(format!(
+                "{name}: campaign_id must be a string id, not {other}"
+            )));
+        }
+    }
+    if let (Some(session), None | Some(Value::Null)) = (session_id, map.get("session_id"))
+        && takes("session_id")
+        && name == "roll_dice"
+    {
+        map.insert("session_id".into(), Value::String(session.to_string()));
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl HostTools for CampaignScopedTools {
     async fn call(
@@ -96,28 +135,9 @@ impl HostTools for CampaignScopedTools {
         }
         let tool = super::core_tool(name)
             .ok_or_else(|| ServiceError::Failed(format!("no host tool named {name:?}")))?;
-        let takes =
-            |field: &str| tool.spec().input_schema.get("properties").is_some_and(|p| p.get(field).is_some());
-        if let Value::Object(map) = &mut arguments {
-            match map.get("campaign_id") {
-                Some(Value::String(given)) if given != campaign_id => {
-                    return Err(ServiceError::Forbidden(format!(
-                        "{name}: a plugin works in its own campaign {campaign_id:?} only, not {given:?}"
-                    )));
-                }
-                Some(_) => {}
-                None if takes("campaign_id") => {
-                    map.insert("campaign_id".into(), Value::String(campaign_id.to_string()));
-                }
-                None => {}
-            }
-            if let (Some(session), None) = (session_id, map.get("session_id"))
-                && takes("session_id")
-                && name == "roll_dice"
-            {
-                map.insert("session_id".into(), Value::String(session.to_string()));
-            }
-        }
+        let properties = tool.spec().input_schema.get("properties");
+        let takes = |field: &str| properties.is_some_and(|p| p.get(field).is_some());
+        scope_arguments(campaign_id, session_id, name, takes, &mut arguments)?;
         let result = tool.call(self.app.clone(), arguments).await.map_err(tool_error)?;
         let mut named = Vec::new();
         campaign_ids(&result, &mut named);
@@ -127,5 +147,43 @@ impl HostTools for CampaignScopedTools {
             )));
         }
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn scoped(name: &str, takes: &[&str], mut arguments: Value) -> Result<Value, ServiceError> {
+        scope_arguments("c1", Some("s1"), name, |field| takes.contains(&field), &mut arguments)?;
+        Ok(arguments)
+    }
+
+    #[test]
+    fn an_absent_or_null_campaign_is_the_plugins_own() {
+        for arguments in [json!({"expression": "1d20"}), json!({"expression": "1d20", "campaign_id": null})] {
+            let scoped = scoped("roll_dice", &["campaign_id", "session_id"], arguments).unwrap();
+            assert_eq!(scoped["campaign_id"], "c1");
+            assert_eq!(scoped["session_id"], "s1");
+        }
+        let untaken =
+            scoped("character_get", &["character_id"], json!({"character_id": "x", "campaign_id": null}));
+        assert_eq!(
+            untaken.unwrap(),
+            json!({"character_id": "x"}),
+            "a null the tool does not take is dropped"
+        );
+    }
+
+    #[test]
+    fn another_campaign_or_a_non_string_is_refused() {
+        let other = scoped("campaign_get", &["campaign_id"], json!({"campaign_id": "c2"})).unwrap_err();
+        assert!(matches!(other, ServiceError::Forbidden(ref m) if m.contains("c2")), "{other:?}");
+        let number = scoped("campaign_get", &["campaign_id"], json!({"campaign_id": 7})).unwrap_err();
+        assert!(matches!(number, ServiceError::Invalid(_)), "{number:?}");
+        let own = scoped("campaign_get", &["campaign_id"], json!({"campaign_id": "c1"})).unwrap();
+        assert_eq!(own, json!({"campaign_id": "c1"}));
     }
 }
