@@ -50,9 +50,12 @@ fn prerequisites() -> Result<(PathBuf, Vec<(String, String)>), String> {
     if !Path::new(&ort).exists() {
         return Err(format!("ORT_DYLIB_PATH={ort} does not exist"));
     }
+    // The SRD's folder is the MCP server's library (ingest_document reads only there).
+    let library = pdf.parent().ok_or("the SRD has no folder")?.display().to_string();
     let env = vec![
         ("TTRPG_MODEL_DIR".to_string(), model.display().to_string()),
         ("TTRPG_ONNXRUNTIME".to_string(), ort),
+        ("TTRPG_LIBRARY_ROOTS".to_string(), library),
     ];
     Ok((pdf, env))
 }
@@ -207,6 +210,13 @@ async fn srd_ingest_resume_search_and_eval() {
     let again = mcp.ok("ingest_document", json!({"path": pdf.to_str().unwrap(), "book": "SRD 5.1"})).await;
     assert_eq!(again["already_ingested"], true, "{again:#}");
     assert!(again["warnings"][0].as_str().unwrap().contains("already ingested"), "{again:#}");
+
+    // Over MCP nothing outside the library folders is read, and a refusal does not say
+    // whether the path exists (the CLI above read the same book from any path).
+    let outside = mcp.err("ingest_document", json!({"path": "/etc/passwd", "book": "Secrets"})).await;
+    let missing = mcp.err("ingest_document", json!({"path": "/etc/no-such-file", "book": "Secrets"})).await;
+    assert!(outside.contains("not a readable file in the library folders"), "{outside}");
+    assert_eq!(outside.replace("/etc/passwd", "P"), missing.replace("/etc/no-such-file", "P"));
 
     // --- search with citations and filters ---
     let hits =

@@ -25,6 +25,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_ONNXRUNTIME", "search.onnxruntime (falls back to ORT_DYLIB_PATH)"),
     ("TTRPG_QDRANT_URL", "search.qdrant_url"),
     ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
+    ("TTRPG_LIBRARY_ROOTS", "library.roots (folders, separated like PATH)"),
+    ("TTRPG_LIBRARY_MAX_FILE_MB", "library.max_file_mb"),
 ];
 
 /// Why the configuration could not be loaded.
@@ -78,6 +80,25 @@ pub struct Config {
     pub search: SearchConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Where MCP clients may ingest books from.
+    pub library: LibraryConfig,
+}
+
+/// The folders `ingest_document` (over MCP) may read books from. The CLI, run by the
+/// machine's own user, reads any path it is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibraryConfig {
+    /// The library folders. Default: `<data folder>/library`.
+    pub roots: Vec<PathBuf>,
+    /// The largest file `ingest_document` accepts, in MiB.
+    pub max_file_mb: u64,
+}
+
+impl Default for LibraryConfig {
+    fn default() -> Self {
+        LibraryConfig { roots: Vec::new(), max_file_mb: 512 }
+    }
 }
 
 /// Rulebook search: the embedding model and where vectors live.
@@ -150,6 +171,7 @@ impl Default for Config {
             plugins: PluginsConfig::default(),
             search: SearchConfig::default(),
             log: LogConfig::default(),
+            library: LibraryConfig::default(),
         }
     }
 }
@@ -230,6 +252,14 @@ impl Config {
             }
             "TTRPG_QDRANT_URL" => self.search.qdrant_url = Some(value).filter(|v| !v.is_empty()),
             "TTRPG_QDRANT_API_KEY" => self.search.qdrant_api_key = Some(value).filter(|v| !v.is_empty()),
+            "TTRPG_LIBRARY_ROOTS" => {
+                self.library.roots =
+                    std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()).collect()
+            }
+            "TTRPG_LIBRARY_MAX_FILE_MB" => {
+                self.library.max_file_mb =
+                    parse_env("TTRPG_LIBRARY_MAX_FILE_MB", &value, "a whole number of MiB such as 512")?
+            }
             _ => {}
         }
         Ok(())
@@ -243,6 +273,15 @@ impl Config {
     /// The folder of the in-process vector index.
     pub fn vectors_dir(&self) -> PathBuf {
         self.data_dir.join("vectors")
+    }
+
+    /// The folders `ingest_document` may read from (`library.roots`, or `<data>/library`).
+    pub fn library_roots(&self) -> Vec<PathBuf> {
+        if self.library.roots.is_empty() {
+            vec![self.data_dir.join("library")]
+        } else {
+            self.library.roots.clone()
+        }
     }
 
     /// The folder for plugin components and their compiled cache.

@@ -11,6 +11,7 @@ mod error;
 pub mod eval;
 pub mod ingest;
 pub mod notes;
+pub mod sandbox;
 pub mod search;
 
 use std::sync::Arc;

@@ -1,7 +1,6 @@
 //! Rulebook and note tools: ingest a book, search the rules, read a page, keep and find
 //! campaign notes.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use schemars::JsonSchema;
@@ -22,7 +21,7 @@ use crate::storage::{CampaignNote, DocumentRecord, NewCampaignNote, PageRecord};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngestArgs {
-    /// Path of the PDF on the server's disk.
+    /// Path of the PDF inside one of the server's library folders (absolute, or relative to the first).
     pub path: String,
     /// The book's title as citations should show it ("SRD 5.1").
     pub book: String,
@@ -196,10 +195,13 @@ fn library_error(err: LibraryError) -> ToolError {
 
 async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolError> {
     let book = validate::name("book", &args.book)?;
-    let path = PathBuf::from(&args.path);
-    if !path.is_file() {
-        return Err(ToolError::NotFound(format!("no file at {} on the server", path.display())));
-    }
+    // Over MCP only the library folders are readable (the CLI reads any path it is given).
+    let path = crate::library::sandbox::resolve(
+        &app.config.library_roots(),
+        &args.path,
+        app.config.library.max_file_mb,
+    )
+    .map_err(|err| ToolError::InvalidArguments(err.to_string()))?;
     let library = library(&app).await?;
     if let Some(campaign_id) = &args.campaign_id {
         app.storage.get_campaign(campaign_id).await?;
