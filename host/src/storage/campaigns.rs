@@ -100,10 +100,10 @@ impl<DB: SqlEngine> CampaignStore for SqlStorage<DB> {
 
 impl<DB: SqlEngine> SqlStorage<DB> {
     fn campaign_from_row(row: &DB::Row) -> StorageResult<Campaign> {
-        let status =
-            known("campaigns", row.try_get("id")?, "status", row.try_get("status")?, CampaignStatus::parse)?;
+        let id: String = row.try_get("id")?;
+        let status = known("campaigns", &id, "status", row.try_get("status")?, CampaignStatus::parse)?;
         Ok(Campaign {
-            id: row.try_get("id")?,
+            id,
             name: row.try_get("name")?,
             system: row.try_get("system")?,
             gm_user_id: row.try_get("gm_user_id")?,

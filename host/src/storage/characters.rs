@@ -135,8 +135,8 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
 
 impl<DB: SqlEngine> SqlStorage<DB> {
     fn character_from_row(row: &DB::Row) -> StorageResult<Character> {
-        let kind =
-            known("characters", row.try_get("id")?, "kind", row.try_get("kind")?, CharacterKind::parse)?;
+        let id: String = row.try_get("id")?;
+        let kind = known("characters", &id, "kind", row.try_get("kind")?, CharacterKind::parse)?;
         let fields = CharacterFields {
             campaign_id: row.try_get("campaign_id")?,
             name: row.try_get("name")?,
@@ -153,7 +153,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
             notes: row.try_get("notes")?,
         };
         Ok(Character {
-            id: row.try_get("id")?,
+            id,
             fields,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,

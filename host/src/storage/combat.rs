@@ -136,14 +136,14 @@ impl<DB: SqlEngine> CombatStore for SqlStorage<DB> {
 
 impl<DB: SqlEngine> SqlStorage<DB> {
     fn encounter_from_row(row: &DB::Row) -> StorageResult<EncounterRecord> {
-        let active =
-            known("initiative_tracker", row.try_get("id")?, "status", row.try_get("status")?, |s| match s {
-                "active" => Some(true),
-                "ended" => Some(false),
-                _ => None,
-            })?;
+        let id: String = row.try_get("id")?;
+        let active = known("initiative_tracker", &id, "status", row.try_get("status")?, |s| match s {
+            "active" => Some(true),
+            "ended" => Some(false),
+            _ => None,
+        })?;
         Ok(EncounterRecord {
-            id: row.try_get("id")?,
+            id,
             campaign_id: row.try_get("campaign_id")?,
             session_id: row.try_get("session_id")?,
             name: row.try_get("name")?,

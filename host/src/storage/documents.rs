@@ -276,10 +276,10 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
 
 impl<DB: SqlEngine> SqlStorage<DB> {
     fn document_from_row(row: &DB::Row) -> StorageResult<DocumentRecord> {
-        let status =
-            known("documents", row.try_get("id")?, "status", row.try_get("status")?, DocumentStatus::parse)?;
+        let id: String = row.try_get("id")?;
+        let status = known("documents", &id, "status", row.try_get("status")?, DocumentStatus::parse)?;
         Ok(DocumentRecord {
-            id: row.try_get("id")?,
+            id,
             content_hash: row.try_get("content_hash")?,
             book: row.try_get("book")?,
             system: row.try_get("system")?,

@@ -176,10 +176,10 @@ impl<DB: SqlEngine> SessionStore for SqlStorage<DB> {
 
 impl<DB: SqlEngine> SqlStorage<DB> {
     fn session_from_row(row: &DB::Row) -> StorageResult<Session> {
-        let status =
-            known("sessions", row.try_get("id")?, "status", row.try_get("status")?, SessionStatus::parse)?;
+        let id: String = row.try_get("id")?;
+        let status = known("sessions", &id, "status", row.try_get("status")?, SessionStatus::parse)?;
         Ok(Session {
-            id: row.try_get("id")?,
+            id,
             campaign_id: row.try_get("campaign_id")?,
             number: row.try_get("number")?,
             title: row.try_get("title")?,

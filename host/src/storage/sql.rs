@@ -185,12 +185,12 @@ pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// (a row written by a newer host is never read as a guess).
 pub(super) fn known<T>(
     table: &'static str,
-    id: String,
+    id: &str,
     column: &'static str,
     value: String,
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> StorageResult<T> {
-    parse(&value).ok_or(StorageError::UnknownValue { table, id, column, value })
+    parse(&value).ok_or_else(|| StorageError::UnknownValue { table, id: id.to_string(), column, value })
 }
 
 /// Builds a `&'static str` SQL statement from literal pieces at compile time.
