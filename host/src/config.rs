@@ -17,6 +17,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_DATABASE_URL", "database_url"),
     ("TTRPG_LISTEN", "server.listen"),
     ("TTRPG_ALLOWED_HOSTS", "server.allowed_hosts (comma-separated)"),
+    ("TTRPG_MAX_SESSIONS", "server.max_sessions"),
+    ("TTRPG_SESSION_IDLE_SECS", "server.session_idle_secs"),
+    ("TTRPG_HEADER_TIMEOUT_SECS", "server.header_timeout_secs"),
     ("TTRPG_LOG", "log.level (a tracing filter such as `info` or `ttrpg_host=debug`)"),
     ("TTRPG_MAX_DICE", "dice.max_dice"),
     ("TTRPG_PLUGIN_MEMORY_MB", "plugins.memory_limit_mb"),
@@ -127,6 +130,13 @@ pub struct ServerConfig {
     /// Host names accepted in the HTTP `Host` header (DNS-rebinding protection).
     /// Loopback names are always accepted.
     pub allowed_hosts: Vec<String>,
+    /// Most MCP sessions open at once over HTTP; a new one beyond it gets `503`.
+    pub max_sessions: usize,
+    /// An HTTP session with no request for this long is closed (seconds).
+    pub session_idle_secs: u64,
+    /// A connection that has not sent a whole request head in this long is dropped
+    /// (seconds): a client that trickles headers cannot hold connections open.
+    pub header_timeout_secs: u64,
 }
 
 /// Dice engine limits.
@@ -178,7 +188,13 @@ impl Default for Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8765".into(), allowed_hosts: Vec::new() }
+        ServerConfig {
+            listen: "127.0.0.1:8765".into(),
+            allowed_hosts: Vec::new(),
+            max_sessions: 1000,
+            session_idle_secs: 600,
+            header_timeout_secs: 10,
+        }
     }
 }
 
@@ -227,6 +243,18 @@ impl Config {
             "TTRPG_ALLOWED_HOSTS" => {
                 self.server.allowed_hosts =
                     value.split(',').map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect()
+            }
+            "TTRPG_MAX_SESSIONS" => {
+                self.server.max_sessions =
+                    parse_env("TTRPG_MAX_SESSIONS", &value, "a whole number such as 1000")?
+            }
+            "TTRPG_SESSION_IDLE_SECS" => {
+                self.server.session_idle_secs =
+                    parse_env("TTRPG_SESSION_IDLE_SECS", &value, "a whole number of seconds such as 600")?
+            }
+            "TTRPG_HEADER_TIMEOUT_SECS" => {
+                self.server.header_timeout_secs =
+                    parse_env("TTRPG_HEADER_TIMEOUT_SECS", &value, "a whole number of seconds such as 10")?
             }
             "TTRPG_LOG" => self.log.level = value,
             "TTRPG_MAX_DICE" => {

@@ -3,6 +3,7 @@
 //! Start at [`cli`] (the binary's commands) or [`mcp`] (the MCP server). See
 //! ARCHITECTURE.md at the repository root for the map.
 
+pub mod access;
 pub mod app;
 pub mod cli;
 pub mod config;

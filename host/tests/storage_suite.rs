@@ -25,7 +25,8 @@ use serde_json::json;
 use sqlx::{Connection, Executor};
 use ttrpg_host::storage::{
     self, CampaignPatch, CampaignStatus, CharacterFields, CharacterKind, CharacterPatch, DiceRollFilter,
-    Engine, MigrateOnOpen, NewCampaign, NewDiceRoll, SessionStatus, Storage, StorageError, StorageResult,
+    Engine, MemberRole, MigrateOnOpen, NewCampaign, NewDiceRoll, SessionStatus, Storage, StorageError,
+    StorageResult, TokenRole, Visibility,
 };
 
 /// How long one case may take before it is declared hung.
@@ -281,6 +282,9 @@ storage_suite!(
     data_survives_reopen,
     unknown_stored_values_are_refused,
     library_document_lifecycle_and_resume,
+    users_tokens_and_revocation,
+    campaign_members_and_roles,
+    visibility_filters_in_the_read,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -297,6 +301,7 @@ fn character(campaign_id: &str, name: &str, kind: CharacterKind) -> CharacterFie
         name: name.to_string(),
         kind,
         player_name: None,
+        player_id: None,
         level: None,
         class: None,
         ancestry: None,
@@ -627,8 +632,8 @@ mod cases {
             let session = s.start_session(&c.id, Some(text.clone())).await.expect("start session");
             assert_eq!(s.get_session(&session.id).await.unwrap().title.as_deref(), Some(text.as_str()));
             let tags = vec![text.clone(), "npc".to_string()];
-            s.add_session_note(&session.id, text, &tags).await.expect("add note");
-            let notes = s.list_session_notes(&session.id).await.unwrap();
+            s.add_session_note(&session.id, text, &tags, Visibility::Gm).await.expect("add note");
+            let notes = s.list_session_notes(&session.id, false).await.unwrap();
             assert_eq!(notes.len(), 1);
             assert_eq!(notes[0].body, *text);
             assert_eq!(notes[0].tags, tags);
@@ -761,16 +766,19 @@ mod cases {
         let s = ctx.store;
         let c = s.create_campaign(campaign("Notes")).await.unwrap();
         let session = s.start_session(&c.id, None).await.unwrap();
-        assert!(s.list_session_notes(&session.id).await.unwrap().is_empty());
+        assert!(s.list_session_notes(&session.id, false).await.unwrap().is_empty());
 
-        let n1 =
-            s.add_session_note(&session.id, "Met Ser Vallin at the inn", &["npc".to_string()]).await.unwrap();
-        let n2 = s.add_session_note(&session.id, "No tags here", &[]).await.unwrap();
+        let n1 = s
+            .add_session_note(&session.id, "Met Ser Vallin at the inn", &["npc".to_string()], Visibility::Gm)
+            .await
+            .unwrap();
+        let n2 = s.add_session_note(&session.id, "No tags here", &[], Visibility::Gm).await.unwrap();
         let n3 = s
             .add_session_note(
                 &session.id,
                 "Found 300 gp and a map",
                 &["loot".to_string(), "plot".to_string()],
+                Visibility::Gm,
             )
             .await
             .unwrap();
@@ -782,15 +790,18 @@ mod cases {
         assert!(n2.tags.is_empty());
         assert_eq!(n3.tags, vec!["loot", "plot"], "tag order is kept");
 
-        let listed = s.list_session_notes(&session.id).await.unwrap();
+        let listed = s.list_session_notes(&session.id, false).await.unwrap();
         assert_eq!(listed, vec![n1.clone(), n2.clone(), n3.clone()], "oldest first, exactly as written");
 
         // Notes of another session are not mixed in.
         s.end_session(&session.id, None).await.unwrap();
         let next = s.start_session(&c.id, None).await.unwrap();
-        let other = s.add_session_note(&next.id, "Next evening", &["recap".to_string()]).await.unwrap();
-        assert_eq!(s.list_session_notes(&next.id).await.unwrap(), vec![other]);
-        assert_eq!(s.list_session_notes(&session.id).await.unwrap().len(), 3);
+        let other = s
+            .add_session_note(&next.id, "Next evening", &["recap".to_string()], Visibility::Gm)
+            .await
+            .unwrap();
+        assert_eq!(s.list_session_notes(&next.id, false).await.unwrap(), vec![other]);
+        assert_eq!(s.list_session_notes(&session.id, false).await.unwrap().len(), 3);
     }
 
     pub async fn session_unknown_ids_not_found(ctx: Ctx) {
@@ -800,8 +811,8 @@ mod cases {
         let id = "no-such-session-91b2";
         assert_not_found(s.get_session(id).await, "session", id);
         assert_not_found(s.end_session(id, Some("recap".into())).await, "session", id);
-        assert_not_found(s.add_session_note(id, "lost note", &[]).await, "session", id);
-        assert_not_found(s.list_session_notes(id).await, "session", id);
+        assert_not_found(s.add_session_note(id, "lost note", &[], Visibility::Gm).await, "session", id);
+        assert_not_found(s.list_session_notes(id, false).await, "session", id);
     }
 
     pub async fn session_concurrent_starts_one_wins(ctx: Ctx) {
@@ -836,6 +847,7 @@ mod cases {
             name: "Lia Brightwater".into(),
             kind: CharacterKind::Pc,
             player_name: Some("Sam".into()),
+            player_id: None,
             level: Some(3),
             class: Some("Cleric".into()),
             ancestry: Some("Halfling".into()),
@@ -1370,7 +1382,7 @@ mod cases {
         let listed = s.list_campaigns(true).await.unwrap();
         assert_eq!(ids(&listed, |c| &c.id), vec![after.id.clone()], "the downgrade dropped the old data");
         let session = s.start_session(&after.id, None).await.expect("sessions work again");
-        s.add_session_note(&session.id, "still fine", &[]).await.expect("notes work again");
+        s.add_session_note(&session.id, "still fine", &[], Visibility::Gm).await.expect("notes work again");
         s.record_roll(roll(Some(&after.id), Some(&session.id), "1d20", 11)).await.expect("dice work again");
         s.create_encounter(&after.id, None, None, json!({})).await.expect("initiative works again");
         s.create_character(character(&after.id, "Back", CharacterKind::Pc))
@@ -1407,8 +1419,10 @@ mod cases {
         let s = ctx.store;
         let c = s.create_campaign(campaign("Persistent")).await.unwrap();
         let session = s.start_session(&c.id, Some("Night one".into())).await.unwrap();
-        let note =
-            s.add_session_note(&session.id, "Remember the password: mellon", &["plot".into()]).await.unwrap();
+        let note = s
+            .add_session_note(&session.id, "Remember the password: mellon", &["plot".into()], Visibility::Gm)
+            .await
+            .unwrap();
         let mut new = character(&c.id, "Durin", CharacterKind::Pc);
         new.max_hp = Some(22);
         new.stats = json!({"con": 16});
@@ -1424,7 +1438,7 @@ mod cases {
         assert_eq!(s.migrate_up().await.unwrap(), 0, "nothing to migrate on reopen");
         assert_eq!(s.get_campaign(&c.id).await.expect("campaign survives"), c);
         assert_eq!(s.get_session(&session.id).await.expect("session survives"), session);
-        assert_eq!(s.list_session_notes(&session.id).await.unwrap(), vec![note]);
+        assert_eq!(s.list_session_notes(&session.id, false).await.unwrap(), vec![note]);
         assert_eq!(s.get_character(&durin.id).await.unwrap(), durin);
         assert_eq!(
             s.active_encounter(&c.id).await.unwrap(),
@@ -1492,6 +1506,7 @@ mod cases {
             file_name: "srd.pdf".into(),
             page_count: 2,
             chunker: "built-in".into(),
+            visibility: Visibility::Players,
         };
         let doc = s.create_document(new.clone()).await.expect("create document");
         assert_eq!(doc.status, DocumentStatus::Ingesting);
@@ -1521,6 +1536,7 @@ mod cases {
             metadata: json!({"n": ordinal}),
             text_hash: format!("hash-{id}"),
             indexed: false,
+            visibility: Visibility::Players,
         };
         assert_eq!(s.insert_chunks(vec![chunk("c1", 0), chunk("c2", 1)]).await.unwrap(), 2);
         // A resumed run inserts the same chunks again: nothing is duplicated.
@@ -1531,15 +1547,35 @@ mod cases {
         s.mark_chunks_indexed(&["c1".into(), "c2".into()]).await.unwrap();
         let err = s.finish_document(&doc.id).await.expect_err("c3 has no vectors yet");
         assert!(err.to_string().contains("1 chunks"), "{err}");
-        assert!(s.ready_chunks(&["c1".into()]).await.unwrap().is_empty(), "not ready: invisible");
+        assert!(s.ready_chunks(&["c1".into()], &[]).await.unwrap().is_empty(), "not ready: invisible");
         s.mark_chunks_indexed(&["c3".into()]).await.unwrap();
         let ready = s.finish_document(&doc.id).await.unwrap();
         assert_eq!((ready.status, ready.chunk_count), (DocumentStatus::Ready, 3));
         assert!(s.unready_documents().await.unwrap().is_empty());
-        let mut found = s.ready_chunks(&["c3".into(), "c1".into(), "nope".into()]).await.unwrap();
+        let mut found = s.ready_chunks(&["c3".into(), "c1".into(), "nope".into()], &[]).await.unwrap();
         found.sort_by(|a, b| a.id.cmp(&b.id));
         assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["c1", "c3"]);
         assert!(found.iter().all(|c| c.indexed && c.section == "One › Two"));
+
+        // Hiding a section (and what is under it, never a sibling that shares its prefix) makes
+        // its chunks the GM's: a read that hides the shared library's GM chunks leaves them out.
+        assert_eq!(s.set_document_visibility(&doc.id, Some("One"), Visibility::Gm).await.unwrap(), 3);
+        assert_eq!(s.set_document_visibility(&doc.id, Some("On"), Visibility::Players).await.unwrap(), 0);
+        let ids: Vec<String> = ["c1", "c2", "c3"].map(String::from).to_vec();
+        assert!(s.ready_chunks(&ids, &["global".into()]).await.unwrap().is_empty(), "hidden from players");
+        assert_eq!(
+            s.ready_chunks(&ids, &["some-campaign".into()]).await.unwrap().len(),
+            3,
+            "another scope's filter"
+        );
+        assert_eq!(
+            s.unindexed_chunks(&doc.id, 10).await.unwrap().len(),
+            3,
+            "indexed again with the new visibility"
+        );
+        assert_eq!(s.set_document_visibility(&doc.id, None, Visibility::Players).await.unwrap(), 3);
+        assert_eq!(s.get_document(&doc.id).await.unwrap().visibility, Visibility::Players);
+        s.mark_chunks_indexed(&ids).await.unwrap();
 
         let camp = s.create_campaign(campaign("Notes")).await.unwrap();
         let note = s
@@ -1549,18 +1585,120 @@ mod cases {
                 title: "Sildar".into(),
                 body: "A knight.".into(),
                 tags: vec!["ally".into()],
+                visibility: Visibility::Gm,
             })
             .await
             .unwrap();
-        assert_eq!(s.campaign_notes(&camp.id, None, true).await.unwrap().len(), 1);
+        assert_eq!(s.campaign_notes(&camp.id, None, true, false).await.unwrap().len(), 1);
         s.mark_notes_indexed(std::slice::from_ref(&note.id)).await.unwrap();
-        assert!(s.campaign_notes(&camp.id, None, true).await.unwrap().is_empty());
-        let by_id = s.campaign_notes(&camp.id, Some(std::slice::from_ref(&note.id)), false).await.unwrap();
+        assert!(s.campaign_notes(&camp.id, None, true, false).await.unwrap().is_empty());
+        let by_id =
+            s.campaign_notes(&camp.id, Some(std::slice::from_ref(&note.id)), false, false).await.unwrap();
         assert_eq!(by_id, [note]);
 
         s.delete_document(&doc.id).await.unwrap();
         assert!(s.list_documents().await.unwrap().is_empty());
         assert!(matches!(s.get_page(&doc.id, 1).await, Err(StorageError::NotFound { .. })));
+    }
+
+    // --- users, tokens, members, visibility ---
+
+    pub async fn users_tokens_and_revocation(ctx: Ctx) {
+        let s = &ctx.store;
+        assert!(!s.any_live_token().await.unwrap(), "a new database has no token");
+        let alice = s.create_user("alice").await.unwrap();
+        let taken = s.create_user("alice").await.unwrap_err();
+        assert!(matches!(taken, StorageError::Conflict(_)), "{taken:?}");
+        assert_eq!(s.user_by_name("alice").await.unwrap(), alice);
+        assert!(matches!(s.user_by_name("nobody").await, Err(StorageError::NotFound { .. })));
+        let token =
+            s.create_token(&alice.id, TokenRole::Admin, "hash-1", Some("laptop".into())).await.unwrap();
+        assert_eq!(
+            (token.role, token.user.name.as_str(), token.label.as_deref()),
+            (TokenRole::Admin, "alice", Some("laptop"))
+        );
+        assert!(s.any_live_token().await.unwrap());
+        assert_eq!(s.token_by_hash("hash-1").await.unwrap().map(|t| t.id), Some(token.id.clone()));
+        assert!(s.token_by_hash("hash-2").await.unwrap().is_none());
+        s.touch_token(&token.id).await.unwrap();
+        assert!(s.token_by_hash("hash-1").await.unwrap().unwrap().last_used_at.is_some());
+        let revoked = s.revoke_token(&token.id).await.unwrap();
+        assert!(revoked.revoked_at.is_some());
+        assert!(s.token_by_hash("hash-1").await.unwrap().is_none(), "a revoked token is not found");
+        assert!(!s.any_live_token().await.unwrap());
+        let again = s.revoke_token(&token.id).await.unwrap();
+        assert_eq!(again.revoked_at, revoked.revoked_at, "revoking twice keeps the first time");
+        assert_eq!(s.list_tokens().await.unwrap().len(), 1);
+        assert!(matches!(s.revoke_token("nope").await, Err(StorageError::NotFound { .. })));
+    }
+
+    pub async fn campaign_members_and_roles(ctx: Ctx) {
+        let s = &ctx.store;
+        let gm = s.create_user("gwen").await.unwrap();
+        let pat = s.create_user("pat").await.unwrap();
+        let mut new = campaign("Members");
+        new.gm_user_id = Some(gm.id.clone());
+        let c = s.create_campaign(new).await.unwrap();
+        let other = s.create_campaign(campaign("Other")).await.unwrap();
+        assert_eq!(s.member_role(&c.id, &pat.id).await.unwrap(), None);
+        let member = s.set_member(&c.id, &pat.id, MemberRole::Player).await.unwrap();
+        assert_eq!((member.role, member.user.name.as_str()), (MemberRole::Player, "pat"));
+        assert_eq!(s.member_role(&c.id, &pat.id).await.unwrap(), Some(MemberRole::Player));
+        s.set_member(&c.id, &pat.id, MemberRole::Gm).await.unwrap();
+        assert_eq!(
+            s.member_role(&c.id, &pat.id).await.unwrap(),
+            Some(MemberRole::Gm),
+            "inviting again changes the role"
+        );
+        assert_eq!(s.members(&c.id).await.unwrap().len(), 1);
+        let mine: Vec<String> =
+            s.list_campaigns_of(&gm.id, false).await.unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(mine, std::slice::from_ref(&c.id), "the GM's campaigns, not the other one");
+        let pats: Vec<String> =
+            s.list_campaigns_of(&pat.id, false).await.unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(pats, std::slice::from_ref(&c.id));
+        assert!(s.list_campaigns_of(&pat.id, false).await.unwrap().iter().all(|x| x.id != other.id));
+        assert!(s.remove_member(&c.id, &pat.id).await.unwrap());
+        assert!(!s.remove_member(&c.id, &pat.id).await.unwrap());
+        assert!(s.list_campaigns_of(&pat.id, false).await.unwrap().is_empty());
+        assert!(matches!(
+            s.set_member(&c.id, "nobody", MemberRole::Player).await,
+            Err(StorageError::NotFound { .. })
+        ));
+    }
+
+    pub async fn visibility_filters_in_the_read(ctx: Ctx) {
+        use ttrpg_host::storage::NewCampaignNote;
+        let s = &ctx.store;
+        let c = s.create_campaign(campaign("Secrets")).await.unwrap();
+        let session = s.start_session(&c.id, None).await.unwrap();
+        s.add_session_note(&session.id, "the GM's", &[], Visibility::Gm).await.unwrap();
+        let shared = s.add_session_note(&session.id, "the table's", &[], Visibility::Players).await.unwrap();
+        assert_eq!(s.list_session_notes(&session.id, false).await.unwrap().len(), 2);
+        assert_eq!(s.list_session_notes(&session.id, true).await.unwrap(), vec![shared]);
+        let note = |title: &str, visibility| NewCampaignNote {
+            campaign_id: c.id.clone(),
+            kind: "npc".into(),
+            title: title.into(),
+            body: "b".into(),
+            tags: vec![],
+            visibility,
+        };
+        let secret = s.add_campaign_note(note("secret", Visibility::Gm)).await.unwrap();
+        s.add_campaign_note(note("open", Visibility::Players)).await.unwrap();
+        let players: Vec<String> =
+            s.campaign_notes(&c.id, None, false, true).await.unwrap().into_iter().map(|n| n.title).collect();
+        assert_eq!(players, ["open"]);
+        s.mark_notes_indexed(std::slice::from_ref(&secret.id)).await.unwrap();
+        let revealed = s.set_note_visibility(&secret.id, Visibility::Players).await.unwrap();
+        assert_eq!(revealed.visibility, Visibility::Players);
+        assert_eq!(
+            s.campaign_notes(&c.id, None, true, false).await.unwrap().len(),
+            2,
+            "a revealed note is indexed again"
+        );
+        assert_eq!(s.get_campaign_note(&secret.id).await.unwrap().visibility, Visibility::Players);
+        assert_eq!(s.campaign_notes(&c.id, None, false, true).await.unwrap().len(), 2);
     }
 }
 

@@ -64,7 +64,7 @@ pub use hp::HpChange;
 pub use model::{Combatant, CombatantKind, Condition, GroupMember, NewCombatant, NewGroup, TurnBoundary};
 pub use roster::Removal;
 pub use turns::{ConditionEvent, TurnChange};
-pub use view::{CombatantSummary, EncounterSummary};
+pub use view::{Audience, CombatantSummary, EncounterSummary, health_state};
 
 /// Result type of every fallible initiative operation.
 pub type Result<T, E = InitiativeError> = std::result::Result<T, E>;

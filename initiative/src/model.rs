@@ -32,6 +32,10 @@ pub struct Combatant {
     /// Hidden from the players (e.g. an ambusher not yet revealed); shown to the GM.
     #[serde(default)]
     pub hidden: bool,
+    /// The players see this NPC's or monster's hit points and AC as numbers (otherwise as
+    /// a state such as "bloodied"). Player characters' numbers are always shown.
+    #[serde(default)]
+    pub hp_revealed: bool,
 }
 
 impl Combatant {

@@ -48,6 +48,7 @@ impl Encounter {
             kind: new.kind,
             conditions: Vec::new(),
             hidden: new.hidden,
+            hp_revealed: false,
         });
         self.record(format!("{} joined at initiative {}", combatant.label(), combatant.initiative));
         Ok(combatant)
@@ -95,6 +96,7 @@ impl Encounter {
                 kind: group.kind,
                 conditions: Vec::new(),
                 hidden: group.hidden,
+                hp_revealed: false,
             }));
         }
         let names: Vec<String> = added.iter().map(Combatant::label).collect();
@@ -162,6 +164,14 @@ impl Encounter {
     pub fn set_hidden(&mut self, key: &str, hidden: bool) -> Result<Combatant> {
         let index = self.index_of(key)?;
         self.combatants[index].hidden = hidden;
+        Ok(self.combatants[index].clone())
+    }
+
+    /// Shows a combatant's hit points and AC to the players as numbers (or, with `false`,
+    /// as a state again); returns the updated combatant.
+    pub fn set_hp_revealed(&mut self, key: &str, revealed: bool) -> Result<Combatant> {
+        let index = self.index_of(key)?;
+        self.combatants[index].hp_revealed = revealed;
         Ok(self.combatants[index].clone())
     }
 

@@ -265,3 +265,35 @@ Round 1, Aria (c1)'s turn
     assert_eq!(summary["combatants"][1].get("temp_hp"), None);
     assert_eq!(summary["combatants"][3]["hidden"], true);
 }
+
+#[test]
+fn players_see_monster_health_as_a_state_and_no_hidden_combatants() {
+    let mut e = Encounter::new();
+    e.add(player("Aria", 18, 30, 16)).unwrap();
+    let monster = |name: &str, initiative: i64, hp: i64| NewCombatant {
+        hp: Some(hp),
+        max_hp: Some(hp),
+        ac: Some(15),
+        ..NewCombatant::new(name, CombatantKind::Monster, initiative)
+    };
+    e.add(monster("Goblin", 12, 7)).unwrap();
+    e.add(NewCombatant { hidden: true, ..monster("Lurker", 5, 20) }).unwrap();
+    e.damage("Goblin", 4).unwrap();
+    let players = e.summary_for(Audience::Players);
+    assert_eq!(players.combatants.len(), 2, "the hidden lurker is left out: {players:?}");
+    let goblin = &players.combatants[1];
+    assert_eq!((goblin.hp, goblin.max_hp, goblin.ac), (None, None, None));
+    assert_eq!(goblin.health.as_deref(), Some("bloodied"));
+    let aria = &players.combatants[0];
+    assert_eq!((aria.hp, aria.ac, aria.health.as_deref()), (Some(30), Some(16), None));
+    let text = e.render_for_players();
+    assert!(
+        text.contains("Goblin (c2)  bloodied") && !text.contains("3/7") && !text.contains("Lurker"),
+        "{text}"
+    );
+    e.set_hp_revealed("Goblin", true).unwrap();
+    let revealed = e.summary_for(Audience::Players);
+    assert_eq!(revealed.combatants[1].hp, Some(3));
+    assert_eq!(health_state(Some(0), Some(7)), Some("down"));
+    assert_eq!(health_state(Some(5), Some(7)), Some("hurt"));
+}

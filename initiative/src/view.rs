@@ -51,6 +51,33 @@ pub struct CombatantSummary {
     /// Hidden from the players.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// In the players' view, an NPC's or monster's hit points as a state: "unhurt", "hurt"
+    /// (above half), "bloodied" (half or less) or "down" (its numbers are left out unless the
+    /// GM revealed them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
+}
+
+/// Who a view is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The GM: everything.
+    Gm,
+    /// The players: hidden combatants left out, NPCs' and monsters' hit points and AC as a
+    /// state unless revealed.
+    Players,
+}
+
+/// An NPC's or monster's hit points as the players see them.
+pub fn health_state(hp: Option<i64>, max_hp: Option<i64>) -> Option<&'static str> {
+    let hp = hp?;
+    Some(match max_hp {
+        _ if hp <= 0 => "down",
+        Some(max) if hp >= max => "unhurt",
+        Some(max) if hp * 2 <= max => "bloodied",
+        Some(_) => "hurt",
+        None => "up",
+    })
 }
 
 fn is_zero(value: &i64) -> bool {
@@ -60,28 +87,88 @@ fn is_zero(value: &i64) -> bool {
 impl Encounter {
     /// A compact serializable view of the whole encounter, in turn order.
     pub fn summary(&self) -> EncounterSummary {
+        self.summary_for(Audience::Gm)
+    }
+
+    /// The summary as `audience` may see it.
+    pub fn summary_for(&self, audience: Audience) -> EncounterSummary {
+        let players = audience == Audience::Players;
+        let current = self.current().filter(|c| !(players && c.hidden)).map(|c| c.id.clone());
         EncounterSummary {
             round: self.round,
-            current: self.current_id(),
+            current,
             combatants: self
                 .combatants
                 .iter()
                 .enumerate()
-                .map(|(i, c)| CombatantSummary {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    initiative: c.initiative,
-                    kind: c.kind,
-                    hp: c.hp,
-                    max_hp: c.max_hp,
-                    temp_hp: c.temp_hp,
-                    ac: c.ac,
-                    conditions: c.conditions.iter().map(|x| condition_text(c, x)).collect(),
-                    current: self.turn == Some(i),
-                    hidden: c.hidden,
+                .filter(|(_, c)| !(players && c.hidden))
+                .map(|(i, c)| {
+                    let masked = players && c.kind != CombatantKind::Player && !c.hp_revealed;
+                    CombatantSummary {
+                        id: c.id.clone(),
+                        name: c.name.clone(),
+                        initiative: c.initiative,
+                        kind: c.kind,
+                        hp: if masked { None } else { c.hp },
+                        max_hp: if masked { None } else { c.max_hp },
+                        temp_hp: if masked { 0 } else { c.temp_hp },
+                        ac: if masked { None } else { c.ac },
+                        conditions: c.conditions.iter().map(|x| condition_text(c, x)).collect(),
+                        current: self.turn == Some(i),
+                        hidden: c.hidden,
+                        health: if masked { health_state(c.hp, c.max_hp).map(str::to_owned) } else { None },
+                    }
                 })
                 .collect(),
         }
+    }
+
+    /// The players' text view: like [`Encounter::render`] without hidden combatants, and
+    /// with NPCs' and monsters' hit points as a state unless the GM revealed them.
+    ///
+    /// ```text
+    /// Round 2, Aria (c1)'s turn
+    /// > 18  Aria (c1)  HP 24/30  AC 16
+    ///   12  Goblin 1 (c2)  bloodied
+    /// ```
+    pub fn render_for_players(&self) -> String {
+        let summary = self.summary_for(Audience::Players);
+        let mut out = match summary.combatants.iter().find(|c| c.current) {
+            Some(c) => format!("Round {}, {} ({})'s turn\n", self.round, c.name, c.id),
+            None if self.round == 0 => "Combat has not started\n".to_string(),
+            None => format!("Round {}, between turns\n", self.round),
+        };
+        if summary.combatants.is_empty() {
+            out.push_str("(no combatants)\n");
+        }
+        let width = summary.combatants.iter().map(|c| c.initiative.to_string().len()).max().unwrap_or(0);
+        for c in &summary.combatants {
+            let marker = if c.current { '>' } else { ' ' };
+            let _ = write!(out, "{marker} {:>width$}  {} ({})", c.initiative, c.name, c.id);
+            match (c.hp, c.max_hp, &c.health) {
+                (_, _, Some(health)) => {
+                    let _ = write!(out, "  {health}");
+                }
+                (Some(hp), Some(max), None) => {
+                    let _ = write!(out, "  HP {hp}/{max}");
+                }
+                (Some(hp), None, None) => {
+                    let _ = write!(out, "  HP {hp}");
+                }
+                (None, _, None) => {}
+            }
+            if c.temp_hp > 0 {
+                let _ = write!(out, " (+{} temp)", c.temp_hp);
+            }
+            if let Some(ac) = c.ac {
+                let _ = write!(out, "  AC {ac}");
+            }
+            if !c.conditions.is_empty() {
+                let _ = write!(out, "  [{}]", c.conditions.join(", "));
+            }
+            out.push('\n');
+        }
+        out
     }
 
     /// The GM's text view: a header line, then one line per combatant in turn order, the

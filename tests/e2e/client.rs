@@ -61,6 +61,35 @@ impl Scratch {
         unreachable!()
     }
 
+    /// Runs `ttrpg ARGS…` on this scratch folder's data dir and returns its stdout; panics
+    /// when it fails.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let mut command = std::process::Command::new(binary());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("TTRPG_") {
+                command.env_remove(key);
+            }
+        }
+        let output =
+            command.arg("--data-dir").arg(self.data_dir()).args(args).output().expect("running ttrpg");
+        assert!(
+            output.status.success(),
+            "ttrpg {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Makes a bearer token with `ttrpg token create` and returns (token, token id).
+    pub fn token(&self, user: &str, admin: bool) -> (String, String) {
+        let role = if admin { "admin" } else { "user" };
+        let out = self.cli(&["token", "create", "--user", user, "--role", role, "--json"]);
+        let made: Value = serde_json::from_str(&out).expect("token create --json prints JSON");
+        let token = made["token"].as_str().expect("the token").to_string();
+        let id = made["record"]["id"].as_str().expect("the token id").to_string();
+        (token, id)
+    }
+
     /// Every server log written so far, for failure messages.
     pub fn logs(&self) -> String {
         let mut out = String::new();
@@ -96,16 +125,38 @@ fn server_command(data_dir: &Path, env: &[(&str, &str)]) -> tokio::process::Comm
 /// A `notifications/progress` as the client saw it: token, progress, total, message.
 pub type ProgressSeen = (String, f64, Option<f64>, Option<String>);
 
-/// The client side's notification handler: counts `notifications/tools/list_changed`.
+/// How the test client answers `elicitation/create` (the server asking the person).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Elicitation {
+    /// It supports elicitation and the "person" says yes (the default).
+    #[default]
+    Accept,
+    /// It supports elicitation and the "person" says no.
+    Decline,
+    /// It does not declare the capability at all.
+    Unsupported,
+}
+
+/// The client side's notification handler: counts `notifications/tools/list_changed`,
+/// records progress, and answers elicitation as told.
 #[derive(Clone, Default)]
 pub struct Notifications {
     tool_list_changed: Arc<AtomicUsize>,
     arrived: Arc<tokio::sync::Notify>,
     /// Every `notifications/progress`: (token, progress, total, message).
     pub progress: Arc<Mutex<Vec<ProgressSeen>>>,
+    /// How elicitation is answered.
+    pub elicitation: Elicitation,
+    /// Every question the server asked.
+    pub questions: Arc<Mutex<Vec<String>>>,
 }
 
 impl Notifications {
+    /// A handler that answers elicitation as `elicitation` says.
+    pub fn answering(elicitation: Elicitation) -> Self {
+        Notifications { elicitation, ..Notifications::default() }
+    }
+
     /// How many `notifications/tools/list_changed` arrived so far.
     pub fn tool_list_changed(&self) -> usize {
         self.tool_list_changed.load(Ordering::SeqCst)
@@ -129,6 +180,32 @@ impl Notifications {
 }
 
 impl ClientHandler for Notifications {
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        let mut info = rmcp::model::ClientConfig::default();
+        if self.elicitation != Elicitation::Unsupported {
+            info.capabilities.elicitation = Some(rmcp::model::ElicitationCapability::default());
+        }
+        info
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _context: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        use rmcp::model::{ElicitResult, ElicitationAction};
+        let message = match &request {
+            rmcp::model::ElicitRequestParams::FormElicitationParams { message, .. } => message.clone(),
+            other => format!("{other:?}"),
+        };
+        self.questions.lock().unwrap().push(message);
+        Ok(match self.elicitation {
+            Elicitation::Accept => ElicitResult::new(ElicitationAction::Accept)
+                .with_content(serde_json::json!({"confirm": true})),
+            _ => ElicitResult::new(ElicitationAction::Decline),
+        })
+    }
+
     async fn on_progress(
         &self,
         params: rmcp::model::ProgressNotificationParam,
@@ -226,13 +303,64 @@ impl HttpServer {
 
     /// Connects one more MCP client over Streamable HTTP.
     pub async fn connect(&self, label: &str) -> Client {
-        let transport = StreamableHttpClientTransport::from_uri(self.url.clone());
-        let notifications = Notifications::default();
+        self.connect_as(label, None).await
+    }
+
+    /// Connects a client that sends `token` as its bearer token (what a client config's
+    /// `Authorization` header does).
+    pub async fn connect_as(&self, label: &str, token: Option<&str>) -> Client {
+        self.connect_with(label, token, Notifications::default()).await
+    }
+
+    /// [`HttpServer::connect_as`] with a handler that answers elicitation as told.
+    pub async fn connect_with(
+        &self,
+        label: &str,
+        token: Option<&str>,
+        notifications: Notifications,
+    ) -> Client {
+        let mut config =
+            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+                self.url.clone(),
+            );
+        if let Some(token) = token {
+            config = config.auth_header(token.to_string());
+        }
+        let transport = StreamableHttpClientTransport::from_config(config);
         let service = tokio::time::timeout(CALL_TIMEOUT, notifications.clone().serve(transport))
             .await
             .expect("initialize over HTTP timed out")
             .unwrap_or_else(|err| panic!("initialize over HTTP failed: {err}"));
         Client::ready(service, None, label, notifications).await
+    }
+
+    /// POSTs an `initialize` request by hand (one connection, HTTP/1.1) with an optional
+    /// `Authorization` header; returns the status code, the response headers (lowercase
+    /// names) and the body.
+    pub async fn raw_initialize(&self, authorization: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.url.trim_start_matches("http://").trim_end_matches("/mcp").to_string();
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
+        let auth = authorization.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+        let request = format!(
+            "POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Accept: application/json, text/event-stream\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connecting");
+        stream.write_all(request.as_bytes()).await.expect("sending");
+        let mut response = Vec::new();
+        let _ = tokio::time::timeout(CALL_TIMEOUT, stream.read_to_end(&mut response)).await;
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status =
+            lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        (status, headers, body.to_string())
     }
 
     /// SIGINT (Ctrl-C): the server shuts down gracefully; returns how long it took to exit.

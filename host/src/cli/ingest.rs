@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::app::App;
 use crate::config::Config;
 use crate::library::ingest::{IngestRequest, Progress, Stage, SystemChunker};
+use crate::storage::Visibility;
 
 /// Arguments of `ttrpg ingest`.
 #[derive(Debug, Args)]
@@ -26,6 +27,10 @@ pub struct IngestArgs {
     /// Put the book in this campaign only (default: the shared library).
     #[arg(long, value_name = "ID")]
     pub campaign: Option<String>,
+    /// An adventure or other GM material: players see none of it until the GM reveals a
+    /// section (`book_reveal`). A rulebook (the default) is the players' too.
+    #[arg(long)]
+    pub adventure: bool,
     /// Print the report as JSON instead of a summary (no progress bar).
     #[arg(long)]
     pub json: bool,
@@ -70,8 +75,12 @@ pub async fn run(config: Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
         Some(system) => app.plugins.chunker_for(system, args.campaign.as_deref()).await?,
         None => None,
     };
-    let request =
-        IngestRequest { book: args.book.clone(), system: args.system.clone(), campaign_id: args.campaign };
+    let request = IngestRequest {
+        book: args.book.clone(),
+        system: args.system.clone(),
+        campaign_id: args.campaign,
+        visibility: if args.adventure { Visibility::Gm } else { Visibility::Players },
+    };
     let bar = Bar::new(args.json);
     let chunker_ref = chunker.as_ref().map(|c| c as &dyn SystemChunker);
     let outcome = library.ingest(&args.file, &request, chunker_ref, &bar).await;

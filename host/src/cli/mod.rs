@@ -13,6 +13,7 @@ mod plugin;
 mod roll;
 mod search;
 mod serve;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,8 @@ pub enum Command {
     Plugin(plugin::PluginArgs),
     /// Roll dice from the terminal, e.g. `ttrpg roll 4d6kh3` or `ttrpg roll --json "1d20+5"`.
     Roll(roll::RollArgs),
+    /// Make, list and revoke the bearer tokens HTTP clients sign in with.
+    Token(token::TokenArgs),
     /// Show the effective configuration, the version of every part and whether each is reachable.
     Doctor(doctor::DoctorArgs),
 }
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
             Command::Plugin(args) => plugin::run(config, args).await,
             Command::Roll(args) => roll::run(config, args).await,
             Command::Doctor(args) => doctor::run(config, args).await,
+            Command::Token(args) => token::run(config, args).await,
         }
     });
     match outcome {

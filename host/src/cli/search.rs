@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::library::search::RulesQuery;
+use crate::library::search::{Reader, RulesQuery};
 
 /// Arguments of `ttrpg search`.
 #[derive(Debug, Args)]
@@ -56,7 +56,7 @@ pub async fn run(config: Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
         system: None,
         limit: Some(args.limit),
     };
-    let hits = library.search_rules(&query).await?;
+    let hits = library.search_rules(&query, &Reader::everything()).await?;
     if args.json {
         let hits: Vec<JsonHit> = hits
             .iter()

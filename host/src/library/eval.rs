@@ -102,7 +102,7 @@ impl Library {
                 ..RulesQuery::default()
             };
             let started = std::time::Instant::now();
-            let hits = self.search_rules(&query).await?;
+            let hits = self.search_rules(&query, &super::search::Reader::everything()).await?;
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             let rank = hits
                 .iter()

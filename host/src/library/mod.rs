@@ -137,22 +137,25 @@ impl Library {
 }
 
 /// The rulebook chunks' collection: filterable by book, system, scope (campaign or
-/// `global`), content type, document and pages.
+/// `global`), content type, document and pages; a GM-only chunk carries its scope again as
+/// `gm_scope`, which a player's search excludes.
 fn rulebook_spec(dense_dim: usize) -> CollectionSpec {
     CollectionSpec {
         name: RULEBOOK_COLLECTION.into(),
         dense_dim,
-        keyword_fields: ["book", "system", "scope", "content_type", "document_id"].map(String::from).to_vec(),
+        keyword_fields: ["book", "system", "scope", "content_type", "document_id", "gm_scope"]
+            .map(String::from)
+            .to_vec(),
         integer_fields: ["page_start", "page_end"].map(String::from).to_vec(),
     }
 }
 
-/// The notes' collection: filterable by campaign and kind.
+/// The notes' collection: filterable by campaign, kind and visibility.
 fn notes_spec(dense_dim: usize) -> CollectionSpec {
     CollectionSpec {
         name: NOTES_COLLECTION.into(),
         dense_dim,
-        keyword_fields: ["campaign_id", "kind"].map(String::from).to_vec(),
+        keyword_fields: ["campaign_id", "kind", "visibility"].map(String::from).to_vec(),
         integer_fields: Vec::new(),
     }
 }

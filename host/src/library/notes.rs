@@ -10,7 +10,7 @@ use ttrpg_vectors::{Condition, Filter, HybridQuery, Point, point_id};
 
 use super::error::require;
 use super::{Library, LibraryResult, NOTES_COLLECTION};
-use crate::storage::{CampaignNote, NewCampaignNote};
+use crate::storage::{CampaignNote, NewCampaignNote, Visibility};
 
 /// The kinds of note a GM keeps.
 pub const NOTE_KINDS: [&str; 5] = ["npc", "location", "plot", "lore", "other"];
@@ -43,13 +43,22 @@ impl Library {
         Ok(note)
     }
 
-    /// Searches a campaign's notes, optionally of one kind.
+    /// Shares a note with the players (or takes it back) and indexes it again.
+    pub async fn set_note_visibility(&self, id: &str, visibility: Visibility) -> LibraryResult<CampaignNote> {
+        let note = self.storage.set_note_visibility(id, visibility).await?;
+        self.index_pending_notes(&note.campaign_id).await?;
+        Ok(note)
+    }
+
+    /// Searches a campaign's notes, optionally of one kind; with `players_only`, only the
+    /// notes shared with the players, filtered in the vector query and in the database read.
     pub async fn search_notes(
         &self,
         campaign_id: &str,
         query: &str,
         kind: Option<&str>,
         limit: usize,
+        players_only: bool,
     ) -> LibraryResult<Vec<NoteHit>> {
         let query = query.trim();
         require(!query.is_empty(), || "the query is empty".into())?;
@@ -61,6 +70,10 @@ impl Library {
         }]);
         if let Some(kind) = kind {
             filter.must.push(Condition::Keyword { key: "kind".into(), any_of: vec![kind.into()] });
+        }
+        if players_only {
+            let players = Visibility::Players.as_str().to_string();
+            filter.must.push(Condition::Keyword { key: "visibility".into(), any_of: vec![players] });
         }
         let hybrid = HybridQuery {
             dense: self.query_embedding(query).await?.as_ref().clone(),
@@ -75,7 +88,7 @@ impl Library {
             .iter()
             .filter_map(|hit| hit.payload.get("note_id").and_then(|v| v.as_str()).map(str::to_owned))
             .collect();
-        let notes = self.storage.campaign_notes(campaign_id, Some(&ids), false).await?;
+        let notes = self.storage.campaign_notes(campaign_id, Some(&ids), false, players_only).await?;
         Ok(found
             .iter()
             .filter_map(|hit| {
@@ -88,7 +101,7 @@ impl Library {
 
     /// Embeds and indexes a campaign's notes that are not indexed yet.
     async fn index_pending_notes(&self, campaign_id: &str) -> LibraryResult<()> {
-        let pending = self.storage.campaign_notes(campaign_id, None, true).await?;
+        let pending = self.storage.campaign_notes(campaign_id, None, true, false).await?;
         if pending.is_empty() {
             return Ok(());
         }
@@ -103,6 +116,7 @@ impl Library {
                 payload.insert("note_id".into(), note.id.clone().into());
                 payload.insert("campaign_id".into(), note.campaign_id.clone().into());
                 payload.insert("kind".into(), note.kind.clone().into());
+                payload.insert("visibility".into(), note.visibility.as_str().into());
                 Point { id: point_id(&note.id), dense, sparse: self.bm25.encode_document(text), payload }
             })
             .collect();

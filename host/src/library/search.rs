@@ -43,6 +43,23 @@ pub struct RulesQuery {
     pub limit: Option<usize>,
 }
 
+/// What a search may show its caller: which scopes it reads (`global` for the shared
+/// library, or a campaign id) and in which of them GM-only passages stay hidden.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reader {
+    /// The scopes searched (`None`: every scope, the operator's view).
+    pub scopes: Option<Vec<String>>,
+    /// Scopes whose GM-only passages are left out.
+    pub gm_hidden: Vec<String>,
+}
+
+impl Reader {
+    /// The operator's view: every book, every passage.
+    pub fn everything() -> Self {
+        Reader::default()
+    }
+}
+
 /// One passage that answers a question, with what a citation needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RulesHit {
@@ -96,8 +113,8 @@ pub fn citation(book: &str, page_start: i64, page_end: i64, section: &str) -> St
 }
 
 impl Library {
-    /// Searches the rulebooks.
-    pub async fn search_rules(&self, query: &RulesQuery) -> LibraryResult<Vec<RulesHit>> {
+    /// Searches the rulebooks as `reader` may see them.
+    pub async fn search_rules(&self, query: &RulesQuery, reader: &Reader) -> LibraryResult<Vec<RulesHit>> {
         let text = query.query.trim();
         require(!text.is_empty(), || "the query is empty: ask a question or give keywords".into())?;
         let limit = query.limit.unwrap_or(5);
@@ -107,7 +124,12 @@ impl Library {
         if let Some(campaign_id) = &query.campaign_id {
             self.storage.get_campaign(campaign_id).await?;
         }
-        let key = format!("{}\u{1f}{}", self.generation(), serde_json::to_string(query).unwrap_or_default());
+        let key = format!(
+            "{}\u{1f}{}\u{1f}{}",
+            self.generation(),
+            serde_json::to_string(query).unwrap_or_default(),
+            serde_json::to_string(reader).unwrap_or_default()
+        );
         if let Some(hits) = self.cache.answers.get(&key) {
             return Ok(hits.as_ref().clone());
         }
@@ -122,11 +144,20 @@ impl Library {
         keyword("book", &query.book);
         keyword("content_type", &query.content_type);
         keyword("system", &query.system);
-        if let Some(campaign_id) = &query.campaign_id {
-            filter.must.push(Condition::Keyword {
+        match (&reader.scopes, &query.campaign_id) {
+            (Some(scopes), _) => {
+                filter.must.push(Condition::Keyword { key: "scope".into(), any_of: scopes.clone() });
+            }
+            (None, Some(campaign_id)) => filter.must.push(Condition::Keyword {
                 key: "scope".into(),
                 any_of: vec!["global".into(), campaign_id.clone()],
-            });
+            }),
+            (None, None) => {}
+        }
+        if !reader.gm_hidden.is_empty() {
+            filter
+                .must_not
+                .push(Condition::Keyword { key: "gm_scope".into(), any_of: reader.gm_hidden.clone() });
         }
         let unready = self.storage.unready_documents().await?;
         if !unready.is_empty() {
@@ -145,7 +176,7 @@ impl Library {
             .iter()
             .filter_map(|hit| hit.payload.get("chunk_id").and_then(|v| v.as_str()).map(str::to_owned))
             .collect();
-        let rows = self.storage.ready_chunks(&ids).await?;
+        let rows = self.storage.ready_chunks(&ids, &reader.gm_hidden).await?;
         let books = self.book_titles().await?;
         let mut hits = Vec::with_capacity(found.len());
         for hit in &found {

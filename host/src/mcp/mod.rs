@@ -5,6 +5,8 @@
 //! [`ToolError`] into a tool error result (`isError: true`) whose text says what was
 //! wrong. [`transport`] runs it over stdio or Streamable HTTP.
 
+mod consent;
+pub mod http_auth;
 pub mod progress;
 mod resources;
 pub mod session;
@@ -21,10 +23,11 @@ use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use tracing::Instrument;
 
+use crate::access::{self, Caller, Need, Role};
 use crate::app::{App, AppEvent};
 use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
 use crate::tools::plugins::call_plugin_tool;
-use crate::tools::{ToolError, ToolHints, ToolRegistry, ToolSpec};
+use crate::tools::{ToolCall, ToolError, ToolHints, ToolRegistry, ToolSpec};
 use session::{CAMPAIGN_USE, SessionState};
 
 /// What the server tells a client about itself when it connects.
@@ -35,6 +38,17 @@ tools named <plugin>__<tool>: call campaign_use to choose the campaign, and its 
 (plugin_list, plugin_enable). Every id comes from an earlier tool result. Errors say what was wrong; nothing \
 changes when a call fails.";
 
+/// Where a session's requests come from, which decides who makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// stdio: the local user's own channel; every request is theirs.
+    Stdio,
+    /// Streamable HTTP: each request carries the caller the transport authenticated
+    /// (`transport::serve_http` puts it in the request's extensions); a request without one
+    /// is refused.
+    Http,
+}
+
 /// One MCP session's view of the host. Cheap to clone: every session shares the app
 /// and the registry.
 #[derive(Clone)]
@@ -42,13 +56,45 @@ pub struct McpServer {
     app: Arc<App>,
     registry: Arc<ToolRegistry>,
     session: Arc<SessionState>,
+    channel: Channel,
 }
 
 impl McpServer {
-    /// A server for one MCP session over `app`, offering the tools in `registry` plus
-    /// those of the plugins enabled in the campaign the session uses.
-    pub fn new(app: Arc<App>, registry: Arc<ToolRegistry>) -> Self {
-        McpServer { app, registry, session: Arc::new(SessionState::default()) }
+    /// A server for one MCP session over `app` reached through `channel`, offering the
+    /// tools in `registry` plus those of the plugins enabled in the campaign the session
+    /// uses.
+    pub fn new(app: Arc<App>, registry: Arc<ToolRegistry>, channel: Channel) -> Self {
+        McpServer { app, registry, session: Arc::new(SessionState::default()), channel }
+    }
+
+    /// Who makes a request: the local user over stdio, the authenticated caller over HTTP.
+    fn caller(&self, extensions: &rmcp::model::Extensions) -> Result<Caller, ToolError> {
+        match self.channel {
+            Channel::Stdio => Ok(Caller::Local),
+            Channel::Http => extensions
+                .get::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Caller>())
+                .cloned()
+                .ok_or_else(|| ToolError::Internal("the request reached the server unauthenticated".into())),
+        }
+    }
+
+    /// The role `tools/list` shows tools for: the caller's role in the session's campaign,
+    /// or without one, GM when the caller runs any campaign (or is the operator).
+    async fn listing_role(&self, caller: &Caller) -> Result<Role, ToolError> {
+        if let Some(campaign_id) = self.session.campaign() {
+            return Ok(access::role_in(&self.app, caller, &campaign_id).await?.unwrap_or(Role::Player));
+        }
+        let Some(user_id) = caller.user_id() else { return Ok(Role::Gm) };
+        if caller.is_operator() {
+            return Ok(Role::Gm);
+        }
+        for campaign in self.app.storage.list_campaigns_of(user_id, false).await? {
+            if access::role_in(&self.app, caller, &campaign.id).await? == Some(Role::Gm) {
+                return Ok(Role::Gm);
+            }
+        }
+        Ok(Role::Player)
     }
 
     /// Every tool this session offers now: core tools, `campaign_use`, and the tools of
@@ -71,6 +117,7 @@ impl McpServer {
                             destructive: tool.destructive,
                             idempotent: tool.idempotent,
                         },
+                        need: plugin_tool_need(),
                     });
                 }
             }
@@ -78,17 +125,23 @@ impl McpServer {
         Ok(specs)
     }
 
-    /// Runs a tool by name: the session tool, a core tool or a plugin tool.
+    /// Runs a tool by name for `caller`: the session tool, a core tool or a plugin tool,
+    /// each only after [`access::authorize`] let the caller's role through.
     async fn dispatch(
         &self,
+        caller: &Caller,
+        peer: &rmcp::service::Peer<RoleServer>,
         name: &str,
         arguments: serde_json::Value,
     ) -> Result<serde_json::Value, ToolError> {
         if name == CAMPAIGN_USE {
-            return session::campaign_use(&self.app, &self.session, arguments).await;
+            return session::campaign_use(&self.app, caller, &self.session, arguments).await;
         }
         if let Some(tool) = self.registry.get(name) {
-            return tool.call(self.app.clone(), arguments).await;
+            let viewer = access::authorize(&self.app, caller, name, tool.spec().need, &arguments).await?;
+            let consent: Arc<dyn crate::tools::Consent> = Arc::new(consent::ElicitConsent::new(peer.clone()));
+            let call = ToolCall { app: self.app.clone(), viewer, consent: Some(consent) };
+            return tool.call(call, arguments).await;
         }
         if name.contains(TOOL_NAMESPACE_SEPARATOR) {
             let Some(campaign_id) = self.session.campaign() else {
@@ -96,6 +149,8 @@ impl McpServer {
                     "{name} is a plugin tool: choose the campaign it runs in with campaign_use first"
                 )));
             };
+            let scope = serde_json::json!({ "campaign_id": campaign_id });
+            access::authorize(&self.app, caller, name, plugin_tool_need(), &scope).await?;
             return call_plugin_tool(self.app.clone(), &campaign_id, None, name, &arguments).await;
         }
         let known = self.registry.names().join(", ");
@@ -103,6 +158,12 @@ impl McpServer {
             "no tool named {name:?}; the core tools are: {known}, {CAMPAIGN_USE}"
         )))
     }
+}
+
+/// What a plugin's tool needs of its caller. Plugins of API 0.1 declare no role for their
+/// tools, so they are GM tools.
+fn plugin_tool_need() -> Need {
+    Need::Gm
 }
 
 /// The rmcp form of a tool spec.
@@ -144,10 +205,15 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let specs = self.tool_specs().await.map_err(|err| McpError::internal_error(err.to_string(), None))?;
-        Ok(ListToolsResult::with_all_items(specs.into_iter().map(to_rmcp_tool).collect()))
+        let internal = |err: ToolError| McpError::internal_error(err.to_string(), None);
+        let caller = self.caller(&context.extensions).map_err(internal)?;
+        let role = self.listing_role(&caller).await.map_err(internal)?;
+        let specs = self.tool_specs().await.map_err(internal)?;
+        let operator = caller.is_operator();
+        let allowed = specs.into_iter().filter(|spec| spec.need.allows(role, operator));
+        Ok(ListToolsResult::with_all_items(allowed.map(to_rmcp_tool).collect()))
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
@@ -178,9 +244,12 @@ impl ServerHandler for McpServer {
     async fn list_resources(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        resources::list(&self.app, request.and_then(|r| r.cursor)).await
+        let caller = self
+            .caller(&context.extensions)
+            .map_err(|err| McpError::internal_error(err.to_string(), None))?;
+        resources::list(&self.app, &caller, request.and_then(|r| r.cursor)).await
     }
 
     async fn list_resource_templates(
@@ -194,9 +263,12 @@ impl ServerHandler for McpServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        Ok(resources::read(&self.app, &request.uri).await?.into())
+        let caller = self
+            .caller(&context.extensions)
+            .map_err(|err| McpError::internal_error(err.to_string(), None))?;
+        Ok(resources::read(&self.app, &caller, &request.uri).await?.into())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -217,7 +289,11 @@ impl ServerHandler for McpServer {
             .meta
             .get_progress_token()
             .or_else(|| request.meta.as_ref().and_then(|m| m.get_progress_token()));
-        let call = self.dispatch(&name, arguments).instrument(span.clone());
+        let call = async {
+            let caller = self.caller(&context.extensions)?;
+            self.dispatch(&caller, &context.peer, &name, arguments).await
+        }
+        .instrument(span.clone());
         let outcome = match token {
             Some(token) => {
                 let progress: Arc<dyn crate::library::ingest::Progress> =
@@ -226,7 +302,8 @@ impl ServerHandler for McpServer {
             }
             None => call.await,
         };
-        if name == CAMPAIGN_USE && outcome.is_ok() {
+        // campaign_use changes the plugin tools; creating a campaign may make the caller a GM.
+        if (name == CAMPAIGN_USE || name == "campaign_create") && outcome.is_ok() {
             let _ = context.peer.notify_tool_list_changed().await;
         }
         let elapsed_us = started.elapsed().as_micros() as u64;
@@ -238,6 +315,9 @@ impl ServerHandler for McpServer {
             Err(err) => {
                 span.in_scope(|| match &err {
                     ToolError::Internal(_) => tracing::error!(elapsed_us, error = %err, "tool call failed"),
+                    ToolError::Forbidden(_) => {
+                        tracing::warn!(elapsed_us, error = %err, "tool call forbidden")
+                    }
                     _ => tracing::info!(elapsed_us, error = %err, "tool call refused"),
                 });
                 tool_error(&err)

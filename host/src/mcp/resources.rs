@@ -4,6 +4,7 @@
 use rmcp::ErrorData as McpError;
 use rmcp::model::{ListResourcesResult, ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 
+use crate::access::{self, AccessError, Caller};
 use crate::app::App;
 use crate::storage::{DocumentStatus, StorageError};
 
@@ -29,15 +30,20 @@ pub fn templates() -> Vec<ResourceTemplate> {
     ]
 }
 
-/// Every page of every ready book, `PAGE_SIZE` per call; the cursor is an offset.
-pub async fn list(app: &App, cursor: Option<String>) -> Result<ListResourcesResult, McpError> {
+/// Every page of every ready book `caller` may see, `PAGE_SIZE` per call; the cursor is
+/// an offset.
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    cursor: Option<String>,
+) -> Result<ListResourcesResult, McpError> {
     let offset: usize = match cursor {
         Some(cursor) => {
             cursor.parse().map_err(|_| McpError::invalid_params(format!("bad cursor {cursor:?}"), None))?
         }
         None => 0,
     };
-    let documents = app.storage.list_documents().await.map_err(internal)?;
+    let documents = access::visible_documents(app, caller).await.map_err(denied)?;
     let pages = documents
         .iter()
         .filter(|d| d.status == DocumentStatus::Ready)
@@ -62,12 +68,20 @@ pub async fn list(app: &App, cursor: Option<String>) -> Result<ListResourcesResu
     Ok(result)
 }
 
-/// Reads a page resource.
-pub async fn read(app: &App, uri: &str) -> Result<ReadResourceResult, McpError> {
+/// Reads a page resource, of a book `caller` may see (any other is one that does not exist).
+pub async fn read(app: &App, caller: &Caller, uri: &str) -> Result<ReadResourceResult, McpError> {
     let not_found = || McpError::resource_not_found(format!("no rulebook page at {uri}"), None);
     let rest = uri.strip_prefix(PREFIX).ok_or_else(not_found)?;
     let (document_id, page) = rest.split_once("/pages/").ok_or_else(not_found)?;
     let page: i64 = page.parse().map_err(|_| not_found())?;
+    let document = match app.storage.get_document(document_id).await {
+        Ok(document) => document,
+        Err(StorageError::NotFound { .. }) => return Err(not_found()),
+        Err(err) => return Err(internal(err)),
+    };
+    if !access::sees_document(app, caller, &document).await.map_err(denied)? {
+        return Err(not_found());
+    }
     let record = match app.storage.get_page(document_id, page).await {
         Ok(record) => record,
         Err(StorageError::NotFound { .. }) => return Err(not_found()),
@@ -78,6 +92,10 @@ pub async fn read(app: &App, uri: &str) -> Result<ReadResourceResult, McpError> 
         _ => record.text,
     };
     Ok(ReadResourceResult::new(vec![ResourceContents::text(text, uri)]))
+}
+
+fn denied(err: AccessError) -> McpError {
+    McpError::internal_error(err.to_string(), None)
 }
 
 fn internal(err: StorageError) -> McpError {

@@ -6,9 +6,10 @@ use std::sync::{Arc, RwLock};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{self, Caller};
 use crate::app::App;
 use crate::plugins::{UnavailablePlugin, namespaced_tool};
-use crate::storage::{Campaign, CampaignPluginRecord};
+use crate::storage::{Campaign, CampaignPluginRecord, StorageError};
 use crate::tools::ToolError;
 use crate::tools::registry::{ToolHints, ToolSpec};
 
@@ -79,18 +80,23 @@ pub fn campaign_use_spec() -> ToolSpec {
         input_schema: object(input),
         output_schema: object(output),
         hints: ToolHints::SET,
+        need: access::Need::Player,
     }
 }
 
-/// Runs `campaign_use` for a session.
+/// Runs `campaign_use` for a session: only a campaign the caller is part of.
 pub async fn campaign_use(
     app: &App,
+    caller: &Caller,
     session: &Arc<SessionState>,
     arguments: serde_json::Value,
 ) -> Result<serde_json::Value, ToolError> {
     let args: UseArgs = serde_json::from_value(arguments)
         .map_err(|err| ToolError::InvalidArguments(format!("invalid arguments for {CAMPAIGN_USE}: {err}")))?;
     let campaign = app.storage.get_campaign(&args.campaign_id).await?;
+    if access::role_in(app, caller, &campaign.id).await?.is_none() {
+        return Err(StorageError::not_found("campaign", &campaign.id).into());
+    }
     let (enabled, unavailable) = app.plugins.enabled_and_unavailable(&campaign.id).await?;
     let plugin_tools = enabled
         .iter()

@@ -18,6 +18,8 @@ pub trait CampaignStore: Send + Sync {
     async fn get_campaign(&self, id: &str) -> StorageResult<Campaign>;
     /// Lists campaigns, newest first; archived ones only when asked.
     async fn list_campaigns(&self, include_archived: bool) -> StorageResult<Vec<Campaign>>;
+    /// The campaigns a user runs (as `gm_user_id`) or is a member of, newest first.
+    async fn list_campaigns_of(&self, user_id: &str, include_archived: bool) -> StorageResult<Vec<Campaign>>;
     /// Changes a campaign's fields.
     async fn update_campaign(&self, id: &str, patch: CampaignPatch) -> StorageResult<Campaign>;
     /// Archives a campaign (idempotent). Its data is kept.
@@ -60,6 +62,20 @@ impl<DB: SqlEngine> CampaignStore for SqlStorage<DB> {
             " FROM campaigns WHERE status = 'active' OR $1 = 1 ORDER BY created_at DESC, id DESC"
         ))
         .bind(i64::from(include_archived))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::campaign_from_row).collect()
+    }
+
+    async fn list_campaigns_of(&self, user_id: &str, include_archived: bool) -> StorageResult<Vec<Campaign>> {
+        let rows = sqlx::query(sql!(
+            "SELECT ",
+            CAMPAIGN_COLUMNS,
+            " FROM campaigns WHERE (status = 'active' OR $1 = 1) AND (gm_user_id = $2 OR id IN ",
+            "(SELECT campaign_id FROM campaign_members WHERE user_id = $2)) ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(i64::from(include_archived))
+        .bind(user_id.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(Self::campaign_from_row).collect()

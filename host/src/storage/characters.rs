@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const CHARACTER_COLUMNS: &str = "id, campaign_id, name, kind, player_name, level, class, ancestry, max_hp, \
+const CHARACTER_COLUMNS: &str = "id, campaign_id, name, kind, player_name, player_id, level, class, ancestry, max_hp, \
      current_hp, armor_class, init_modifier, stats, notes, created_at, updated_at";
 
 /// A campaign's characters.
@@ -37,8 +37,8 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
         let current_hp = new.current_hp.or(new.max_hp);
         let row = sqlx::query(sql!(
             "INSERT INTO characters (id, campaign_id, name, kind, player_name, level, class, ancestry, ",
-            "max_hp, current_hp, armor_class, init_modifier, stats, notes, created_at, updated_at) ",
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING ",
+            "max_hp, current_hp, armor_class, init_modifier, stats, notes, created_at, updated_at, player_id) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING ",
             CHARACTER_COLUMNS
         ))
         .bind(new_id())
@@ -56,6 +56,7 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
         .bind(Json(new.stats))
         .bind(new.notes)
         .bind(at)
+        .bind(new.player_id)
         .fetch_one(&self.pool)
         .await?;
         Self::character_from_row(&row)
@@ -90,7 +91,7 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
         let row = sqlx::query(sql!(
             "UPDATE characters SET name = $2, kind = $3, player_name = $4, level = $5, class = $6, ",
             "ancestry = $7, max_hp = $8, current_hp = $9, armor_class = $10, init_modifier = $11, ",
-            "stats = $12, notes = $13, updated_at = $14 WHERE id = $1 RETURNING ",
+            "stats = $12, notes = $13, updated_at = $14, player_id = $15 WHERE id = $1 RETURNING ",
             CHARACTER_COLUMNS
         ))
         .bind(id.to_string())
@@ -107,6 +108,7 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
         .bind(Json(stats))
         .bind(patch.notes.or(current.fields.notes))
         .bind(now())
+        .bind(patch.player_id.or(current.fields.player_id))
         .fetch_one(&mut *tx)
         .await?;
         let character = Self::character_from_row(&row)?;
@@ -142,6 +144,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
             name: row.try_get("name")?,
             kind,
             player_name: row.try_get("player_name")?,
+            player_id: row.try_get("player_id")?,
             level: row.try_get("level")?,
             class: row.try_get("class")?,
             ancestry: row.try_get("ancestry")?,

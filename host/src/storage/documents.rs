@@ -3,7 +3,7 @@
 use super::sql::{SqlEngine, SqlStorage, known, new_id, now};
 use super::{
     CampaignStore, ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord, StorageError,
-    StorageResult,
+    StorageResult, Visibility,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -12,9 +12,9 @@ use sqlx::Row;
 use sqlx::types::Json;
 
 const DOCUMENT_COLUMNS: &str = "id, content_hash, book, system, campaign_id, file_name, page_count, chunker, \
-     status, chunk_count, created_at, updated_at";
+     status, chunk_count, created_at, updated_at, visibility";
 const CHUNK_COLUMNS: &str = "c.id, c.document_id, c.ordinal, c.page_start, c.page_end, c.section, \
-     c.content_type, c.text, c.metadata, c.text_hash, c.indexed";
+     c.content_type, c.text, c.metadata, c.text_hash, c.indexed, c.visibility";
 
 /// `$first, $first+1, …` for `count` bound values.
 pub(super) fn placeholders(first: usize, count: usize) -> String {
@@ -47,8 +47,19 @@ pub trait DocumentStore: Send + Sync {
     async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()>;
     /// Makes a document searchable once every chunk is indexed; sets its chunk count.
     async fn finish_document(&self, id: &str) -> StorageResult<DocumentRecord>;
-    /// The chunks with these ids that belong to ready documents (any order).
-    async fn ready_chunks(&self, ids: &[String]) -> StorageResult<Vec<ChunkRecord>>;
+    /// The chunks with these ids that belong to ready documents (any order), leaving out
+    /// GM-only chunks of the scopes in `gm_hidden` (`global` for the shared library, or a
+    /// campaign id).
+    async fn ready_chunks(&self, ids: &[String], gm_hidden: &[String]) -> StorageResult<Vec<ChunkRecord>>;
+    /// Sets who may read a document's chunks (those whose section path starts with
+    /// `section`, or all of them and the document itself); they are indexed again. Returns
+    /// how many chunks changed.
+    async fn set_document_visibility(
+        &self,
+        document_id: &str,
+        section: Option<&str>,
+        visibility: Visibility,
+    ) -> StorageResult<u64>;
     /// Ids of documents still being ingested (their vectors must not be searched).
     async fn unready_documents(&self) -> StorageResult<Vec<String>>;
 }
@@ -73,8 +84,8 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         }
         let at = now();
         let row = sqlx::query(const_format::concatcp!("INSERT INTO documents (id, content_hash, book, system, campaign_id, file_name, page_count, chunker, \
-             status, chunk_count, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ingesting', 0, $9, $9) RETURNING ", DOCUMENT_COLUMNS))
+             status, chunk_count, created_at, updated_at, visibility) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ingesting', 0, $9, $9, $10) RETURNING ", DOCUMENT_COLUMNS))
         .bind(new_id())
         .bind(new.content_hash)
         .bind(new.book)
@@ -84,6 +95,7 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         .bind(new.page_count)
         .bind(new.chunker)
         .bind(at)
+        .bind(new.visibility.as_str().to_string())
         .fetch_one(&self.pool)
         .await
         .map_err(|err| match super::sql::is_unique_violation(&err) {
@@ -174,8 +186,8 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         for chunk in chunks {
             let result = sqlx::query(
                 "INSERT INTO chunks (id, document_id, ordinal, page_start, page_end, section, content_type, text, \
-                 metadata, text_hash, indexed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) \
-                 ON CONFLICT DO NOTHING",
+                 metadata, text_hash, indexed, visibility) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, \
+                 (SELECT visibility FROM documents WHERE id = $2)) ON CONFLICT DO NOTHING",
             )
             .bind(chunk.id)
             .bind(chunk.document_id)
@@ -250,21 +262,56 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         Ok(document)
     }
 
-    async fn ready_chunks(&self, ids: &[String]) -> StorageResult<Vec<ChunkRecord>> {
+    async fn ready_chunks(&self, ids: &[String], gm_hidden: &[String]) -> StorageResult<Vec<ChunkRecord>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
+        let mut sql = format!(
             "SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id \
              WHERE d.status = 'ready' AND c.id IN ({})",
             placeholders(1, ids.len())
         );
+        if !gm_hidden.is_empty() {
+            sql.push_str(&format!(
+                " AND NOT (c.visibility = 'gm' AND COALESCE(d.campaign_id, 'global') IN ({}))",
+                placeholders(ids.len() + 1, gm_hidden.len())
+            ));
+        }
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in ids {
+        for id in ids.iter().chain(gm_hidden) {
             query = query.bind(id.clone());
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(Self::chunk_from_row).collect()
+    }
+
+    async fn set_document_visibility(
+        &self,
+        document_id: &str,
+        section: Option<&str>,
+        visibility: Visibility,
+    ) -> StorageResult<u64> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        if section.is_none() {
+            sqlx::query("UPDATE documents SET visibility = $2, updated_at = $3 WHERE id = $1")
+                .bind(document_id.to_string())
+                .bind(visibility.as_str().to_string())
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+        }
+        // A section and everything under it: "Chapter 2" and "Chapter 2 › …", never "Chapter 20".
+        let done = sqlx::query(
+            "UPDATE chunks SET visibility = $2, indexed = 0 WHERE document_id = $1 AND visibility <> $2 \
+             AND ($3 IS NULL OR section = $3 OR substr(section, 1, length($3) + 3) = $3 || ' › ')",
+        )
+        .bind(document_id.to_string())
+        .bind(visibility.as_str().to_string())
+        .bind(section.map(str::to_owned))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(DB::rows_affected(&done))
     }
 
     async fn unready_documents(&self) -> StorageResult<Vec<String>> {
@@ -278,6 +325,8 @@ impl<DB: SqlEngine> SqlStorage<DB> {
     fn document_from_row(row: &DB::Row) -> StorageResult<DocumentRecord> {
         let id: String = row.try_get("id")?;
         let status = known("documents", &id, "status", row.try_get("status")?, DocumentStatus::parse)?;
+        let visibility =
+            known("documents", &id, "visibility", row.try_get("visibility")?, Visibility::parse)?;
         Ok(DocumentRecord {
             id,
             content_hash: row.try_get("content_hash")?,
@@ -288,6 +337,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
             page_count: row.try_get("page_count")?,
             chunker: row.try_get("chunker")?,
             status,
+            visibility,
             chunk_count: row.try_get("chunk_count")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
@@ -295,8 +345,10 @@ impl<DB: SqlEngine> SqlStorage<DB> {
     }
 
     fn chunk_from_row(row: &DB::Row) -> StorageResult<ChunkRecord> {
+        let id: String = row.try_get("id")?;
+        let visibility = known("chunks", &id, "visibility", row.try_get("visibility")?, Visibility::parse)?;
         Ok(ChunkRecord {
-            id: row.try_get("id")?,
+            id,
             document_id: row.try_get("document_id")?,
             ordinal: row.try_get("ordinal")?,
             page_start: row.try_get("page_start")?,
@@ -307,6 +359,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
             metadata: row.try_get::<Json<Value>, _>("metadata")?.0,
             text_hash: row.try_get("text_hash")?,
             indexed: row.try_get::<i64, _>("indexed")? != 0,
+            visibility,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The rows of the rulebook library (documents, their pages and chunks) and of campaign
 //! notes, as plain Rust values.
 
+use super::Visibility;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -62,6 +63,9 @@ pub struct DocumentRecord {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Who may read it: `players` (a rulebook) or `gm` (an adventure; sections can be revealed).
+    #[serde(default)]
+    pub visibility: Visibility,
 }
 
 /// The fields a new document row is created from.
@@ -81,6 +85,8 @@ pub struct NewDocument {
     pub page_count: i64,
     /// See [`DocumentRecord::chunker`].
     pub chunker: String,
+    /// See [`DocumentRecord::visibility`].
+    pub visibility: Visibility,
 }
 
 /// One page of a document as extracted.
@@ -121,6 +127,9 @@ pub struct ChunkRecord {
     pub text_hash: String,
     /// Whether its vectors are in the vector index.
     pub indexed: bool,
+    /// Who may read it (the document's visibility, or what the GM revealed).
+    #[serde(default)]
+    pub visibility: Visibility,
 }
 
 /// A campaign note: an NPC, a location, a plot thread, a piece of lore.
@@ -138,6 +147,9 @@ pub struct CampaignNote {
     pub body: String,
     /// Free tags.
     pub tags: Vec<String>,
+    /// Who may read it (`gm` unless the GM shared it).
+    #[serde(default)]
+    pub visibility: Visibility,
     /// When it was written.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -157,4 +169,6 @@ pub struct NewCampaignNote {
     pub body: String,
     /// See [`CampaignNote::tags`].
     pub tags: Vec<String>,
+    /// See [`CampaignNote::visibility`].
+    pub visibility: Visibility,
 }

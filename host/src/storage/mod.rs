@@ -5,7 +5,7 @@
 //! talks to: [`open`] picks one from the database URL and hands back an
 //! `Arc<dyn Storage>`. [`Storage`] is the sum of one trait per area (campaigns,
 //! sessions, characters, combat, rolls, plugins, plugin key-value spaces, collection
-//! records, documents, campaign notes, the schema), each declared and implemented once,
+//! records, documents, campaign notes, users and tokens, the schema), each declared and implemented once,
 //! over sqlx for both engines, in its own file. What differs between the engines
 //! (connection setup, the write-lock `BEGIN`, the migration folder) lives in `sqlite.rs`
 //! and `postgres.rs`; the bounds that let one implementation serve both are `sql.rs`'s
@@ -28,6 +28,7 @@ mod rolls;
 mod sessions;
 mod sql;
 mod sqlite;
+mod users;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ pub use plugins::PluginStore;
 pub use records::*;
 pub use rolls::RollStore;
 pub use sessions::SessionStore;
+pub use users::{ApiToken, CampaignMember, MemberRole, TokenRole, User, UserStore};
 
 /// Result of a storage operation.
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -132,5 +134,6 @@ pub trait Storage:
     + CollectionStore
     + DocumentStore
     + CampaignNoteStore
+    + UserStore
 {
 }

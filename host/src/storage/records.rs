@@ -119,6 +119,36 @@ pub struct Session {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+/// Who a piece of content is for: the GM only, or everyone at the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// The GM only (the default for notes and adventure books).
+    #[default]
+    Gm,
+    /// Everyone at the table.
+    Players,
+}
+
+impl Visibility {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Gm => "gm",
+            Visibility::Players => "players",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "gm" => Some(Visibility::Gm),
+            "players" => Some(Visibility::Players),
+            _ => None,
+        }
+    }
+}
+
 /// A note recorded during a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionNote {
@@ -132,6 +162,9 @@ pub struct SessionNote {
     pub body: String,
     /// Tags such as `npc`, `loot`, `plot`.
     pub tags: Vec<String>,
+    /// Who may read it.
+    #[serde(default)]
+    pub visibility: Visibility,
     /// When it was written.
     pub created_at: DateTime<Utc>,
 }
@@ -198,6 +231,9 @@ pub struct CharacterFields {
     pub kind: CharacterKind,
     /// Who plays it (PCs).
     pub player_name: Option<String>,
+    /// The user who plays it (a PC's player may read and update it).
+    #[serde(default)]
+    pub player_id: Option<String>,
     /// Character level.
     pub level: Option<i64>,
     /// Class (or the system's equivalent).
@@ -227,6 +263,8 @@ pub struct CharacterPatch {
     pub kind: Option<CharacterKind>,
     /// New player name.
     pub player_name: Option<String>,
+    /// New player (a user id).
+    pub player_id: Option<String>,
     /// New level.
     pub level: Option<i64>,
     /// New class.

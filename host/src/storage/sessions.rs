@@ -1,14 +1,14 @@
 //! Sessions of a campaign and the notes taken during them.
 
 use super::sql::{SqlEngine, SqlStorage, is_unique_violation, known, new_id, now, sql};
-use super::{CampaignStore, Session, SessionNote, SessionStatus, StorageError, StorageResult};
+use super::{CampaignStore, Session, SessionNote, SessionStatus, StorageError, StorageResult, Visibility};
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
 const SESSION_COLUMNS: &str = "id, campaign_id, number, title, status, summary, started_at, ended_at";
-const NOTE_COLUMNS: &str = "id, session_id, campaign_id, body, tags, created_at";
+const NOTE_COLUMNS: &str = "id, session_id, campaign_id, body, tags, visibility, created_at";
 
 /// Sessions and session notes.
 #[async_trait]
@@ -28,9 +28,15 @@ pub trait SessionStore: Send + Sync {
         session_id: &str,
         body: &str,
         tags: &[String],
+        visibility: Visibility,
     ) -> StorageResult<SessionNote>;
-    /// Lists a session's notes, oldest first.
-    async fn list_session_notes(&self, session_id: &str) -> StorageResult<Vec<SessionNote>>;
+    /// Lists a session's notes, oldest first; with `players_only`, only those shared with
+    /// the players.
+    async fn list_session_notes(
+        &self,
+        session_id: &str,
+        players_only: bool,
+    ) -> StorageResult<Vec<SessionNote>>;
 }
 
 #[async_trait]
@@ -142,11 +148,12 @@ impl<DB: SqlEngine> SessionStore for SqlStorage<DB> {
         session_id: &str,
         body: &str,
         tags: &[String],
+        visibility: Visibility,
     ) -> StorageResult<SessionNote> {
         let session = self.get_session(session_id).await?;
         let row = sqlx::query(sql!(
-            "INSERT INTO session_notes (id, session_id, campaign_id, body, tags, created_at) ",
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            "INSERT INTO session_notes (id, session_id, campaign_id, body, tags, created_at, visibility) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
             NOTE_COLUMNS
         ))
         .bind(new_id())
@@ -155,19 +162,25 @@ impl<DB: SqlEngine> SessionStore for SqlStorage<DB> {
         .bind(body.to_string())
         .bind(Json(serde_json::json!(tags)))
         .bind(now())
+        .bind(visibility.as_str().to_string())
         .fetch_one(&self.pool)
         .await?;
         Self::note_from_row(&row)
     }
 
-    async fn list_session_notes(&self, session_id: &str) -> StorageResult<Vec<SessionNote>> {
+    async fn list_session_notes(
+        &self,
+        session_id: &str,
+        players_only: bool,
+    ) -> StorageResult<Vec<SessionNote>> {
         self.get_session(session_id).await?;
         let rows = sqlx::query(sql!(
             "SELECT ",
             NOTE_COLUMNS,
-            " FROM session_notes WHERE session_id = $1 ORDER BY created_at, id"
+            " FROM session_notes WHERE session_id = $1 AND ($2 = 0 OR visibility = 'players') ORDER BY created_at, id"
         ))
         .bind(session_id.to_string())
+        .bind(i64::from(players_only))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(Self::note_from_row).collect()
@@ -192,7 +205,11 @@ impl<DB: SqlEngine> SqlStorage<DB> {
 
     fn note_from_row(row: &DB::Row) -> StorageResult<SessionNote> {
         let tags = row.try_get::<Json<Value>, _>("tags")?.0;
+        let id: String = row.try_get("id")?;
+        let visibility =
+            known("session_notes", &id, "visibility", row.try_get("visibility")?, Visibility::parse)?;
         Ok(SessionNote {
+            visibility,
             id: row.try_get("id")?,
             session_id: row.try_get("session_id")?,
             campaign_id: row.try_get("campaign_id")?,

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
-use crate::app::App;
+use crate::access::{Need, Viewer};
 use crate::storage::{Character, CharacterFields, CharacterKind, CharacterPatch};
 
 /// Largest hit point, level or modifier value accepted.
@@ -27,6 +27,10 @@ pub struct CreateArgs {
     /// Who plays it.
     #[serde(default)]
     pub player_name: Option<String>,
+    /// The user who plays it (an id from campaign_members); a player creating a character
+    /// is its player.
+    #[serde(default)]
+    pub player_id: Option<String>,
     /// Character level.
     #[serde(default)]
     pub level: Option<i64>,
@@ -79,6 +83,9 @@ pub struct UpdateArgs {
     /// New player name.
     #[serde(default)]
     pub player_name: Option<String>,
+    /// New player (a user id; GM only).
+    #[serde(default)]
+    pub player_id: Option<String>,
     /// New level.
     #[serde(default)]
     pub level: Option<i64>,
@@ -143,6 +150,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              required; HP, AC and the initiative modifier are used by initiative_add when the character joins \
              a combat. Anything else on the sheet goes in stats as JSON.",
             ToolHints::ADD,
+            Need::Player,
             create,
         ),
         typed_tool(
@@ -150,6 +158,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Get a character",
             "Get one character's full sheet by id: level, class, HP, AC, initiative modifier, notes and the stats JSON.",
             ToolHints::READ,
+            Need::Player,
             get,
         ),
         typed_tool(
@@ -158,6 +167,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Change fields of a character. Fields left out keep their value; stats keys are merged into the \
              existing stats (set a key to null to remove it).",
             ToolHints::SET,
+            Need::Player,
             update,
         ),
         typed_tool(
@@ -165,6 +175,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "List characters",
             "List a campaign's characters by name, optionally only PCs, NPCs or monsters.",
             ToolHints::READ,
+            Need::Player,
             list,
         ),
     ]
@@ -178,11 +189,59 @@ fn notes(value: Option<String>) -> Result<Option<String>, ToolError> {
     value.map(|n| validate::text("notes", &n, false)).transpose()
 }
 
-async fn create(app: Arc<App>, args: CreateArgs) -> Result<CharacterResult, ToolError> {
+/// A player may touch only their own character, and see only player characters' sheets.
+fn refuse_player(viewer: &Viewer, character: &Character, writing: bool) -> Result<(), ToolError> {
+    if viewer.is_gm() {
+        return Ok(());
+    }
+    let own =
+        character.fields.player_id.is_some() && character.fields.player_id.as_deref() == viewer.user_id();
+    if writing && !own {
+        return Err(ToolError::Forbidden(format!(
+            "character_update of {:?} needs the GM role in this campaign; a player may update only their own character",
+            character.fields.name
+        )));
+    }
+    if !own && character.fields.kind != CharacterKind::Pc {
+        return Err(ToolError::Forbidden(format!(
+            "{:?} is an {}: only the GM role in this campaign sees its sheet",
+            character.fields.name,
+            character.fields.kind.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a `player_id` names a user; a player may name only themselves.
+async fn player_id(app: &ToolCall, given: Option<String>) -> Result<Option<String>, ToolError> {
+    if !app.viewer.is_gm() {
+        let me = app.viewer.user_id().map(str::to_owned);
+        if given.is_some() && given != me {
+            return Err(ToolError::Forbidden(
+                "setting another user as a character's player needs the GM role in this campaign".into(),
+            ));
+        }
+        return Ok(me);
+    }
+    match given {
+        Some(id) => Ok(Some(app.storage.get_user(&id).await?.id)),
+        None => Ok(None),
+    }
+}
+
+async fn create(app: ToolCall, args: CreateArgs) -> Result<CharacterResult, ToolError> {
+    let kind = args.kind.unwrap_or(CharacterKind::Pc);
+    if !app.viewer.is_gm() && kind != CharacterKind::Pc {
+        return Err(ToolError::Forbidden(format!(
+            "creating an {} needs the GM role in this campaign; a player creates their own pc",
+            kind.as_str()
+        )));
+    }
     let new = CharacterFields {
+        player_id: player_id(&app, args.player_id).await?,
         campaign_id: args.campaign_id,
         name: validate::name("name", &args.name)?,
-        kind: args.kind.unwrap_or(CharacterKind::Pc),
+        kind,
         player_name: validate::optional_name("player_name", args.player_name)?,
         level: stat("level", args.level)?,
         class: validate::optional_name("class", args.class)?,
@@ -197,12 +256,25 @@ async fn create(app: Arc<App>, args: CreateArgs) -> Result<CharacterResult, Tool
     Ok(CharacterResult { character: app.storage.create_character(new).await? })
 }
 
-async fn get(app: Arc<App>, args: CharacterIdArgs) -> Result<CharacterResult, ToolError> {
-    Ok(CharacterResult { character: app.storage.get_character(&args.character_id).await? })
+async fn get(app: ToolCall, args: CharacterIdArgs) -> Result<CharacterResult, ToolError> {
+    let character = app.storage.get_character(&args.character_id).await?;
+    refuse_player(&app.viewer, &character, false)?;
+    Ok(CharacterResult { character })
 }
 
-async fn update(app: Arc<App>, args: UpdateArgs) -> Result<CharacterResult, ToolError> {
+async fn update(app: ToolCall, args: UpdateArgs) -> Result<CharacterResult, ToolError> {
+    let current = app.storage.get_character(&args.character_id).await?;
+    refuse_player(&app.viewer, &current, true)?;
+    if !app.viewer.is_gm() && (args.kind.is_some() || args.player_id.is_some()) {
+        return Err(ToolError::Forbidden(
+            "changing a character's kind or player needs the GM role in this campaign".into(),
+        ));
+    }
     let patch = CharacterPatch {
+        player_id: match args.player_id {
+            Some(id) => Some(app.storage.get_user(&id).await?.id),
+            None => None,
+        },
         name: args.name.map(|n| validate::name("name", &n)).transpose()?,
         kind: args.kind,
         player_name: validate::optional_name("player_name", args.player_name)?,
@@ -219,6 +291,13 @@ async fn update(app: Arc<App>, args: UpdateArgs) -> Result<CharacterResult, Tool
     Ok(CharacterResult { character: app.storage.update_character(&args.character_id, patch).await? })
 }
 
-async fn list(app: Arc<App>, args: ListArgs) -> Result<CharacterList, ToolError> {
-    Ok(CharacterList { characters: app.storage.list_characters(&args.campaign_id, args.kind).await? })
+async fn list(app: ToolCall, args: ListArgs) -> Result<CharacterList, ToolError> {
+    // Players see the party: player characters (their own included), never NPC or monster sheets.
+    let kind = if app.viewer.is_gm() { args.kind } else { Some(CharacterKind::Pc) };
+    if kind != args.kind && args.kind.is_some() {
+        return Err(ToolError::Forbidden(
+            "listing npc or monster characters needs the GM role in this campaign".into(),
+        ));
+    }
+    Ok(CharacterList { characters: app.storage.list_characters(&args.campaign_id, kind).await? })
 }

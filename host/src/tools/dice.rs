@@ -8,8 +8,9 @@ use ttrpg_dice::Roll;
 use ttrpg_plugin_runtime::model::CallContext;
 use ttrpg_plugin_runtime::{CallError, RefusalKind};
 
-use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
+use crate::access::Need;
 use crate::app::App;
 use crate::storage::{DiceRollFilter, DiceRollRecord, NewDiceRoll};
 
@@ -97,6 +98,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              annotations (2d6[fire]). The host rolls; every roll is recorded with its per-die breakdown and a \
              seed that replays it. Give campaign_id/session_id to file it under a game.",
             ToolHints::ADD,
+            Need::Player,
             roll,
         ),
         typed_tool(
@@ -104,12 +106,13 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Roll history",
             "List recorded dice rolls, newest first, optionally only those of a campaign or session.",
             ToolHints::READ,
+            Need::Player,
             history,
         ),
     ]
 }
 
-async fn roll(app: Arc<App>, args: RollArgs) -> Result<RollResult, ToolError> {
+async fn roll(app: ToolCall, args: RollArgs) -> Result<RollResult, ToolError> {
     let purpose = validate::optional_name("purpose", args.purpose)?;
     roll_and_record(&app, &args.expression, args.campaign_id, args.session_id, purpose, args.seed).await
 }
@@ -262,7 +265,7 @@ async fn roll_in_grammar(
     })
 }
 
-async fn history(app: Arc<App>, args: HistoryArgs) -> Result<HistoryResult, ToolError> {
+async fn history(app: ToolCall, args: HistoryArgs) -> Result<HistoryResult, ToolError> {
     let limit = validate::within("limit", args.limit.unwrap_or(20), 1..=500)?;
     let filter = DiceRollFilter { campaign_id: args.campaign_id, session_id: args.session_id, limit };
     Ok(HistoryResult { rolls: app.storage.list_rolls(filter).await? })

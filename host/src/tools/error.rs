@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use crate::access::AccessError;
 use crate::plugins::PluginHostError;
 use crate::storage::StorageError;
 
@@ -18,6 +19,9 @@ pub enum ToolError {
     /// The request contradicts the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The caller's role does not allow the call; the message names the role it needs.
+    #[error("{0}")]
+    Forbidden(String),
     /// A dice expression was refused.
     #[error("{0}")]
     Dice(String),
@@ -38,6 +42,17 @@ impl From<StorageError> for ToolError {
             StorageError::Stale { .. } => ToolError::Conflict(err.to_string()),
             StorageError::Invalid(message) => ToolError::InvalidArguments(message),
             other => ToolError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A call refused before it ran: an id the caller cannot see is one that does not exist.
+impl From<AccessError> for ToolError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::Unknown(message) | AccessError::Mismatch(message) => ToolError::NotFound(message),
+            AccessError::Forbidden { .. } => ToolError::Forbidden(err.to_string()),
+            AccessError::Storage(err) => err.into(),
         }
     }
 }

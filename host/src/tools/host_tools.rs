@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 use ttrpg_plugin_runtime::ServiceError;
 
-use super::ToolError;
+use super::{ToolCall, ToolError};
+use crate::access::{self, AccessError, Caller};
 use crate::app::App;
 use crate::plugins::HostTools;
 
@@ -75,6 +76,7 @@ fn tool_error(err: ToolError) -> ServiceError {
         | ToolError::NotFound(_)
         | ToolError::Conflict(_)
         | ToolError::Dice(_) => ServiceError::Invalid(err.to_string()),
+        ToolError::Forbidden(_) => ServiceError::Forbidden(err.to_string()),
         ToolError::Plugin(_) | ToolError::Internal(_) => ServiceError::Failed(err.to_string()),
     }
 }
@@ -138,7 +140,17 @@ impl HostTools for CampaignScopedTools {
         let properties = tool.spec().input_schema.get("properties");
         let takes = |field: &str| properties.is_some_and(|p| p.get(field).is_some());
         scope_arguments(campaign_id, session_id, name, takes, &mut arguments)?;
-        let result = tool.call(self.app.clone(), arguments).await.map_err(tool_error)?;
+        // Every id argument (character, session, …) must be of the plugin's campaign, checked
+        // before the tool runs; one of another campaign is, to the plugin, one that does not exist.
+        let viewer = access::authorize(&self.app, &Caller::Local, name, tool.spec().need, &arguments)
+            .await
+            .map_err(|err| tool_error(err.into()))?;
+        if viewer.campaign_id.as_deref().is_some_and(|id| id != campaign_id) {
+            let err = AccessError::Unknown(format!("{name}: no such record in this plugin's campaign"));
+            return Err(tool_error(err.into()));
+        }
+        let call = ToolCall { app: self.app.clone(), viewer, consent: None };
+        let result = tool.call(call, arguments).await.map_err(tool_error)?;
         let mut named = Vec::new();
         campaign_ids(&result, &mut named);
         if let Some(other) = named.iter().find(|id| id.as_str() != campaign_id) {

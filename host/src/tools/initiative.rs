@@ -9,14 +9,15 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ttrpg_initiative::{
-    CombatantKind, CombatantSummary, ConditionAdded, ConditionRemoved, Encounter, GroupMember, HpChange,
-    InitiativeError, MAX_ABS_INIT_MODIFIER, MAX_AC, MAX_HP, NewCombatant, NewGroup, Removal, TurnBoundary,
-    TurnChange,
+    Audience, CombatantKind, CombatantSummary, ConditionAdded, ConditionRemoved, Encounter, GroupMember,
+    HpChange, InitiativeError, MAX_ABS_INIT_MODIFIER, MAX_AC, MAX_HP, NewCombatant, NewGroup, Removal,
+    TurnBoundary, TurnChange,
 };
 
 use super::dice::{RollResult, record, roll_unrecorded};
-use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
+use crate::access::Need;
 use crate::app::App;
 use crate::storage::{CharacterKind, CharacterPatch, EncounterRecord, StorageError};
 
@@ -109,6 +110,23 @@ pub struct HpArgs {
     /// stack: the higher value is kept).
     #[serde(default)]
     pub temporary: bool,
+}
+
+/// Arguments of `initiative_reveal`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealArgs {
+    /// The campaign.
+    pub campaign_id: String,
+    /// The combatant's id ("c3") or its unique name.
+    pub combatant: String,
+    /// false reveals a hidden combatant to the players; true hides it.
+    #[serde(default)]
+    pub hidden: Option<bool>,
+    /// true shows the players this NPC's or monster's hit points and AC as numbers; false
+    /// shows them as a state ("bloodied") again.
+    #[serde(default)]
+    pub hp: Option<bool>,
 }
 
 /// Add or remove.
@@ -242,6 +260,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              add combatants with initiative_add, then initiative_next begins round 1. The tracker is saved after \
              every step, so a server restart resumes the fight exactly.",
             ToolHints::ADD,
+            Need::Gm,
             start,
         ),
         typed_tool(
@@ -252,6 +271,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              (hp) or rolled per creature (hp_dice). With character_id, a PC or NPC joins with its sheet's HP, AC \
              and modifier. Rolls are recorded in the roll history.",
             ToolHints::ADD,
+            Need::Gm,
             add,
         ),
         typed_tool(
@@ -260,6 +280,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Advance to the next combatant's turn (the first call starts round 1; after the last combatant a new \
              round begins). Conditions whose duration ends at this turn boundary expire and are reported.",
             ToolHints::CHANGE,
+            Need::Gm,
             next,
         ),
         typed_tool(
@@ -267,6 +288,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Previous turn",
             "Step the turn marker back one combatant (to correct a mistake). Durations do not tick back.",
             ToolHints::CHANGE,
+            Need::Gm,
             prev,
         ),
         typed_tool(
@@ -274,6 +296,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Remove a combatant",
             "Remove a combatant (fled, dead, dismissed) from the combat. If it was their turn, the turn passes on.",
             ToolHints::CHANGE,
+            Need::Gm,
             remove,
         ),
         typed_tool(
@@ -282,6 +305,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Deal damage to a combatant: temporary HP absorbs it first, HP stops at 0 and overkill is reported. A \
              PC's current HP on their character sheet is updated too.",
             ToolHints::CHANGE,
+            Need::Gm,
             damage,
         ),
         typed_tool(
@@ -290,6 +314,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Heal a combatant up to their maximum HP, or with temporary: true grant temporary hit points (they do \
              not stack; the higher value is kept). A PC's sheet is updated too.",
             ToolHints::CHANGE,
+            Need::Gm,
             heal,
         ),
         typed_tool(
@@ -299,14 +324,17 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              duration_rounds. A duration counts down at the start (default) or end of the anchor's turns, the \
              anchor being the affected combatant unless given (e.g. the caster), and expires on exactly that turn.",
             ToolHints::CHANGE,
+            Need::Gm,
             condition,
         ),
         typed_tool(
             "initiative_get",
             "Show the combat",
             "Show the campaign's running combat: round, whose turn it is, every combatant in order with HP, AC \
-             and conditions.",
+             and conditions. A player sees what players see: hidden combatants are left out, and NPCs' and \
+             monsters' hit points are a state (unhurt, hurt, bloodied, down) unless the GM revealed them.",
             ToolHints::READ,
+            Need::Player,
             get,
         ),
         typed_tool(
@@ -314,13 +342,33 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "End the combat",
             "End the campaign's running combat. Its final state is kept; a new combat can then be started.",
             ToolHints::CHANGE,
+            Need::Gm,
             end,
+        ),
+        typed_tool(
+            "initiative_reveal",
+            "Reveal a combatant",
+            "Show the players a hidden combatant (hidden: false) or hide it again, and show them an NPC's or \
+             monster's hit points and AC as numbers (hp: true) instead of a state such as \"bloodied\".",
+            ToolHints::SET,
+            Need::Gm,
+            reveal,
         ),
     ]
 }
 
 fn view(record: &EncounterRecord, encounter: &Encounter) -> EncounterView {
-    let summary = encounter.summary();
+    view_for(record, encounter, Audience::Gm)
+}
+
+/// The combat as `audience` may see it (players: no hidden combatants, monsters' hit
+/// points as a state).
+fn view_for(record: &EncounterRecord, encounter: &Encounter, audience: Audience) -> EncounterView {
+    let summary = encounter.summary_for(audience);
+    let text = match audience {
+        Audience::Gm => encounter.render(),
+        Audience::Players => encounter.render_for_players(),
+    };
     EncounterView {
         encounter_id: record.id.clone(),
         name: record.name.clone(),
@@ -328,7 +376,7 @@ fn view(record: &EncounterRecord, encounter: &Encounter) -> EncounterView {
         round: summary.round,
         current: summary.current,
         combatants: summary.combatants,
-        text: encounter.render(),
+        text,
     }
 }
 
@@ -380,7 +428,7 @@ async fn update<T>(
     )))
 }
 
-async fn start(app: Arc<App>, args: StartArgs) -> Result<EncounterResult, ToolError> {
+async fn start(app: ToolCall, args: StartArgs) -> Result<EncounterResult, ToolError> {
     let name = validate::optional_name("name", args.name)?;
     let encounter = Encounter::new();
     let state = serde_json::to_value(&encounter)
@@ -392,7 +440,7 @@ async fn start(app: Arc<App>, args: StartArgs) -> Result<EncounterResult, ToolEr
     Ok(EncounterResult { encounter: view(&record, &encounter) })
 }
 
-async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
+async fn add(app: ToolCall, args: AddArgs) -> Result<AddResult, ToolError> {
     let campaign_id = args.campaign_id.clone();
     load(&app, &campaign_id).await?;
     let count = args.count.unwrap_or(1);
@@ -511,22 +559,22 @@ async fn add(app: Arc<App>, args: AddArgs) -> Result<AddResult, ToolError> {
     Ok(AddResult { added, rolls, encounter })
 }
 
-async fn next(app: Arc<App>, args: CampaignArgs) -> Result<TurnResult, ToolError> {
+async fn next(app: ToolCall, args: CampaignArgs) -> Result<TurnResult, ToolError> {
     let (turn, encounter, _) = update(&app, &args.campaign_id, Encounter::next).await?;
     Ok(TurnResult { turn, encounter })
 }
 
-async fn prev(app: Arc<App>, args: CampaignArgs) -> Result<TurnResult, ToolError> {
+async fn prev(app: ToolCall, args: CampaignArgs) -> Result<TurnResult, ToolError> {
     let (turn, encounter, _) = update(&app, &args.campaign_id, Encounter::prev).await?;
     Ok(TurnResult { turn, encounter })
 }
 
-async fn remove(app: Arc<App>, args: CombatantArgs) -> Result<RemoveResult, ToolError> {
+async fn remove(app: ToolCall, args: CombatantArgs) -> Result<RemoveResult, ToolError> {
     let (removal, encounter, _) = update(&app, &args.campaign_id, |e| e.remove(&args.combatant)).await?;
     Ok(RemoveResult { removal, encounter })
 }
 
-async fn damage(app: Arc<App>, args: HpArgs) -> Result<HpResult, ToolError> {
+async fn damage(app: ToolCall, args: HpArgs) -> Result<HpResult, ToolError> {
     if args.temporary {
         return Err(ToolError::invalid("temporary applies to initiative_heal only"));
     }
@@ -536,7 +584,7 @@ async fn damage(app: Arc<App>, args: HpArgs) -> Result<HpResult, ToolError> {
     Ok(HpResult { change, encounter })
 }
 
-async fn heal(app: Arc<App>, args: HpArgs) -> Result<HpResult, ToolError> {
+async fn heal(app: ToolCall, args: HpArgs) -> Result<HpResult, ToolError> {
     let (change, encounter, state) = update(&app, &args.campaign_id, |e| {
         if args.temporary {
             e.set_temp_hp(&args.combatant, args.amount)
@@ -563,7 +611,7 @@ async fn sync_character_hp(app: &App, encounter: &Encounter, change: &HpChange) 
     Ok(())
 }
 
-async fn condition(app: Arc<App>, args: ConditionArgs) -> Result<ConditionResult, ToolError> {
+async fn condition(app: ToolCall, args: ConditionArgs) -> Result<ConditionResult, ToolError> {
     let name = validate::name("condition", &args.condition)?;
     let source = validate::optional_name("source", args.source)?;
     let (change, encounter, _) = update(&app, &args.campaign_id, |e| match args.action {
@@ -583,12 +631,30 @@ async fn condition(app: Arc<App>, args: ConditionArgs) -> Result<ConditionResult
     Ok(ConditionResult { change, encounter })
 }
 
-async fn get(app: Arc<App>, args: CampaignArgs) -> Result<EncounterResult, ToolError> {
+async fn get(app: ToolCall, args: CampaignArgs) -> Result<EncounterResult, ToolError> {
     let (record, encounter) = load(&app, &args.campaign_id).await?;
-    Ok(EncounterResult { encounter: view(&record, &encounter) })
+    let audience = if app.viewer.is_gm() { Audience::Gm } else { Audience::Players };
+    Ok(EncounterResult { encounter: view_for(&record, &encounter, audience) })
 }
 
-async fn end(app: Arc<App>, args: CampaignArgs) -> Result<EncounterResult, ToolError> {
+async fn reveal(app: ToolCall, args: RevealArgs) -> Result<EncounterResult, ToolError> {
+    if args.hidden.is_none() && args.hp.is_none() {
+        return Err(ToolError::invalid("initiative_reveal: say what to change: hidden, hp or both"));
+    }
+    let (_, encounter, _) = update(&app, &args.campaign_id, |e| {
+        if let Some(hidden) = args.hidden {
+            e.set_hidden(&args.combatant, hidden)?;
+        }
+        if let Some(hp) = args.hp {
+            e.set_hp_revealed(&args.combatant, hp)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(EncounterResult { encounter })
+}
+
+async fn end(app: ToolCall, args: CampaignArgs) -> Result<EncounterResult, ToolError> {
     let (record, encounter) = load(&app, &args.campaign_id).await?;
     let ended = app.storage.end_encounter(&record.id).await?;
     Ok(EncounterResult { encounter: view(&ended, &encounter) })

@@ -6,16 +6,17 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
+use crate::access::{self, Need, Viewer};
 use crate::app::App;
 use crate::library::ingest::{
     IngestError, IngestReport, IngestRequest, NoProgress, Progress, current_progress,
 };
 use crate::library::notes::NoteHit;
-use crate::library::search::{RulesHit, RulesQuery};
+use crate::library::search::{Reader, RulesHit, RulesQuery};
 use crate::library::{Library, LibraryError};
-use crate::storage::{CampaignNote, DocumentRecord, NewCampaignNote, PageRecord};
+use crate::storage::{CampaignNote, DocumentRecord, NewCampaignNote, PageRecord, Visibility};
 
 /// Arguments of `ingest_document`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -28,9 +29,56 @@ pub struct IngestArgs {
     /// The game system (`dnd5e`): its plugin's chunker recognizes stat blocks and spells.
     #[serde(default)]
     pub system: Option<String>,
-    /// Put the book in this campaign only (default: the shared library).
+    /// Put the book in this campaign only (default: the shared library, which takes an
+    /// admin token).
     #[serde(default)]
     pub campaign_id: Option<String>,
+    /// An adventure or other GM material: only the GM sees it until sections are revealed
+    /// with book_reveal (its visibility defaults to gm; a rulebook's to players).
+    #[serde(default)]
+    pub adventure: bool,
+    /// Who may read it: players or gm (default: gm for an adventure, players otherwise).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+/// Arguments of `book_reveal`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookRevealArgs {
+    /// The book's document id (from book_list).
+    pub document_id: String,
+    /// A section path as search hits show it ("Chapter 2 › Cragmaw Hideout"): it and every
+    /// section under it change. Leave out to change the whole book.
+    #[serde(default)]
+    pub section: Option<String>,
+    /// players (default) reveals it; gm hides it again.
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+/// What `book_reveal` changed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BookRevealed {
+    /// The book.
+    pub document_id: String,
+    /// The section changed, or none for the whole book.
+    pub section: Option<String>,
+    /// Its visibility now.
+    pub visibility: Visibility,
+    /// How many passages changed (0: they already had it, or no section has that path).
+    pub passages: u64,
+}
+
+/// Arguments of `note_reveal`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRevealArgs {
+    /// The note's id.
+    pub note_id: String,
+    /// players (default) shares it; gm takes it back.
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
 }
 
 /// Arguments of `get_page`.
@@ -94,6 +142,9 @@ pub struct NoteAddArgs {
     /// Free tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// gm (default: only the GM sees it) or players (shared with the table).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
 }
 
 /// A written note.
@@ -137,6 +188,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              that says so; an interrupted ingestion is resumed. Reports progress to clients that ask. With \
              `system` (e.g. dnd5e) the system plugin's chunker recognizes stat blocks and spells.",
             ToolHints::SET,
+            Need::Gm,
             ingest,
         ),
         typed_tool(
@@ -146,6 +198,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              and the passage, plus a ready citation such as \"SRD 5.1, p. 358, Conditions › Grappled\". Filter \
              by book, content_type (rules, monsters, spells, …), system or campaign.",
             ToolHints::READ,
+            Need::Player,
             search_rules,
         ),
         typed_tool(
@@ -153,6 +206,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Read a rulebook page",
             "Return one page of an ingested book as text in reading order (the page a search hit cites).",
             ToolHints::READ,
+            Need::Player,
             get_page,
         ),
         typed_tool(
@@ -160,6 +214,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "List rulebooks",
             "List the ingested books with their page and chunk counts and status.",
             ToolHints::READ,
+            Need::Player,
             book_list,
         ),
         typed_tool(
@@ -168,14 +223,35 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Keep a campaign note (kind npc, location, plot, lore or other) that note_search finds later by \
              meaning or keywords.",
             ToolHints::ADD,
+            Need::Gm,
             note_add,
         ),
         typed_tool(
             "note_search",
             "Search campaign notes",
-            "Search a campaign's notes by meaning and keywords, optionally of one kind.",
+            "Search a campaign's notes by meaning and keywords, optionally of one kind. A player finds only \
+             the notes the GM shared with the players.",
             ToolHints::READ,
+            Need::Player,
             note_search,
+        ),
+        typed_tool(
+            "note_reveal",
+            "Share a note with the players",
+            "Share a campaign note with the players (visibility players, the default) or make it the GM's \
+             again (gm). Players' note_search sees the change at once.",
+            ToolHints::SET,
+            Need::Gm,
+            note_reveal,
+        ),
+        typed_tool(
+            "book_reveal",
+            "Reveal a book's section to the players",
+            "Reveal a section of a GM-only book (an adventure) to the players, with every section under it, or \
+             the whole book; visibility gm hides it again. Players' search_rules finds revealed passages at once.",
+            ToolHints::SET,
+            Need::Gm,
+            book_reveal,
         ),
     ]
 }
@@ -193,7 +269,7 @@ fn library_error(err: LibraryError) -> ToolError {
     }
 }
 
-async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolError> {
+async fn ingest(app: ToolCall, args: IngestArgs) -> Result<IngestReport, ToolError> {
     let book = validate::name("book", &args.book)?;
     // Over MCP only the library folders are readable (the CLI reads any path it is given).
     let path = crate::library::sandbox::resolve(
@@ -214,7 +290,14 @@ async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolErr
             .map_err(|err| ToolError::Plugin(err.to_string()))?,
         None => None,
     };
-    let request = IngestRequest { book, system: args.system.clone(), campaign_id: args.campaign_id.clone() };
+    let visibility =
+        args.visibility.unwrap_or(if args.adventure { Visibility::Gm } else { Visibility::Players });
+    let request = IngestRequest {
+        book,
+        system: args.system.clone(),
+        campaign_id: args.campaign_id.clone(),
+        visibility,
+    };
     let progress: Arc<dyn Progress> = current_progress().unwrap_or_else(|| Arc::new(NoProgress));
     let chunker_ref = chunker.as_ref().map(|c| c as &dyn crate::library::ingest::SystemChunker);
     library.ingest(&path, &request, chunker_ref, progress.as_ref()).await.map_err(|err| match err {
@@ -223,14 +306,34 @@ async fn ingest(app: Arc<App>, args: IngestArgs) -> Result<IngestReport, ToolErr
     })
 }
 
-async fn search_rules(app: Arc<App>, args: RulesQuery) -> Result<RulesResult, ToolError> {
-    let library = library(&app).await?;
-    Ok(RulesResult { hits: library.search_rules(&args).await.map_err(library_error)? })
+/// What a search may show `viewer`: the shared library and the campaign of the call, with
+/// GM-only passages only where the viewer is GM (the shared library's: the operator only).
+pub fn reader_for(viewer: &Viewer) -> Reader {
+    let operator = viewer.caller.is_operator();
+    match (&viewer.campaign_id, operator) {
+        (None, true) => Reader::everything(),
+        (None, false) => Reader { scopes: Some(vec!["global".into()]), gm_hidden: vec!["global".into()] },
+        (Some(campaign_id), _) => {
+            let scopes = vec!["global".to_string(), campaign_id.clone()];
+            let gm_hidden = match (viewer.is_gm(), operator) {
+                (true, true) => Vec::new(),
+                (true, false) => vec!["global".to_string()],
+                (false, _) => scopes.clone(),
+            };
+            Reader { scopes: Some(scopes), gm_hidden }
+        }
+    }
 }
 
-/// The document a book title or id names.
-pub(crate) async fn find_book(app: &App, book: &str) -> Result<DocumentRecord, ToolError> {
-    let documents = app.storage.list_documents().await?;
+async fn search_rules(app: ToolCall, args: RulesQuery) -> Result<RulesResult, ToolError> {
+    let library = library(&app).await?;
+    let reader = reader_for(&app.viewer);
+    Ok(RulesResult { hits: library.search_rules(&args, &reader).await.map_err(library_error)? })
+}
+
+/// The document a book title or id names, among those the caller may see.
+pub(crate) async fn find_book(app: &ToolCall, book: &str) -> Result<DocumentRecord, ToolError> {
+    let documents = access::visible_documents(app, &app.viewer.caller).await?;
     let matching: Vec<&DocumentRecord> =
         documents.iter().filter(|d| d.id == book || d.book.eq_ignore_ascii_case(book)).collect();
     match matching.as_slice() {
@@ -252,7 +355,7 @@ pub(crate) async fn find_book(app: &App, book: &str) -> Result<DocumentRecord, T
     }
 }
 
-async fn get_page(app: Arc<App>, args: PageArgs) -> Result<PageResult, ToolError> {
+async fn get_page(app: ToolCall, args: PageArgs) -> Result<PageResult, ToolError> {
     let document = find_book(&app, &args.book).await?;
     if !(1..=document.page_count).contains(&args.page) {
         return Err(ToolError::InvalidArguments(format!(
@@ -271,28 +374,66 @@ async fn get_page(app: Arc<App>, args: PageArgs) -> Result<PageResult, ToolError
     })
 }
 
-async fn book_list(app: Arc<App>, _args: BookListArgs) -> Result<BookList, ToolError> {
-    Ok(BookList { books: app.storage.list_documents().await? })
+async fn book_list(app: ToolCall, _args: BookListArgs) -> Result<BookList, ToolError> {
+    Ok(BookList { books: access::visible_documents(&app, &app.viewer.caller).await? })
 }
 
-async fn note_add(app: Arc<App>, args: NoteAddArgs) -> Result<NoteAdded, ToolError> {
+async fn book_reveal(app: ToolCall, args: BookRevealArgs) -> Result<BookRevealed, ToolError> {
+    let document = app.storage.get_document(&args.document_id).await?;
+    if document.campaign_id.is_none() && !app.viewer.caller.is_operator() {
+        return Err(ToolError::Forbidden(
+            "book_reveal of a shared-library book needs an admin token (or the server's own console)".into(),
+        ));
+    }
+    let section = args.section.map(|s| validate::text("section", &s, true)).transpose()?;
+    let visibility = args.visibility.unwrap_or(Visibility::Players);
+    let library = library(&app).await?;
+    let passages = library
+        .set_book_visibility(&document.id, section.as_deref(), visibility)
+        .await
+        .map_err(|err| ToolError::Internal(format!("{err:#}")))?;
+    tracing::info!(document_id = %document.id, ?section, visibility = visibility.as_str(), passages, "book visibility set");
+    Ok(BookRevealed { document_id: document.id, section, visibility, passages })
+}
+
+async fn note_reveal(app: ToolCall, args: NoteRevealArgs) -> Result<NoteAdded, ToolError> {
+    let library = library(&app).await?;
+    let visibility = args.visibility.unwrap_or(Visibility::Players);
+    let note = library.set_note_visibility(&args.note_id, visibility).await.map_err(library_error)?;
+    Ok(NoteAdded { note })
+}
+
+async fn note_add(app: ToolCall, args: NoteAddArgs) -> Result<NoteAdded, ToolError> {
     let title = validate::name("title", &args.title)?;
     let body = validate::text("body", &args.body, true)?;
     let tags = args.tags.iter().map(|t| validate::name("tag", t)).collect::<Result<Vec<_>, _>>()?;
     app.storage.get_campaign(&args.campaign_id).await?;
     let library = library(&app).await?;
     let note = library
-        .add_note(NewCampaignNote { campaign_id: args.campaign_id, kind: args.kind, title, body, tags })
+        .add_note(NewCampaignNote {
+            campaign_id: args.campaign_id,
+            kind: args.kind,
+            title,
+            body,
+            tags,
+            visibility: args.visibility.unwrap_or_default(),
+        })
         .await
         .map_err(library_error)?;
     Ok(NoteAdded { note })
 }
 
-async fn note_search(app: Arc<App>, args: NoteSearchArgs) -> Result<NoteSearchResult, ToolError> {
+async fn note_search(app: ToolCall, args: NoteSearchArgs) -> Result<NoteSearchResult, ToolError> {
     app.storage.get_campaign(&args.campaign_id).await?;
     let library = library(&app).await?;
     let hits = library
-        .search_notes(&args.campaign_id, &args.query, args.kind.as_deref(), args.limit.unwrap_or(5))
+        .search_notes(
+            &args.campaign_id,
+            &args.query,
+            args.kind.as_deref(),
+            args.limit.unwrap_or(5),
+            !app.viewer.is_gm(),
+        )
         .await
         .map_err(library_error)?;
     Ok(NoteSearchResult { hits })

@@ -16,7 +16,7 @@ mod validate;
 
 pub use error::ToolError;
 pub use host_tools::{CampaignScopedTools, PLUGIN_CALLABLE_TOOLS};
-pub use registry::{ToolHandler, ToolHints, ToolRegistry, ToolSpec};
+pub use registry::{Consent, ConsentAnswer, ToolCall, ToolHandler, ToolHints, ToolRegistry, ToolSpec};
 
 /// A registry holding every core tool.
 pub fn core_registry() -> ToolRegistry {

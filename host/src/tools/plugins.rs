@@ -9,8 +9,9 @@ use ttrpg_plugin_runtime::model::CallContext;
 use ttrpg_plugin_runtime::{CallError, RefusalKind};
 
 use super::CampaignScopedTools;
-use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::registry::{ConsentAnswer, ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
+use crate::access::Need;
 use crate::app::App;
 use crate::plugins::{PluginServices, namespaced_tool};
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord};
@@ -91,6 +92,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "List the game-system plugins installed on this server (id, version, system, API version), and with \
              campaign_id the ones that campaign has enabled and the capabilities granted to them.",
             ToolHints::READ,
+            Need::Player,
             list,
         ),
         typed_tool(
@@ -101,6 +103,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              appear as <plugin>__<tool> for sessions using that campaign (campaign_use), and a campaign whose system \
              matches the plugin's rolls dice with its grammar. Enabling again changes the version or grants.",
             ToolHints::SET,
+            Need::Gm,
             enable,
         ),
         typed_tool(
@@ -108,12 +111,13 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Disable a plugin in a campaign",
             "Disable a plugin in a campaign: its tools disappear from that campaign. Its stored data is kept.",
             ToolHints::SET,
+            Need::Gm,
             disable,
         ),
     ]
 }
 
-async fn list(app: Arc<App>, args: ListArgs) -> Result<ListResult, ToolError> {
+async fn list(app: ToolCall, args: ListArgs) -> Result<ListResult, ToolError> {
     let installed = app.plugins.installed().await?;
     let enabled = match &args.campaign_id {
         Some(id) => app.storage.campaign_plugins(id).await?,
@@ -122,8 +126,47 @@ async fn list(app: Arc<App>, args: ListArgs) -> Result<ListResult, ToolError> {
     Ok(ListResult { installed, enabled })
 }
 
-async fn enable(app: Arc<App>, args: EnableArgs) -> Result<EnableResult, ToolError> {
+/// Grants a plugin may get without asking anyone: it can only write log lines.
+const HARMLESS_GRANTS: &[&str] = &["log"];
+
+/// Refuses grants beyond [`HARMLESS_GRANTS`] unless a person said yes: the caller holds an
+/// admin token, or the person at the client confirmed through elicitation. A model told
+/// by a prompt to grant itself `host-tools` cannot answer that question for them.
+async fn require_consent(
+    app: &ToolCall,
+    plugin: &str,
+    campaign_id: &str,
+    grants: &[String],
+) -> Result<(), ToolError> {
+    let risky: Vec<&str> =
+        grants.iter().map(String::as_str).filter(|g| !HARMLESS_GRANTS.contains(g)).collect();
+    if risky.is_empty() || app.viewer.caller.is_admin_token() {
+        return Ok(());
+    }
+    let question = format!(
+        "Allow the plugin {plugin:?} to use {} in campaign {campaign_id}? {}",
+        risky.join(", "),
+        "kv stores data, random draws numbers, search reads the campaign's records, host-tools lets it          call the server's own tools in this campaign."
+    );
+    match app.confirm(&question).await {
+        ConsentAnswer::Confirmed => Ok(()),
+        ConsentAnswer::Declined => Err(ToolError::Forbidden(format!(
+            "plugin_enable: the person at the client declined granting {} to {plugin:?}; nothing changed",
+            risky.join(", ")
+        ))),
+        ConsentAnswer::Unavailable => Err(ToolError::Forbidden(format!(
+            "plugin_enable: granting {} needs a person's yes, and this client cannot ask (no MCP elicitation). \
+             Enable it with an admin token, or on the server: `ttrpg plugin enable {plugin} --campaign {campaign_id} \
+             --grant {}`",
+            risky.join(", "),
+            risky.join(",")
+        ))),
+    }
+}
+
+async fn enable(app: ToolCall, args: EnableArgs) -> Result<EnableResult, ToolError> {
     let plugin = validate::name("plugin", &args.plugin)?;
+    require_consent(&app, &plugin, &args.campaign_id, &args.grants).await?;
     let requirement = args.version.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or("*");
     let enabled = app
         .plugins
@@ -138,7 +181,7 @@ async fn enable(app: Arc<App>, args: EnableArgs) -> Result<EnableResult, ToolErr
     })
 }
 
-async fn disable(app: Arc<App>, args: DisableArgs) -> Result<DisableResult, ToolError> {
+async fn disable(app: ToolCall, args: DisableArgs) -> Result<DisableResult, ToolError> {
     app.plugins.disable(&args.campaign_id, &args.plugin).await?;
     app.tools_changed(&args.campaign_id);
     Ok(DisableResult { campaign_id: args.campaign_id, plugin: args.plugin })

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::ToolError;
+use crate::access::{Need, Viewer};
 use crate::app::App;
 
 /// Hints a client may use to decide whether to ask before calling a tool.
@@ -58,6 +59,64 @@ pub struct ToolSpec {
     pub output_schema: Map<String, Value>,
     /// Behaviour hints.
     pub hints: ToolHints,
+    /// What the tool needs of its caller (checked before it runs; `tools/list` shows a
+    /// caller only the tools its role allows).
+    pub need: Need,
+}
+
+/// What the person at the client answered when a tool asked them to confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentAnswer {
+    /// They confirmed.
+    Confirmed,
+    /// They declined or dismissed the question.
+    Declined,
+    /// The client cannot ask them (it does not support MCP elicitation).
+    Unavailable,
+}
+
+/// How a tool asks the person at the client before doing something they must decide
+/// (`crate::mcp` asks through MCP elicitation; a model cannot answer for them).
+#[async_trait]
+pub trait Consent: Send + Sync {
+    /// Asks `question`; waits for the person's answer.
+    async fn confirm(&self, question: &str) -> ConsentAnswer;
+}
+
+/// What a tool runs with: the app, who calls with which role (`app.viewer`), and how to
+/// ask the person at the client. It dereferences to the [`App`], so a tool reads
+/// `app.storage` as before.
+#[derive(Clone)]
+pub struct ToolCall {
+    /// The application.
+    pub app: Arc<App>,
+    /// Who calls, in which campaign, with which role.
+    pub viewer: Viewer,
+    /// Asks the person at the client to confirm; `None` where nobody can be asked.
+    pub consent: Option<Arc<dyn Consent>>,
+}
+
+impl ToolCall {
+    /// A call by the local user, who sees everything (the CLI, tests).
+    pub fn local(app: Arc<App>) -> Self {
+        ToolCall { app, viewer: Viewer::local(), consent: None }
+    }
+
+    /// Asks the person at the client; [`ConsentAnswer::Unavailable`] when nobody can be asked.
+    pub async fn confirm(&self, question: &str) -> ConsentAnswer {
+        match &self.consent {
+            Some(consent) => consent.confirm(question).await,
+            None => ConsentAnswer::Unavailable,
+        }
+    }
+}
+
+impl std::ops::Deref for ToolCall {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }
 
 /// Runs one tool.
@@ -65,8 +124,8 @@ pub struct ToolSpec {
 pub trait ToolHandler: Send + Sync {
     /// What the tool is.
     fn spec(&self) -> &ToolSpec;
-    /// Runs it with JSON arguments; returns the structured result.
-    async fn call(&self, app: Arc<App>, arguments: Value) -> Result<Value, ToolError>;
+    /// Runs it with JSON arguments for an authorized caller; returns the structured result.
+    async fn call(&self, call: ToolCall, arguments: Value) -> Result<Value, ToolError>;
 }
 
 /// The tools the server offers now.
@@ -120,18 +179,20 @@ pub struct TypedTool<I, O, F> {
     types: PhantomData<fn(I) -> O>,
 }
 
-/// Builds a [`TypedTool`]: `run` receives the app and the parsed arguments.
+/// Builds a [`TypedTool`]: `run` receives the call (the app and its viewer) and the parsed
+/// arguments.
 pub fn typed_tool<I, O, F, Fut>(
     name: &str,
     title: &str,
     description: &str,
     hints: ToolHints,
+    need: Need,
     run: F,
 ) -> Arc<dyn ToolHandler>
 where
     I: DeserializeOwned + JsonSchema + Send + 'static,
     O: Serialize + JsonSchema + Send + 'static,
-    F: Fn(Arc<App>, I) -> Fut + Send + Sync + 'static,
+    F: Fn(ToolCall, I) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
 {
     let spec = ToolSpec {
@@ -141,6 +202,7 @@ where
         input_schema: object_schema::<I>(SchemaSettings::draft2020_12()),
         output_schema: object_schema::<O>(SchemaSettings::draft2020_12().for_serialize()),
         hints,
+        need,
     };
     Arc::new(TypedTool { spec, run, types: PhantomData })
 }
@@ -163,19 +225,19 @@ impl<I, O, F, Fut> ToolHandler for TypedTool<I, O, F>
 where
     I: DeserializeOwned + JsonSchema + Send + 'static,
     O: Serialize + JsonSchema + Send + 'static,
-    F: Fn(Arc<App>, I) -> Fut + Send + Sync + 'static,
+    F: Fn(ToolCall, I) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
 {
     fn spec(&self) -> &ToolSpec {
         &self.spec
     }
 
-    async fn call(&self, app: Arc<App>, arguments: Value) -> Result<Value, ToolError> {
+    async fn call(&self, call: ToolCall, arguments: Value) -> Result<Value, ToolError> {
         let arguments = if arguments.is_null() { Value::Object(Map::new()) } else { arguments };
         let input: I = serde_json::from_value(arguments).map_err(|err| {
             ToolError::InvalidArguments(format!("invalid arguments for {}: {err}", self.spec.name))
         })?;
-        let output = (self.run)(app, input).await?;
+        let output = (self.run)(call, input).await?;
         serde_json::to_value(output).map_err(|err| {
             ToolError::Internal(format!("{}: cannot serialize the result: {err}", self.spec.name))
         })

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::registry::{ToolHandler, ToolHints, typed_tool};
+use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
-use crate::app::App;
-use crate::storage::{Session, SessionNote};
+use crate::access::Need;
+use crate::storage::{Session, SessionNote, Visibility};
 
 /// Arguments of `session_start`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -51,6 +51,24 @@ pub struct AddNoteArgs {
     /// Tags such as "npc", "loot", "plot".
     #[serde(default)]
     pub tags: Vec<String>,
+    /// gm (default: only the GM sees it) or players (shared with the table).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+/// Arguments of `session_notes`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotesArgs {
+    /// The session.
+    pub session_id: String,
+}
+
+/// A session's notes.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NoteList {
+    /// Oldest first.
+    pub notes: Vec<SessionNote>,
 }
 
 /// A session.
@@ -84,6 +102,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
              running session: end it with session_end before starting another. Returns the session id that \
              roll_dice, initiative_start and session_add_note accept.",
             ToolHints::ADD,
+            Need::Gm,
             start,
         ),
         typed_tool(
@@ -91,6 +110,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "End a session",
             "End a running session, optionally with a summary (a recap for next time).",
             ToolHints::CHANGE,
+            Need::Gm,
             end,
         ),
         typed_tool(
@@ -98,6 +118,7 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "List sessions",
             "List a campaign's sessions, newest first, with their status, titles and summaries.",
             ToolHints::READ,
+            Need::Player,
             list,
         ),
         typed_tool(
@@ -106,31 +127,46 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Record a note in a session: something that happened, an NPC met, loot found. Notes are kept in \
              order with their tags.",
             ToolHints::ADD,
+            Need::Gm,
             add_note,
+        ),
+        typed_tool(
+            "session_notes",
+            "List a session's notes",
+            "List a session's notes in the order they were taken. A player sees the notes the GM shared with \
+             the players.",
+            ToolHints::READ,
+            Need::Player,
+            notes,
         ),
     ]
 }
 
-async fn start(app: Arc<App>, args: StartArgs) -> Result<SessionResult, ToolError> {
+async fn start(app: ToolCall, args: StartArgs) -> Result<SessionResult, ToolError> {
     let title = validate::optional_name("title", args.title)?;
     let session = app.storage.start_session(&args.campaign_id, title).await?;
     tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, number = session.number, "session started");
     Ok(SessionResult { session })
 }
 
-async fn end(app: Arc<App>, args: EndArgs) -> Result<SessionResult, ToolError> {
+async fn end(app: ToolCall, args: EndArgs) -> Result<SessionResult, ToolError> {
     let summary = args.summary.map(|s| validate::text("summary", &s, false)).transpose()?;
     let session = app.storage.end_session(&args.session_id, summary).await?;
     tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, "session ended");
     Ok(SessionResult { session })
 }
 
-async fn list(app: Arc<App>, args: ListArgs) -> Result<SessionList, ToolError> {
+async fn list(app: ToolCall, args: ListArgs) -> Result<SessionList, ToolError> {
     Ok(SessionList { sessions: app.storage.list_sessions(&args.campaign_id).await? })
 }
 
-async fn add_note(app: Arc<App>, args: AddNoteArgs) -> Result<NoteResult, ToolError> {
+async fn add_note(app: ToolCall, args: AddNoteArgs) -> Result<NoteResult, ToolError> {
     let body = validate::text("body", &args.body, true)?;
     let tags = args.tags.iter().map(|t| validate::name("tag", t)).collect::<Result<Vec<_>, _>>()?;
-    Ok(NoteResult { note: app.storage.add_session_note(&args.session_id, &body, &tags).await? })
+    let visibility = args.visibility.unwrap_or_default();
+    Ok(NoteResult { note: app.storage.add_session_note(&args.session_id, &body, &tags, visibility).await? })
+}
+
+async fn notes(app: ToolCall, args: NotesArgs) -> Result<NoteList, ToolError> {
+    Ok(NoteList { notes: app.storage.list_session_notes(&args.session_id, !app.viewer.is_gm()).await? })
 }

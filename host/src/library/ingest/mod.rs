@@ -30,7 +30,7 @@ use ttrpg_vectors::{Point, point_id};
 pub use progress::{CALL_PROGRESS, NoProgress, Progress, Stage, current_progress};
 
 use crate::library::{Library, RULEBOOK_COLLECTION, embedding_text};
-use crate::storage::{ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord};
+use crate::storage::{ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord, Visibility};
 use split::{Paragraph, TokenCounter, pack};
 
 /// Chunks embedded and indexed per batch (one durable index write per batch).
@@ -45,6 +45,9 @@ pub struct IngestRequest {
     pub system: Option<String>,
     /// The campaign it belongs to; `None` puts it in the shared library.
     pub campaign_id: Option<String>,
+    /// Who may read it: `players` for a rulebook, `gm` for an adventure (its sections can
+    /// be revealed later).
+    pub visibility: Visibility,
 }
 
 /// A system plugin's chunker, as ingestion sees it.
@@ -149,6 +152,27 @@ impl Library {
         Ok(report)
     }
 
+    /// Reveals a book's section (and everything under it) to the players, or hides it
+    /// again; with no section, the whole book. The chunks that changed are indexed again
+    /// with their new visibility before this returns, so the next search sees it. Returns how
+    /// many chunks changed.
+    pub async fn set_book_visibility(
+        &self,
+        document_id: &str,
+        section: Option<&str>,
+        visibility: Visibility,
+    ) -> Result<u64, IngestError> {
+        let changed = self
+            .storage
+            .set_document_visibility(document_id, section, visibility)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let document = self.storage.get_document(document_id).await.map_err(anyhow::Error::from)?;
+        self.index_pending(&document, changed, &NoProgress).await?;
+        self.invalidate();
+        Ok(changed)
+    }
+
     async fn ingest_file(
         &self,
         path: &Path,
@@ -202,6 +226,7 @@ impl Library {
                     file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(shown),
                     page_count: pages.len() as i64,
                     chunker: chunker_name.clone(),
+                    visibility: request.visibility,
                 })
                 .await
                 .map_err(anyhow::Error::from)?,
@@ -221,7 +246,7 @@ impl Library {
 
         progress.update(Stage::Chunking, 0, 1);
         let chunks = self.chunk(&as_document, chunker).await?;
-        let (rows, duplicate_chunks) = chunk_rows(&document.id, chunks);
+        let (rows, duplicate_chunks) = chunk_rows(&document.id, document.visibility, chunks);
         let total = rows.len() as u64;
         self.storage.insert_chunks(rows).await.map_err(anyhow::Error::from)?;
         progress.update(Stage::Chunking, 1, 1);
@@ -388,7 +413,7 @@ fn fit_to_budget(chunks: Vec<Chunk>, counter: &dyn TokenCounter, config: split::
 
 /// The rows of a document's chunks, in order, each distinct text once; and how many
 /// repeats were dropped.
-fn chunk_rows(document_id: &str, chunks: Vec<Chunk>) -> (Vec<ChunkRecord>, u64) {
+fn chunk_rows(document_id: &str, visibility: Visibility, chunks: Vec<Chunk>) -> (Vec<ChunkRecord>, u64) {
     let mut seen = std::collections::HashSet::new();
     let mut rows = Vec::with_capacity(chunks.len());
     let mut duplicates = 0;
@@ -413,6 +438,7 @@ fn chunk_rows(document_id: &str, chunks: Vec<Chunk>) -> (Vec<ChunkRecord>, u64) 
             metadata: chunk.metadata,
             text_hash,
             indexed: false,
+            visibility,
         });
     }
     (rows, duplicates)
@@ -430,6 +456,9 @@ fn chunk_payload(document: &DocumentRecord, scope: &str, chunk: &ChunkRecord) ->
     payload.insert("page_start".into(), chunk.page_start.into());
     payload.insert("page_end".into(), chunk.page_end.into());
     payload.insert("section".into(), chunk.section.clone().into());
+    if chunk.visibility == Visibility::Gm {
+        payload.insert("gm_scope".into(), scope.into());
+    }
     payload
 }
 
