@@ -58,11 +58,13 @@ pub struct Budgets {
     /// draw. A text page runs a few thousand; a dense vector map a few million.
     pub page_operators: u64,
     /// Glyphs a page may decode (default 500,000), each costing ~24 bytes until the page's
-    /// lines are built. A dense page of small print has about 10,000.
+    /// lines are built; a code whose Unicode text is several characters long counts once per
+    /// character. A dense page of small print has about 10,000.
     pub page_glyphs: u64,
     /// Entries a page's fonts may produce (default 1,000,000): ToUnicode and embedded CMap
     /// mappings (`bfchar`, every code of a `bfrange`, code space ranges) and width-table
-    /// entries (`/Widths`, every code of a `/W` range), each costing ~64 bytes. A font is
+    /// entries (`/Widths`, every code of a `/W` range), each costing ~64 bytes (a mapping to
+    /// a long string counts once more per 32 bytes of it). A font is
     /// loaded once and charged to the page that loads it; fonts shared between pages are kept
     /// for the rest of the file while their entries total at most this much, then loaded
     /// again by each page that uses them. A large CJK font has ~65,000 entries.
@@ -338,11 +340,18 @@ impl<'a> PageMeter<'a> {
 
     /// Charges one decoded glyph (and now and then reads the clock).
     pub(crate) fn charge_glyph(&mut self) -> Result<(), Budget> {
-        self.glyphs += 1;
+        self.charge_glyphs(1)
+    }
+
+    /// Charges `glyphs` decoded glyphs or characters produced (and now and then reads the
+    /// clock).
+    pub(crate) fn charge_glyphs(&mut self, glyphs: u64) -> Result<(), Budget> {
+        let before = self.glyphs;
+        self.glyphs = self.glyphs.saturating_add(glyphs);
         if self.glyphs > self.budgets.page_glyphs {
             return Err(Budget::PageGlyphs);
         }
-        if self.glyphs.is_multiple_of(CLOCK_EVERY) {
+        if self.glyphs / CLOCK_EVERY != before / CLOCK_EVERY {
             self.check_time()?;
         }
         Ok(())
@@ -365,7 +374,7 @@ impl<'a> PageMeter<'a> {
     /// Fails once the page's time is up.
     pub(crate) fn check_time(&self) -> Result<(), Budget> {
         match self.deadline {
-            Some(deadline) if Instant::now() > deadline => Err(Budget::PageTime),
+            Some(deadline) if Instant::now() >= deadline => Err(Budget::PageTime),
             _ => Ok(()),
         }
     }

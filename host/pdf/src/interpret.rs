@@ -449,23 +449,36 @@ impl<'a> Interpreter<'a> {
             let width = glyph.width * tfs * th;
             let (sx, sy) = apply(&device, advance, rise);
             let (ex, _) = apply(&device, advance + width, rise);
-            let mut push = |text: &str| {
-                let count = text.chars().count().max(1) as f32;
-                let step = (ex - sx) / count;
+            let mut push = |text: &str| -> Result<(), Budget> {
+                let count = text.chars().count().max(1);
+                // The glyph is charged above; a code whose text is several characters long
+                // (a ligature, or a crafted ToUnicode string) pays for the rest.
+                meter.charge_glyphs(count as u64 - 1)?;
+                let step = (ex - sx) / count as f32;
                 for (k, c) in text.chars().enumerate() {
                     let x0 = sx + step * k as f32;
                     chars.push(TextChar { c, x0, x1: x0 + step, y: sy, size, bold, italic, artifact });
                 }
+                Ok(())
             };
-            if upright && size > 0.5 {
+            let pushed = if upright && size > 0.5 {
                 match normalize_glyph(glyph.text) {
                     GlyphText::Space => push(" "),
                     GlyphText::Text(t) => push(t),
                     GlyphText::Owned(t) => push(&t),
-                    GlyphText::Unknown => unknown += 1,
+                    GlyphText::Unknown => {
+                        unknown += 1;
+                        Ok(())
+                    }
                 }
-            } else if glyph.text.is_empty() {
-                unknown += 1;
+            } else {
+                if glyph.text.is_empty() {
+                    unknown += 1;
+                }
+                Ok(())
+            };
+            if let Err(budget) = pushed {
+                return ControlFlow::Break(budget);
             }
             let spacing = tc + if glyph.is_space_code { tw } else { 0.0 };
             advance += width + spacing * th;

@@ -19,6 +19,12 @@ pub(crate) struct CMap {
     pub(crate) map: HashMap<u32, Box<str>>,
 }
 
+/// Entries charged for one mapping to `text` (UTF-16 bytes): one, and one more for every
+/// further 32 bytes, so that a mapping to a long string costs what it holds.
+fn weight(text: &[u8]) -> u64 {
+    1 + text.len() as u64 / 32
+}
+
 fn code_value(bytes: &[u8]) -> u32 {
     bytes.iter().take(4).fold(0u32, |acc, &b| (acc << 8) | u32::from(b))
 }
@@ -96,7 +102,7 @@ impl CMap {
                 operands.clear();
             }
             (b"beginbfchar", [Operand::Str(src), Operand::Str(dst)]) => {
-                meter.charge_font_entries(1)?;
+                meter.charge_font_entries(weight(dst))?;
                 self.map.insert(code_value(src), utf16_text(dst));
                 operands.clear();
             }
@@ -112,7 +118,15 @@ impl CMap {
                 if hi >= lo && ((hi - lo) as usize) < MAX_MAPPINGS {
                     let span = u64::from(hi - lo) + 1;
                     meter.charge_font_entries(match dst {
-                        Operand::Array(items) => span.min(items.len() as u64),
+                        Operand::Str(base) => span.saturating_mul(weight(base)),
+                        Operand::Array(items) => items
+                            .iter()
+                            .take(usize::try_from(span).unwrap_or(usize::MAX))
+                            .map(|item| match item {
+                                Operand::Str(s) => weight(s),
+                                _ => 1,
+                            })
+                            .sum(),
                         _ => span,
                     })?;
                     for (i, code) in (lo..=hi).enumerate() {
@@ -167,6 +181,16 @@ mod tests {
         assert_eq!(parse(src, &budgets).err(), Some(Budget::PageFontEntries));
         let budgets = Budgets { page_font_entries: 65_536, ..Budgets::default() };
         assert_eq!(parse(src, &budgets).map(|c| c.map.len()), Ok(65_536));
+    }
+
+    #[test]
+    fn a_mapping_to_a_long_string_costs_its_length() {
+        let long = "0041".repeat(1024); // 2 KiB of UTF-16: 65 entries per code
+        let src = format!("1 beginbfrange <0000> <00FF> <{long}> endbfrange");
+        let budgets = Budgets { page_font_entries: 256 * 64, ..Budgets::default() };
+        assert_eq!(parse(src.as_bytes(), &budgets).err(), Some(Budget::PageFontEntries));
+        let budgets = Budgets { page_font_entries: 256 * 65, ..Budgets::default() };
+        assert_eq!(parse(src.as_bytes(), &budgets).map(|c| c.map.len()), Ok(256));
     }
 
     #[test]
