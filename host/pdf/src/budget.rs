@@ -36,23 +36,33 @@ const CLOCK_EVERY: u64 = 256;
 /// # Memory
 ///
 /// Peak memory of an extraction is roughly
-/// `loaded document + threads × (per-page peak) + file_text_bytes`, where the per-page peak
-/// is at most about `page_decompressed_bytes` (content, forms and font streams being read,
-/// each decoded by a reader that stops at the budget) + `page_glyphs` × 24 bytes (positioned
-/// characters; several times that once they are grouped into lines) + `page_font_entries`
-/// × ~64 bytes (font tables) + 8 MiB (the operands of one operator). With the defaults that is
-/// under ~200 MiB per thread in the worst case and a few MiB for real pages. The loaded
-/// document is the file itself plus lopdf's parsed objects: see
-/// [`Budgets::object_stream_bytes`] for what that costs on crafted input.
+/// `loaded document + threads × per-page peak + file_text_bytes`
+/// ([`crate::ExtractOptions::threads`] pages are read at once). The per-page peak is at most
+/// about:
+///
+/// - `page_decompressed_bytes`, twice for a moment (the streams being read: each is decoded by
+///   lopdf's bounded reader with what is left of the budget, and forms being drawn hold their
+///   content until they end; a stream with two filters holds both layers while the second is
+///   decoded),
+/// - `page_font_entries` × ~64 bytes (the page's font tables),
+/// - `page_glyphs` × ~24 bytes (positioned characters), up to ~5 times that once they are
+///   grouped into lines if every glyph stands alone,
+/// - 8 MiB (the operands of one operator).
+///
+/// With the defaults that is ~250 MiB per thread in the very worst case, and a few MiB for
+/// real pages (the hostile-PDF tests peak at 160 MiB for the whole process with two threads).
+/// The loaded document is the file itself plus lopdf's parsed objects: see
+/// [`Budgets::object_stream_bytes`] for what those cost on crafted input.
 ///
 /// Use `u64::MAX` (or [`Duration::MAX`]) to lift a limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Budgets {
     /// Bytes a page may decompress (default 64 MiB): its content streams, the Form XObjects it
     /// draws and the font streams (ToUnicode and embedded CMaps) it loads. A stream is counted
-    /// at every reference and a form at every draw, so the same small stream listed 20,000
-    /// times in `/Contents`, or a form drawn a million times, is charged 20,000 or a million
-    /// times. Real pages rarely pass a few MiB; vector maps reach tens of MiB.
+    /// at every reference and a form at every draw (plus 1 KiB a draw, what setting the draw
+    /// up costs), so the same small stream listed 20,000 times in `/Contents`, or a form
+    /// drawn a million times, is charged 20,000 or a million times. Real pages rarely pass a
+    /// few MiB; vector maps reach tens of MiB.
     pub page_decompressed_bytes: u64,
     /// Content-stream operators a page may run (default 20,000,000), forms counted at every
     /// draw. A text page runs a few thousand; a dense vector map a few million.
@@ -81,6 +91,11 @@ pub struct Budgets {
     /// page budgets' charges summed. Streams are decoded one at a time, so this bounds time
     /// (roughly 10 s of work) rather than memory.
     pub file_decompressed_bytes: u64,
+    /// Time the whole extraction may take, loading included (default 5 min; the SRD takes
+    /// half a second). Without it a file of many hostile pages could take `page_time` for each
+    /// of them; once it is spent, the pages being read stop at their next clock check and the
+    /// pages not yet started are not read.
+    pub file_time: Duration,
     /// Memory the extracted text of all pages may hold until the document-wide passes
     /// (page furniture, heading levels, hyphenation) have run (default 256 MiB), estimated
     /// per line fragment as its text plus ~100 bytes. The SRD needs about 6 MiB.
@@ -105,6 +120,7 @@ impl Default for Budgets {
             page_time: Duration::from_secs(5),
             form_depth: 12,
             file_decompressed_bytes: 2 * GIB,
+            file_time: Duration::from_secs(300),
             file_text_bytes: 256 * MIB,
             object_stream_bytes: 4 * MIB,
         }
@@ -113,19 +129,24 @@ impl Default for Budgets {
 
 impl Budgets {
     /// The limit of `budget`, in its unit (bytes, a count, or milliseconds for
-    /// [`Budget::PageTime`]).
+    /// [`Budget::PageTime`] and [`Budget::FileTime`]).
     pub fn limit(&self, budget: Budget) -> u64 {
         match budget {
             Budget::PageDecompressedBytes => self.page_decompressed_bytes,
             Budget::PageOperators => self.page_operators,
             Budget::PageGlyphs => self.page_glyphs,
             Budget::PageFontEntries => self.page_font_entries,
-            Budget::PageTime => u64::try_from(self.page_time.as_millis()).unwrap_or(u64::MAX),
+            Budget::PageTime => millis_of(self.page_time),
             Budget::FileDecompressedBytes => self.file_decompressed_bytes,
+            Budget::FileTime => millis_of(self.file_time),
             Budget::FileTextBytes => self.file_text_bytes,
             Budget::ObjectStreamBytes => self.object_stream_bytes,
         }
     }
+}
+
+fn millis_of(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Which budget was exceeded; each names one field of [`Budgets`].
@@ -143,6 +164,8 @@ pub enum Budget {
     PageTime,
     /// [`Budgets::file_decompressed_bytes`].
     FileDecompressedBytes,
+    /// [`Budgets::file_time`] (its limit is given in milliseconds).
+    FileTime,
     /// [`Budgets::file_text_bytes`].
     FileTextBytes,
     /// [`Budgets::object_stream_bytes`].
@@ -160,6 +183,7 @@ impl Budget {
             Budget::PageFontEntries => "page_font_entries",
             Budget::PageTime => "page_time",
             Budget::FileDecompressedBytes => "file_decompressed_bytes",
+            Budget::FileTime => "file_time",
             Budget::FileTextBytes => "file_text_bytes",
             Budget::ObjectStreamBytes => "object_stream_bytes",
         }
@@ -168,7 +192,13 @@ impl Budget {
     /// Whether this budget is spent across the whole file (the page it stopped may have been
     /// harmless; every later page is stopped too).
     pub fn is_per_file(self) -> bool {
-        matches!(self, Budget::FileDecompressedBytes | Budget::FileTextBytes | Budget::ObjectStreamBytes)
+        matches!(
+            self,
+            Budget::FileDecompressedBytes
+                | Budget::FileTime
+                | Budget::FileTextBytes
+                | Budget::ObjectStreamBytes
+        )
     }
 
     /// What exceeding the budget means, in words, with its `limit`.
@@ -188,6 +218,7 @@ impl Budget {
             Budget::FileDecompressedBytes => {
                 format!("the file's budget of {} of decompressed data is spent", bytes(limit))
             }
+            Budget::FileTime => format!("the file's time budget of {} is spent", millis(limit)),
             Budget::FileTextBytes => {
                 format!("the file's budget of {} for extracted text is spent", bytes(limit))
             }
@@ -229,7 +260,11 @@ fn count(n: u64) -> String {
 }
 
 fn millis(ms: u64) -> String {
-    if ms >= 1000 && ms.is_multiple_of(1000) {
+    if ms == u64::MAX {
+        "an unlimited time".into()
+    } else if ms >= 60_000 && ms.is_multiple_of(60_000) {
+        format!("{} min", ms / 60_000)
+    } else if ms >= 1000 && ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else if ms >= 1000 {
         format!("{:.1} s", ms as f64 / 1000.0)
@@ -239,16 +274,28 @@ fn millis(ms: u64) -> String {
 }
 
 /// What the whole file has spent so far, shared by the threads reading its pages.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct FileMeter {
+    deadline: Option<Instant>,
     decompressed: AtomicU64,
     text: AtomicU64,
 }
 
 impl FileMeter {
+    /// A meter for a file whose extraction starts now.
+    pub(crate) fn new(budgets: &Budgets) -> Self {
+        FileMeter {
+            deadline: Instant::now().checked_add(budgets.file_time),
+            decompressed: AtomicU64::new(0),
+            text: AtomicU64::new(0),
+        }
+    }
+
     /// The file budget already spent, if any (a page that starts then is not read at all).
     pub(crate) fn spent(&self, budgets: &Budgets) -> Option<Budget> {
-        if self.decompressed.load(Ordering::Relaxed) > budgets.file_decompressed_bytes {
+        if self.out_of_time() {
+            Some(Budget::FileTime)
+        } else if self.decompressed.load(Ordering::Relaxed) > budgets.file_decompressed_bytes {
             Some(Budget::FileDecompressedBytes)
         } else if self.text.load(Ordering::Relaxed) > budgets.file_text_bytes {
             Some(Budget::FileTextBytes)
@@ -261,6 +308,10 @@ impl FileMeter {
     pub(crate) fn charge_text(&self, budgets: &Budgets, bytes: u64) -> Result<(), Budget> {
         let total = self.text.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
         if total > budgets.file_text_bytes { Err(Budget::FileTextBytes) } else { Ok(()) }
+    }
+
+    fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     fn remaining_decompressed(&self, budgets: &Budgets) -> u64 {
@@ -371,10 +422,11 @@ impl<'a> PageMeter<'a> {
         self.font_entries
     }
 
-    /// Fails once the page's time is up.
+    /// Fails once the page's time, or the file's, is up.
     pub(crate) fn check_time(&self) -> Result<(), Budget> {
         match self.deadline {
             Some(deadline) if Instant::now() >= deadline => Err(Budget::PageTime),
+            _ if self.file.out_of_time() => Err(Budget::FileTime),
             _ => Ok(()),
         }
     }
@@ -394,6 +446,7 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(millis(5000), "5 s");
         assert_eq!(millis(250), "250 ms");
+        assert_eq!(millis(300_000), "5 min");
     }
 
     #[test]
@@ -405,7 +458,7 @@ mod tests {
             page_font_entries: 5,
             ..Budgets::default()
         };
-        let file = FileMeter::default();
+        let file = FileMeter::new(&budgets);
         let mut page = PageMeter::new(&budgets, &file);
         assert_eq!(page.decode_allowance(), (10, Budget::PageDecompressedBytes));
         assert_eq!(page.charge_decompressed(10), Ok(()));
@@ -423,7 +476,7 @@ mod tests {
     fn the_file_budget_binds_when_less_of_it_is_left() {
         let budgets =
             Budgets { file_decompressed_bytes: 15, page_decompressed_bytes: 10, ..Budgets::default() };
-        let file = FileMeter::default();
+        let file = FileMeter::new(&budgets);
         let mut first = PageMeter::new(&budgets, &file);
         assert_eq!(first.charge_decompressed(10), Ok(()));
         let mut second = PageMeter::new(&budgets, &file);
@@ -435,11 +488,16 @@ mod tests {
     #[test]
     fn no_time_left_stops_the_page() {
         let budgets = Budgets { page_time: Duration::ZERO, ..Budgets::default() };
-        let file = FileMeter::default();
+        let file = FileMeter::new(&budgets);
         let page = PageMeter::new(&budgets, &file);
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(page.check_time(), Err(Budget::PageTime));
         let unlimited = Budgets { page_time: Duration::MAX, ..Budgets::default() };
+        let file = FileMeter::new(&unlimited);
         assert_eq!(PageMeter::new(&unlimited, &file).check_time(), Ok(()));
+        let spent = Budgets { file_time: Duration::ZERO, ..Budgets::default() };
+        let file = FileMeter::new(&spent);
+        assert_eq!(file.spent(&spent), Some(Budget::FileTime));
+        assert_eq!(PageMeter::new(&Budgets::default(), &file).check_time(), Err(Budget::FileTime));
     }
 }

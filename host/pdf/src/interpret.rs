@@ -1,10 +1,12 @@
 //! Content-stream interpretation: runs the text and graphics state machine of one page and
 //! records every glyph with its position, size and style.
 
+use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use crate::budget::{Budget, PageMeter};
 use crate::fonts::{Font, FontCache, PageFonts};
@@ -20,6 +22,12 @@ pub(crate) enum PageFailure {
     /// Reading the page would exceed this budget.
     OverBudget(Budget),
 }
+
+/// What one draw of a Form XObject costs on top of its content, in bytes of the decompression
+/// budgets: setting a draw up (resources, matrix, state) is worth about as much work as
+/// interpreting that much content, so a tiny, empty or undecodable form drawn millions of
+/// times is stopped by the byte budgets instead of running until the page's time is up.
+const FORM_DRAW_MIN_BYTES: u64 = 1024;
 
 impl From<Budget> for PageFailure {
     fn from(budget: Budget) -> Self {
@@ -133,6 +141,10 @@ struct Interpreter<'a> {
     artifact_depth: usize,
     actual_text: Vec<ActualText>,
     form_stack: Vec<ObjectId>,
+    /// Content streams and forms decoded so far (`None`: undecodable), by object id. Each use
+    /// is charged again; the cache only saves decoding the same stream again, and holds no
+    /// more than the page's byte budget, since every stream in it was charged at least once.
+    decoded: HashMap<ObjectId, Option<Rc<Vec<u8>>>>,
 }
 
 /// Interprets the content of page `page_id` and returns its characters, charging every
@@ -172,6 +184,7 @@ pub(crate) fn interpret_page<'a>(
         artifact_depth: 0,
         actual_text: Vec::new(),
         form_stack: Vec::new(),
+        decoded: HashMap::new(),
     };
 
     let mut operands: Vec<Operand> = Vec::with_capacity(8);
@@ -188,7 +201,7 @@ pub(crate) fn interpret_page<'a>(
     let mut failed = 0;
     for id in &content_ids {
         match doc.get_object(*id) {
-            Ok(Object::Stream(s)) => match stream_bytes(s, &mut interpreter.meter)? {
+            Ok(Object::Stream(s)) => match interpreter.stream_content(Some(*id), s)? {
                 Some(bytes) => interpreter.run(&bytes, resources, 0, &mut operands)?,
                 None => failed += 1,
             },
@@ -251,6 +264,26 @@ fn last_name(operands: &[Operand]) -> Option<&[u8]> {
 }
 
 impl<'a> Interpreter<'a> {
+    /// The decoded bytes of the stream `id`, charged at every use but decoded once per page.
+    fn stream_content(
+        &mut self,
+        id: Option<ObjectId>,
+        stream: &Stream,
+    ) -> Result<Option<Rc<Vec<u8>>>, Budget> {
+        if let Some(cached) = id.and_then(|id| self.decoded.get(&id)) {
+            let cached = cached.clone();
+            if let Some(bytes) = &cached {
+                self.meter.charge_decompressed(bytes.len() as u64)?;
+            }
+            return Ok(cached);
+        }
+        let bytes = stream_bytes(stream, &mut self.meter)?.map(Rc::new);
+        if let Some(id) = id {
+            self.decoded.insert(id, bytes.clone());
+        }
+        Ok(bytes)
+    }
+
     /// Runs one content stream; `operands` holds operands still waiting for their operator
     /// (from the previous stream of the page, or none).
     fn run(
@@ -519,8 +552,12 @@ impl<'a> Interpreter<'a> {
                 if depth >= max_depth || id.is_some_and(|id| self.form_stack.contains(&id)) {
                     return Ok(());
                 }
-                let Some(bytes) = stream_bytes(stream, &mut self.meter)? else {
-                    self.out.problems.push("a form's content stream cannot be decompressed".into());
+                self.meter.charge_decompressed(FORM_DRAW_MIN_BYTES)?;
+                let Some(bytes) = self.stream_content(id, stream)? else {
+                    const UNREADABLE: &str = "a form's content stream cannot be decompressed";
+                    if !self.out.problems.iter().any(|p| p == UNREADABLE) {
+                        self.out.problems.push(UNREADABLE.into());
+                    }
                     return Ok(());
                 };
                 let form_resources = get_dict(doc, &stream.dict, b"Resources").or(resources);

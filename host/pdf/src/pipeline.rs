@@ -27,6 +27,7 @@ pub(crate) fn run(
     options: &ExtractOptions,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Extraction, PdfError> {
+    let file = FileMeter::new(&options.budgets);
     let doc = load(bytes, options)?;
     let page_ids: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
     if page_ids.is_empty() {
@@ -34,7 +35,6 @@ pub(crate) fn run(
     }
     let total = page_ids.len() as u32;
     let fonts = FontCache::default();
-    let file = FileMeter::default();
     let done = AtomicU32::new(0);
 
     let read_page = |&(number, id): &(u32, lopdf::ObjectId)| -> Result<RawPage, PageError> {
@@ -197,7 +197,8 @@ pub(crate) fn debug_fragments(bytes: &[u8], number: u32) -> Vec<String> {
     let Some(id) = doc.get_pages().get(&number).copied() else {
         return vec!["no such page".into()];
     };
-    let (fonts, budgets, file) = (FontCache::default(), Budgets::default(), FileMeter::default());
+    let budgets = Budgets::default();
+    let (fonts, file) = (FontCache::default(), FileMeter::new(&budgets));
     let reader = PageReader { doc: &doc, fonts: &fonts, budgets: &budgets, file: &file };
     match reader.read(number, id) {
         Ok(page) => page

@@ -170,7 +170,7 @@ mod tests {
     use crate::budget::{Budgets, FileMeter};
 
     fn parse(src: &[u8], budgets: &Budgets) -> Result<CMap, Budget> {
-        let file = FileMeter::default();
+        let file = FileMeter::new(budgets);
         CMap::parse(src, &mut PageMeter::new(budgets, &file))
     }
 
