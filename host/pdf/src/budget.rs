@@ -45,8 +45,9 @@ const CLOCK_EVERY: u64 = 256;
 ///   content until they end; a stream with two filters holds both layers while the second is
 ///   decoded),
 /// - `page_font_entries` × ~64 bytes (the page's font tables),
-/// - `page_glyphs` × ~24 bytes (positioned characters), up to ~5 times that once they are
-///   grouped into lines if every glyph stands alone,
+/// - `page_glyphs` × ~24 bytes (positioned characters) while the page is interpreted, and
+///   up to ~200 bytes a glyph once they are grouped into lines if every glyph stands alone
+///   (the fonts and streams are freed by then),
 /// - 8 MiB (the operands of one operator).
 ///
 /// With the defaults that is ~250 MiB per thread in the very worst case, and a few MiB for

@@ -3,7 +3,8 @@
 //! Reads pages the way a person does: two-column pages column by column, running headers,
 //! footers and page numbers dropped, words hyphenated across lines joined, ligatures and odd
 //! spacing normalized, tables kept as one block with one row per line. A bad page never stops
-//! the whole book: each page gets its own [`PageOutcome`].
+//! the whole book: each page gets its own [`PageOutcome`]. [`Budgets`] bound what a hostile
+//! file may cost in memory and time; a page over budget is [`PageError::OverBudget`].
 //!
 //! ```no_run
 //! let bytes = std::fs::read("book.pdf").unwrap();

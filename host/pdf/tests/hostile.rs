@@ -360,7 +360,7 @@ fn flate_bombs_stop_at_the_budget() {
             // A content stream of 1 GiB of zeros (~5 MiB).
             let bomb = book.raw_stream(dictionary! { "Filter" => "FlateDecode" }, one_gib.clone());
             book.page(bomb.into(), dictionary! {});
-            // A form of 4 GiB of zeros compressed twice (a few KiB).
+            // A form of 4 GiB of zeros compressed twice (~90 KiB).
             let twice = zlib(&zlib_zeros(4 * GIB));
             let form = book.raw_stream(
                 dictionary! { "Type" => "XObject", "Subtype" => "Form", "Filter" => vec!["FlateDecode".into(), "FlateDecode".into()],
