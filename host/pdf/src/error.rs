@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::budget::Budget;
+
 /// A failure that stops the whole file from being read.
 ///
 /// Per-page problems never produce this; they are reported as [`PageError`] inside
@@ -20,6 +22,15 @@ pub enum PdfError {
     /// The file opened but contains no pages.
     #[error("the PDF file has no pages")]
     NoPages,
+    /// Loading the file would exceed a budget (only [`Budget::ObjectStreamBytes`] is enforced
+    /// while loading; see [`crate::Budgets`]).
+    #[error("the PDF file was not read: {} (budget {})", budget.describe(*limit), budget.field_name())]
+    OverBudget {
+        /// The budget exceeded.
+        budget: Budget,
+        /// Its limit, in the budget's unit.
+        limit: u64,
+    },
 }
 
 /// Why a single page produced no usable text.
@@ -38,6 +49,19 @@ pub enum PageError {
     Undecodable {
         /// 1-based page number.
         page: u32,
+    },
+    /// Reading the page would exceed one of the [`crate::Budgets`]: a page budget (the page
+    /// itself is too costly) or a file budget (the file spent it on earlier pages, or on this
+    /// one). Nothing of the page is kept; the other pages are read as usual.
+    #[error("page {page} was not read: {} (budget {})", budget.describe(*limit), budget.field_name())]
+    OverBudget {
+        /// 1-based page number.
+        page: u32,
+        /// The budget exceeded.
+        budget: Budget,
+        /// Its limit, in the budget's unit (bytes, a count, or milliseconds for
+        /// [`Budget::PageTime`]).
+        limit: u64,
     },
     /// The page object or its content stream is damaged.
     #[error("page {page} is damaged: {reason}")]
@@ -63,7 +87,8 @@ impl PageError {
         match self {
             PageError::NoText { page, .. }
             | PageError::Undecodable { page }
-            | PageError::Damaged { page, .. } => *page,
+            | PageError::Damaged { page, .. }
+            | PageError::OverBudget { page, .. } => *page,
         }
     }
 }

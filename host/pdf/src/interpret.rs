@@ -1,21 +1,39 @@
 //! Content-stream interpretation: runs the text and graphics state machine of one page and
 //! records every glyph with its position, size and style.
 
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
-use crate::fonts::{Font, FontCache};
+use crate::budget::{Budget, PageMeter};
+use crate::fonts::{Font, FontCache, PageFonts};
 use crate::glyph_text::{GlyphText, decode_text_string, normalize_glyph};
 use crate::lexer::{Lexer, Operand, Token};
 use crate::objects::{as_dict, get, get_array, get_dict, get_name, number, resolve, stream_bytes};
 
-/// Largest decoded content stream (or form) we read.
-const MAX_STREAM_BYTES: usize = 64 << 20;
-/// Operators interpreted per page before giving up on the rest.
-const MAX_OPERATORS: usize = 20_000_000;
-/// Form XObjects nested deeper than this are skipped.
-const MAX_FORM_DEPTH: usize = 12;
+/// Why a page could not be interpreted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PageFailure {
+    /// The page object or all of its content streams are damaged (in words).
+    Damaged(String),
+    /// Reading the page would exceed this budget.
+    OverBudget(Budget),
+}
+
+/// What one draw of a Form XObject costs on top of its content, in bytes of the decompression
+/// budgets: setting a draw up (resources, matrix, state) is worth about as much work as
+/// interpreting that much content, so a tiny, empty or undecodable form drawn millions of
+/// times is stopped by the byte budgets instead of running until the page's time is up.
+const FORM_DRAW_MIN_BYTES: u64 = 1024;
+
+impl From<Budget> for PageFailure {
+    fn from(budget: Budget) -> Self {
+        PageFailure::OverBudget(budget)
+    }
+}
 
 /// One character drawn on the page, in top-down page coordinates (points).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,7 +128,8 @@ struct ActualText {
 
 struct Interpreter<'a> {
     doc: &'a Document,
-    fonts: &'a FontCache,
+    fonts: PageFonts<'a>,
+    meter: PageMeter<'a>,
     out: PageContent,
     state: GraphicsState,
     stack: Vec<GraphicsState>,
@@ -121,17 +140,28 @@ struct Interpreter<'a> {
     marked: Vec<bool>,
     artifact_depth: usize,
     actual_text: Vec<ActualText>,
-    operators: usize,
     form_stack: Vec<ObjectId>,
+    /// Content streams and forms decoded so far (`None`: undecodable), by object id. Each use
+    /// is charged again; the cache only saves decoding the same stream again, and holds no
+    /// more than the page's byte budget, since every stream in it was charged at least once.
+    decoded: HashMap<ObjectId, Option<Rc<Vec<u8>>>>,
 }
 
-/// Interprets the content of page `page_id` and returns its characters.
-pub(crate) fn interpret_page(
-    doc: &Document,
-    fonts: &FontCache,
+/// Interprets the content of page `page_id` and returns its characters, charging every
+/// stream, operator, glyph and font table to `meter`.
+///
+/// The page's content streams are decoded and run one at a time (operands carry over from
+/// one stream to the next, as the streams form one sequence), so only the stream being run
+/// and the forms it is drawing are held in memory.
+pub(crate) fn interpret_page<'a>(
+    doc: &'a Document,
+    fonts: &'a FontCache,
+    meter: PageMeter<'a>,
     page_id: ObjectId,
-) -> Result<PageContent, String> {
-    let page = doc.get_dictionary(page_id).map_err(|e| format!("the page object cannot be read ({e})"))?;
+) -> Result<PageContent, PageFailure> {
+    let page = doc
+        .get_dictionary(page_id)
+        .map_err(|e| PageFailure::Damaged(format!("the page object cannot be read ({e})")))?;
     let media = inherited(doc, page, b"CropBox")
         .or_else(|| inherited(doc, page, b"MediaBox"))
         .and_then(|o| page_box(doc, o))
@@ -142,7 +172,8 @@ pub(crate) fn interpret_page(
 
     let mut interpreter = Interpreter {
         doc,
-        fonts,
+        fonts: PageFonts::new(fonts),
+        meter,
         out: PageContent { width: x1 - x0, height: y1 - y0, ..PageContent::default() },
         state: GraphicsState::default(),
         stack: Vec::new(),
@@ -152,29 +183,26 @@ pub(crate) fn interpret_page(
         marked: Vec::new(),
         artifact_depth: 0,
         actual_text: Vec::new(),
-        operators: 0,
         form_stack: Vec::new(),
+        decoded: HashMap::new(),
     };
 
+    let mut operands: Vec<Operand> = Vec::with_capacity(8);
     let content_ids = doc.get_page_contents(page_id);
     if content_ids.is_empty() && page.get(b"Contents").is_ok() {
         // Contents present but not references to streams: maybe an inline stream.
         if let Some(Object::Stream(s)) = get(doc, page, b"Contents") {
-            match stream_bytes(s, MAX_STREAM_BYTES) {
-                Some(bytes) => interpreter.run(&bytes, resources, 0),
+            match stream_bytes(s, &mut interpreter.meter)? {
+                Some(bytes) => interpreter.run(&bytes, resources, 0, &mut operands)?,
                 None => interpreter.out.problems.push("the content stream cannot be decompressed".into()),
             }
         }
     }
-    let mut data = Vec::new();
     let mut failed = 0;
     for id in &content_ids {
         match doc.get_object(*id) {
-            Ok(Object::Stream(s)) => match stream_bytes(s, MAX_STREAM_BYTES) {
-                Some(bytes) => {
-                    data.extend_from_slice(&bytes);
-                    data.push(b'\n');
-                }
+            Ok(Object::Stream(s)) => match interpreter.stream_content(Some(*id), s)? {
+                Some(bytes) => interpreter.run(&bytes, resources, 0, &mut operands)?,
                 None => failed += 1,
             },
             _ => failed += 1,
@@ -186,10 +214,9 @@ pub(crate) fn interpret_page(
             content_ids.len()
         ));
         if failed == content_ids.len() {
-            return Err(interpreter.out.problems.join("; "));
+            return Err(PageFailure::Damaged(interpreter.out.problems.join("; ")));
         }
     }
-    interpreter.run(&data, resources, 0);
     Ok(interpreter.out)
 }
 
@@ -237,9 +264,36 @@ fn last_name(operands: &[Operand]) -> Option<&[u8]> {
 }
 
 impl<'a> Interpreter<'a> {
-    fn run(&mut self, data: &[u8], resources: Option<&'a Dictionary>, depth: usize) {
+    /// The decoded bytes of the stream `id`, charged at every use but decoded once per page.
+    fn stream_content(
+        &mut self,
+        id: Option<ObjectId>,
+        stream: &Stream,
+    ) -> Result<Option<Rc<Vec<u8>>>, Budget> {
+        if let Some(cached) = id.and_then(|id| self.decoded.get(&id)) {
+            let cached = cached.clone();
+            if let Some(bytes) = &cached {
+                self.meter.charge_decompressed(bytes.len() as u64)?;
+            }
+            return Ok(cached);
+        }
+        let bytes = stream_bytes(stream, &mut self.meter)?.map(Rc::new);
+        if let Some(id) = id {
+            self.decoded.insert(id, bytes.clone());
+        }
+        Ok(bytes)
+    }
+
+    /// Runs one content stream; `operands` holds operands still waiting for their operator
+    /// (from the previous stream of the page, or none).
+    fn run(
+        &mut self,
+        data: &[u8],
+        resources: Option<&'a Dictionary>,
+        depth: usize,
+        operands: &mut Vec<Operand>,
+    ) -> Result<(), Budget> {
         let mut lexer = Lexer::new(data);
-        let mut operands: Vec<Operand> = Vec::with_capacity(8);
         while let Some(token) = lexer.next_token() {
             match token {
                 Token::Operand(op) => {
@@ -248,26 +302,27 @@ impl<'a> Interpreter<'a> {
                     }
                 }
                 Token::Operator(op) => {
-                    self.operators += 1;
-                    if self.operators > MAX_OPERATORS {
-                        self.out
-                            .problems
-                            .push("too many drawing operations; the rest of the page was skipped".into());
-                        return;
-                    }
+                    self.meter.charge_operator()?;
                     if op == b"ID" {
                         self.out.images += 1;
                         lexer.skip_inline_image_data();
                     } else {
-                        self.operator(op, &operands, resources, depth);
+                        self.operator(op, operands, resources, depth)?;
                     }
                     operands.clear();
                 }
             }
         }
+        Ok(())
     }
 
-    fn operator(&mut self, op: &[u8], operands: &[Operand], resources: Option<&'a Dictionary>, depth: usize) {
+    fn operator(
+        &mut self,
+        op: &[u8],
+        operands: &[Operand],
+        resources: Option<&'a Dictionary>,
+        depth: usize,
+    ) -> Result<(), Budget> {
         match op {
             b"q" if self.stack.len() < 256 => self.stack.push(self.state.clone()),
             b"Q" => {
@@ -290,7 +345,7 @@ impl<'a> Interpreter<'a> {
                     self.state.font_size = size;
                 }
                 if let Some(name) = last_name(operands) {
-                    self.state.font = Some(self.font(resources, name));
+                    self.state.font = Some(self.font(resources, name)?);
                 }
             }
             b"Tc" => {
@@ -338,13 +393,13 @@ impl<'a> Interpreter<'a> {
             b"T*" => self.next_line(0.0, -self.state.leading),
             b"Tj" => {
                 if let Some(Operand::Str(s)) = operands.last() {
-                    self.show(s);
+                    self.show(s)?;
                 }
             }
             b"'" => {
                 self.next_line(0.0, -self.state.leading);
                 if let Some(Operand::Str(s)) = operands.last() {
-                    self.show(s);
+                    self.show(s)?;
                 }
             }
             b"\"" => {
@@ -354,14 +409,14 @@ impl<'a> Interpreter<'a> {
                 }
                 self.next_line(0.0, -self.state.leading);
                 if let Some(Operand::Str(s)) = operands.last() {
-                    self.show(s);
+                    self.show(s)?;
                 }
             }
             b"TJ" => {
                 if let Some(Operand::Array(items)) = operands.last() {
                     for item in items {
                         match item {
-                            Operand::Str(s) => self.show(s),
+                            Operand::Str(s) => self.show(s)?,
                             Operand::Number(n) => {
                                 let tx = -n / 1000.0 * self.state.font_size * self.state.horizontal_scale;
                                 self.text_matrix =
@@ -374,13 +429,14 @@ impl<'a> Interpreter<'a> {
             }
             b"Do" => {
                 if let Some(name) = last_name(operands) {
-                    self.draw_xobject(resources, name, depth);
+                    self.draw_xobject(resources, name, depth)?;
                 }
             }
             b"BMC" | b"BDC" => self.begin_marked(operands, resources),
-            b"EMC" => self.end_marked(),
+            b"EMC" => self.end_marked()?,
             _ => {}
         }
+        Ok(())
     }
 
     fn next_line(&mut self, tx: f32, ty: f32) {
@@ -388,20 +444,20 @@ impl<'a> Interpreter<'a> {
         self.text_matrix = self.line_matrix;
     }
 
-    fn font(&self, resources: Option<&'a Dictionary>, name: &[u8]) -> Arc<Font> {
+    fn font(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Result<Arc<Font>, Budget> {
         let entry =
             resources.and_then(|r| get_dict(self.doc, r, b"Font")).and_then(|fonts| fonts.get(name).ok());
         match entry {
-            Some(entry) => self.fonts.font_for(self.doc, entry),
-            None => Arc::new(Font::fallback()),
+            Some(entry) => self.fonts.font_for(self.doc, entry, &mut self.meter),
+            None => Ok(Font::fallback()),
         }
     }
 
-    fn show(&mut self, bytes: &[u8]) {
+    fn show(&mut self, bytes: &[u8]) -> Result<(), Budget> {
         let font = match &self.state.font {
             Some(f) => Arc::clone(f),
             None => {
-                let f = Arc::new(Font::fallback());
+                let f = Font::fallback();
                 self.state.font = Some(Arc::clone(&f));
                 f
             }
@@ -418,57 +474,91 @@ impl<'a> Interpreter<'a> {
         let mut advance = 0.0f32;
         let mut unknown = 0u32;
         let chars = &mut self.out.chars;
-        font.decode(bytes, |glyph| {
+        let meter = &mut self.meter;
+        let flow = font.decode(bytes, |glyph| {
+            if let Err(budget) = meter.charge_glyph() {
+                return ControlFlow::Break(budget);
+            }
             let width = glyph.width * tfs * th;
             let (sx, sy) = apply(&device, advance, rise);
             let (ex, _) = apply(&device, advance + width, rise);
-            let mut push = |text: &str| {
-                let count = text.chars().count().max(1) as f32;
-                let step = (ex - sx) / count;
+            let mut push = |text: &str| -> Result<(), Budget> {
+                let count = text.chars().count().max(1);
+                // The glyph is charged above; a code whose text is several characters long
+                // (a ligature, or a crafted ToUnicode string) pays for the rest.
+                meter.charge_glyphs(count as u64 - 1)?;
+                let step = (ex - sx) / count as f32;
                 for (k, c) in text.chars().enumerate() {
                     let x0 = sx + step * k as f32;
                     chars.push(TextChar { c, x0, x1: x0 + step, y: sy, size, bold, italic, artifact });
                 }
+                Ok(())
             };
-            if upright && size > 0.5 {
+            let pushed = if upright && size > 0.5 {
                 match normalize_glyph(glyph.text) {
                     GlyphText::Space => push(" "),
                     GlyphText::Text(t) => push(t),
                     GlyphText::Owned(t) => push(&t),
-                    GlyphText::Unknown => unknown += 1,
+                    GlyphText::Unknown => {
+                        unknown += 1;
+                        Ok(())
+                    }
                 }
-            } else if glyph.text.is_empty() {
-                unknown += 1;
+            } else {
+                if glyph.text.is_empty() {
+                    unknown += 1;
+                }
+                Ok(())
+            };
+            if let Err(budget) = pushed {
+                return ControlFlow::Break(budget);
             }
             let spacing = tc + if glyph.is_space_code { tw } else { 0.0 };
             advance += width + spacing * th;
+            ControlFlow::Continue(())
         });
+        if let ControlFlow::Break(budget) = flow {
+            return Err(budget);
+        }
         self.out.unknown_glyphs += unknown;
         self.text_matrix = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &self.text_matrix);
+        Ok(())
     }
 
-    fn draw_xobject(&mut self, resources: Option<&'a Dictionary>, name: &[u8], depth: usize) {
+    /// Draws an XObject: counts an image; runs a form's content (charging its stream at
+    /// every draw), unless it is nested too deeply or draws itself.
+    fn draw_xobject(
+        &mut self,
+        resources: Option<&'a Dictionary>,
+        name: &[u8],
+        depth: usize,
+    ) -> Result<(), Budget> {
         let doc = self.doc;
         let Some(xobjects) = resources.and_then(|r| get_dict(doc, r, b"XObject")) else {
-            return;
+            return Ok(());
         };
-        let Ok(entry) = xobjects.get(name) else { return };
+        let Ok(entry) = xobjects.get(name) else { return Ok(()) };
         let id = match entry {
             Object::Reference(id) => Some(*id),
             _ => None,
         };
         let Some(Object::Stream(stream)) = resolve(doc, entry) else {
-            return;
+            return Ok(());
         };
         match get_name(doc, &stream.dict, b"Subtype") {
             Some(b"Image") => self.out.images += 1,
             Some(b"Form") => {
-                if depth >= MAX_FORM_DEPTH || id.is_some_and(|id| self.form_stack.contains(&id)) {
-                    return;
+                let max_depth = usize::try_from(self.meter.budgets().form_depth).unwrap_or(usize::MAX);
+                if depth >= max_depth || id.is_some_and(|id| self.form_stack.contains(&id)) {
+                    return Ok(());
                 }
-                let Some(bytes) = stream_bytes(stream, MAX_STREAM_BYTES) else {
-                    self.out.problems.push("a form's content stream cannot be decompressed".into());
-                    return;
+                self.meter.charge_decompressed(FORM_DRAW_MIN_BYTES)?;
+                let Some(bytes) = self.stream_content(id, stream)? else {
+                    const UNREADABLE: &str = "a form's content stream cannot be decompressed";
+                    if !self.out.problems.iter().any(|p| p == UNREADABLE) {
+                        self.out.problems.push(UNREADABLE.into());
+                    }
+                    return Ok(());
                 };
                 let form_resources = get_dict(doc, &stream.dict, b"Resources").or(resources);
                 let matrix = get_array(doc, &stream.dict, b"Matrix")
@@ -488,7 +578,7 @@ impl<'a> Interpreter<'a> {
                 if let Some(id) = id {
                     self.form_stack.push(id);
                 }
-                self.run(&bytes, form_resources, depth + 1);
+                let result = self.run(&bytes, form_resources, depth + 1, &mut Vec::new());
                 if id.is_some() {
                     self.form_stack.pop();
                 }
@@ -496,9 +586,11 @@ impl<'a> Interpreter<'a> {
                 self.state = saved_state;
                 self.text_matrix = saved_tm;
                 self.line_matrix = saved_lm;
+                result?;
             }
             _ => {}
         }
+        Ok(())
     }
 
     fn begin_marked(&mut self, operands: &[Operand], resources: Option<&'a Dictionary>) {
@@ -534,31 +626,32 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn end_marked(&mut self) {
+    fn end_marked(&mut self) -> Result<(), Budget> {
         let depth = self.marked.len();
         if let Some(actual) = self.actual_text.last()
             && actual.depth == depth
             && let Some(actual) = self.actual_text.pop()
         {
-            self.replace_with_actual_text(actual);
+            self.replace_with_actual_text(actual)?;
         }
         if let Some(was_artifact) = self.marked.pop()
             && was_artifact
         {
             self.artifact_depth = self.artifact_depth.saturating_sub(1);
         }
+        Ok(())
     }
 
     /// Replaces the glyphs drawn inside an `/ActualText` span with that text, spread over
-    /// the same horizontal extent.
-    fn replace_with_actual_text(&mut self, actual: ActualText) {
+    /// the same horizontal extent (each character charged as a glyph).
+    fn replace_with_actual_text(&mut self, actual: ActualText) -> Result<(), Budget> {
         let chars = &mut self.out.chars;
         if actual.first_char >= chars.len() {
-            return;
+            return Ok(());
         }
         let drawn: Vec<TextChar> = chars.drain(actual.first_char..).collect();
         let Some(first) = drawn.first().copied() else {
-            return;
+            return Ok(());
         };
         let x0 = drawn.iter().map(|c| c.x0).fold(f32::INFINITY, f32::min);
         let x1 = drawn.iter().map(|c| c.x1).fold(f32::NEG_INFINITY, f32::max);
@@ -574,8 +667,10 @@ impl<'a> Interpreter<'a> {
         let count = text.chars().count().max(1) as f32;
         let step = (x1 - x0) / count;
         for (k, c) in text.chars().enumerate() {
+            self.meter.charge_glyph()?;
             let left = x0 + step * k as f32;
             chars.push(TextChar { c, x0: left, x1: left + step, ..first });
         }
+        Ok(())
     }
 }

@@ -41,9 +41,15 @@ pub(crate) enum Token<'a> {
 pub(crate) struct Lexer<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Array and dictionary items built since the last operator.
+    items: usize,
 }
 
 const MAX_NESTING: u32 = 64;
+/// Array and dictionary items kept between two operators; further items are read and
+/// dropped. An item costs ~32 bytes for as little as one byte of input (`[//////…]`), so this
+/// bounds the operands of one operator to ~8 MiB. A long `TJ` array has a few thousand.
+const MAX_ITEMS: usize = 1 << 18;
 
 fn is_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
@@ -69,7 +75,7 @@ fn hex_value(b: u8) -> Option<u8> {
 impl<'a> Lexer<'a> {
     /// A tokenizer positioned at the start of `data`.
     pub(crate) fn new(data: &'a [u8]) -> Self {
-        Lexer { data, pos: 0 }
+        Lexer { data, pos: 0, items: 0 }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -119,7 +125,10 @@ impl<'a> Lexer<'a> {
                     let word = &self.data[start..self.pos];
                     match word {
                         b"true" | b"false" | b"null" => return Some(Token::Operand(Operand::Other)),
-                        _ => return Some(Token::Operator(word)),
+                        _ => {
+                            self.items = 0;
+                            return Some(Token::Operator(word));
+                        }
                     }
                 }
             }
@@ -294,7 +303,9 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                 }
                 Some(_) => {
-                    if let Some(item) = self.operand(depth + 1) {
+                    if let Some(item) = self.operand(depth + 1)
+                        && self.keep_item()
+                    {
                         items.push(item);
                     }
                 }
@@ -330,12 +341,22 @@ impl<'a> Lexer<'a> {
                                 key = Some(n);
                             }
                         }
-                        Some(k) => entries.push((k, item)),
+                        Some(k) => {
+                            if self.keep_item() {
+                                entries.push((k, item));
+                            }
+                        }
                     }
                 }
             }
         }
         Operand::Dict(entries)
+    }
+
+    /// Counts one more array or dictionary item; `false` once there are too many to keep.
+    fn keep_item(&mut self) -> bool {
+        self.items += 1;
+        self.items <= MAX_ITEMS
     }
 
     /// Skips an inline image's data after its `ID` operator, up to and including `EI`.
@@ -422,6 +443,23 @@ mod tests {
         assert!(!t.is_empty());
         let t = tokens(b"(\\");
         assert_eq!(t, vec![Token::Operand(Operand::Str(vec![]))]);
+    }
+
+    #[test]
+    fn items_beyond_the_cap_are_dropped_until_the_next_operator() {
+        let mut data = b"[".to_vec();
+        data.extend(std::iter::repeat_n(b'/', MAX_ITEMS + 10));
+        data.extend_from_slice(b"] TJ [/a /b] TJ");
+        let t = tokens(&data);
+        match &t[0] {
+            Token::Operand(Operand::Array(items)) => assert_eq!(items.len(), MAX_ITEMS),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(t[1], Token::Operator(b"TJ"));
+        match &t[2] {
+            Token::Operand(Operand::Array(items)) => assert_eq!(items.len(), 2),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

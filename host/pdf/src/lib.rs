@@ -3,7 +3,8 @@
 //! Reads pages the way a person does: two-column pages column by column, running headers,
 //! footers and page numbers dropped, words hyphenated across lines joined, ligatures and odd
 //! spacing normalized, tables kept as one block with one row per line. A bad page never stops
-//! the whole book: each page gets its own [`PageOutcome`].
+//! the whole book: each page gets its own [`PageOutcome`]. [`Budgets`] bound what a hostile
+//! file may cost in memory and time; a page over budget is [`PageError::OverBudget`].
 //!
 //! ```no_run
 //! let bytes = std::fs::read("book.pdf").unwrap();
@@ -19,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod blocks;
+mod budget;
 mod error;
 mod fonts;
 mod furniture;
@@ -34,6 +36,7 @@ mod pipeline;
 mod tables;
 mod words;
 
+pub use budget::{Budget, Budgets};
 pub use error::{PageError, PdfError};
 pub use model::{Block, BlockKind, Extraction, Page, PageOutcome, Rect};
 
@@ -44,13 +47,19 @@ pub struct ExtractOptions {
     pub password: Option<String>,
     /// Drop running headers, footers and page numbers (default `true`).
     pub drop_page_furniture: bool,
-    /// Number of worker threads; `0` means one per available core (default `0`).
+    /// Number of worker threads reading pages; `0` means one per available core (default
+    /// `0`). Each thread reads one page at a time, so the per-page part of peak memory (see
+    /// [`Budgets`]) is multiplied by this: a host that caps memory should set it rather than
+    /// take one thread per core. (lopdf parses the file itself on rayon's global pool before
+    /// the pages are read.)
     pub threads: usize,
+    /// Limits against hostile input (see [`Budgets`] for the defaults and what each bounds).
+    pub budgets: Budgets,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { password: None, drop_page_furniture: true, threads: 0 }
+        ExtractOptions { password: None, drop_page_furniture: true, threads: 0, budgets: Budgets::default() }
     }
 }
 

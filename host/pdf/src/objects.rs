@@ -1,6 +1,8 @@
 //! Small helpers for reading lopdf objects leniently (references followed, wrong types → `None`).
 
-use lopdf::{Dictionary, Document, Object, Stream};
+use lopdf::{DecompressError, Dictionary, Document, Object, Stream};
+
+use crate::budget::{Budget, PageMeter};
 
 /// Follows references (a bounded number of times) to the object they point at.
 pub(crate) fn resolve<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Object> {
@@ -71,13 +73,32 @@ pub(crate) fn number(object: &Object) -> Option<f32> {
     }
 }
 
-/// A stream's decoded bytes, bounded in size; `None` if it cannot be decoded (lopdf gives
-/// back what it could decode of a corrupt stream, so data that decodes to nothing at all
-/// counts as undecodable).
-pub(crate) fn stream_bytes(stream: &Stream, limit: usize) -> Option<Vec<u8>> {
+/// A stream's decoded bytes, charged to the page's (and the file's) budget.
+///
+/// The stream is decoded by lopdf's bounded decoder, which stops inflating one byte past what
+/// is left of the budget, so a decompression bomb costs at most the budget and never holds
+/// more. `Ok(None)` if the stream cannot be decoded (lopdf gives back what it could decode of a
+/// corrupt stream, so data that decodes to nothing at all counts as undecodable).
+pub(crate) fn stream_bytes(stream: &Stream, meter: &mut PageMeter<'_>) -> Result<Option<Vec<u8>>, Budget> {
+    meter.check_time()?;
+    let (allowance, binding) = meter.decode_allowance();
+    let limit = usize::try_from(allowance).unwrap_or(usize::MAX);
     if stream.dict.get(b"Filter").is_err() {
-        return Some(stream.content.clone());
+        if stream.content.len() > limit {
+            return Err(binding);
+        }
+        meter.charge_decompressed(stream.content.len() as u64)?;
+        return Ok(Some(stream.content.clone()));
     }
-    let decoded = stream.decompressed_content_with_limit(limit).ok()?;
-    if decoded.is_empty() && !stream.content.is_empty() { None } else { Some(decoded) }
+    let decoded = match stream.decompressed_content_with_limit(limit) {
+        Ok(decoded) => decoded,
+        Err(lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })) => {
+            // The decoder did that much work before it stopped: the file pays for it too.
+            let _ = meter.charge_decompressed(allowance.saturating_add(1));
+            return Err(binding);
+        }
+        Err(_) => return Ok(None),
+    };
+    meter.charge_decompressed(decoded.len() as u64)?;
+    if decoded.is_empty() && !stream.content.is_empty() { Ok(None) } else { Ok(Some(decoded)) }
 }

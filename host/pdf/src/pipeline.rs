@@ -3,13 +3,14 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use lopdf::{Document, LoadOptions};
+use lopdf::{DecompressError, Document, LoadOptions};
 use rayon::prelude::*;
 
 use crate::ExtractOptions;
+use crate::budget::{Budget, Budgets, FileMeter, PageMeter};
 use crate::error::{PageError, PdfError};
 use crate::fonts::FontCache;
-use crate::interpret::{PageContent, interpret_page};
+use crate::interpret::{PageContent, PageFailure, interpret_page};
 use crate::lines::{Fragment, fragments};
 use crate::model::{Extraction, Page, PageOutcome};
 
@@ -26,6 +27,7 @@ pub(crate) fn run(
     options: &ExtractOptions,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Extraction, PdfError> {
+    let file = FileMeter::new(&options.budgets);
     let doc = load(bytes, options)?;
     let page_ids: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
     if page_ids.is_empty() {
@@ -36,14 +38,14 @@ pub(crate) fn run(
     let done = AtomicU32::new(0);
 
     let read_page = |&(number, id): &(u32, lopdf::ObjectId)| -> Result<RawPage, PageError> {
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_page(&doc, &fonts, number, id)))
-                .unwrap_or_else(|_| {
-                    Err(PageError::Damaged {
-                        page: number,
-                        reason: "internal error while reading the page".into(),
-                    })
-                });
+        let reader = PageReader { doc: &doc, fonts: &fonts, budgets: &options.budgets, file: &file };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.read(number, id)))
+            .unwrap_or_else(|_| {
+                Err(PageError::Damaged {
+                    page: number,
+                    reason: "internal error while reading the page".into(),
+                })
+            });
         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(finished, total);
         result
@@ -86,9 +88,20 @@ fn load(bytes: &[u8], options: &ExtractOptions) -> Result<Document, PdfError> {
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(PdfError::NotPdf(describe_non_pdf(bytes)));
     }
-    let load_options = LoadOptions { password: options.password.clone(), ..LoadOptions::default() };
+    let object_stream_bytes = options.budgets.object_stream_bytes;
+    let load_options = LoadOptions {
+        password: options.password.clone(),
+        max_decompressed_size: Some(usize::try_from(object_stream_bytes).unwrap_or(usize::MAX)),
+        ..LoadOptions::default()
+    };
     let doc = match Document::load_mem_with_options(bytes, load_options) {
         Ok(doc) => doc,
+        Err(lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })) => {
+            return Err(PdfError::OverBudget {
+                budget: Budget::ObjectStreamBytes,
+                limit: object_stream_bytes,
+            });
+        }
         Err(lopdf::Error::InvalidPassword) => {
             return Err(PdfError::Encrypted("the password given is wrong".into()));
         }
@@ -125,25 +138,55 @@ fn describe_non_pdf(bytes: &[u8]) -> String {
     }
 }
 
-fn read_page(
-    doc: &Document,
-    fonts: &FontCache,
-    number: u32,
-    id: lopdf::ObjectId,
-) -> Result<RawPage, PageError> {
-    let content: PageContent =
-        interpret_page(doc, fonts, id).map_err(|reason| PageError::Damaged { page: number, reason })?;
-    let fragments = fragments(&content.chars);
-    if fragments.is_empty() {
-        if content.unknown_glyphs > 0 {
-            return Err(PageError::Undecodable { page: number });
+/// What reading one page needs: the document, its shared fonts, and the budgets with what
+/// the file has spent of them.
+struct PageReader<'a> {
+    doc: &'a Document,
+    fonts: &'a FontCache,
+    budgets: &'a Budgets,
+    file: &'a FileMeter,
+}
+
+impl PageReader<'_> {
+    fn read(&self, number: u32, id: lopdf::ObjectId) -> Result<RawPage, PageError> {
+        let over_budget = |budget: Budget| PageError::OverBudget {
+            page: number,
+            budget,
+            limit: self.budgets.limit(budget),
+        };
+        if let Some(budget) = self.file.spent(self.budgets) {
+            return Err(over_budget(budget));
         }
-        if !content.problems.is_empty() {
-            return Err(PageError::Damaged { page: number, reason: content.problems.join("; ") });
+        let meter = PageMeter::new(self.budgets, self.file);
+        let content: PageContent =
+            interpret_page(self.doc, self.fonts, meter, id).map_err(|failure| match failure {
+                PageFailure::Damaged(reason) => PageError::Damaged { page: number, reason },
+                PageFailure::OverBudget(budget) => over_budget(budget),
+            })?;
+        let fragments = fragments(&content.chars);
+        drop(content.chars);
+        if fragments.is_empty() {
+            if content.unknown_glyphs > 0 {
+                return Err(PageError::Undecodable { page: number });
+            }
+            if !content.problems.is_empty() {
+                return Err(PageError::Damaged { page: number, reason: content.problems.join("; ") });
+            }
+            return Err(PageError::NoText { page: number, images: content.images });
         }
-        return Err(PageError::NoText { page: number, images: content.images });
+        self.file.charge_text(self.budgets, retained_bytes(&fragments)).map_err(over_budget)?;
+        Ok(RawPage { width: content.width, height: content.height, fragments })
     }
-    Ok(RawPage { width: content.width, height: content.height, fragments })
+}
+
+/// Memory a page's fragments hold until the document-wide passes (see
+/// [`Budgets::file_text_bytes`]).
+fn retained_bytes(fragments: &[Fragment]) -> u64 {
+    let word = std::mem::size_of::<(f32, f32)>();
+    fragments
+        .iter()
+        .map(|f| (std::mem::size_of::<Fragment>() + f.text.len() + f.words.len() * word) as u64)
+        .sum()
 }
 
 /// See [`crate::debug_fragments`].
@@ -154,7 +197,10 @@ pub(crate) fn debug_fragments(bytes: &[u8], number: u32) -> Vec<String> {
     let Some(id) = doc.get_pages().get(&number).copied() else {
         return vec!["no such page".into()];
     };
-    match read_page(&doc, &FontCache::default(), number, id) {
+    let budgets = Budgets::default();
+    let (fonts, file) = (FontCache::default(), FileMeter::new(&budgets));
+    let reader = PageReader { doc: &doc, fonts: &fonts, budgets: &budgets, file: &file };
+    match reader.read(number, id) {
         Ok(page) => page
             .fragments
             .iter()

@@ -5,18 +5,17 @@ mod encoding;
 mod glyph_names;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
+use crate::budget::{Budget, PageMeter};
 use crate::objects::{
     as_dict, get, get_array, get_dict, get_name, get_number, get_stream, number, stream_bytes,
 };
 use cmap::CMap;
 use encoding::{BaseEncoding, CodeTable, apply_differences};
-
-/// Largest ToUnicode CMap stream we decode.
-const MAX_CMAP_BYTES: usize = 8 << 20;
 
 /// How a font's strings split into codes.
 #[derive(Debug)]
@@ -62,6 +61,8 @@ pub(crate) struct Font {
     widths: Widths,
     /// Glyph space → text space scale (0.001 except for Type 3 fonts).
     width_scale: f32,
+    /// Font-table entries (CMap mappings, widths) charged when the font was loaded.
+    entries: u64,
 }
 
 /// One decoded code.
@@ -75,8 +76,12 @@ pub(crate) struct DecodedGlyph<'f> {
 }
 
 impl Font {
-    /// Decodes `bytes` into glyphs, calling `each` for every code in order.
-    pub(crate) fn decode<'f>(&'f self, bytes: &[u8], mut each: impl FnMut(DecodedGlyph<'f>)) {
+    /// Decodes `bytes` into glyphs, calling `each` for every code in order until it breaks.
+    pub(crate) fn decode<'f, B>(
+        &'f self,
+        bytes: &[u8],
+        mut each: impl FnMut(DecodedGlyph<'f>) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
         let mut i = 0;
         while i < bytes.len() {
             let len = match &self.split {
@@ -95,31 +100,47 @@ impl Font {
                 text,
                 width: self.widths.get(code) * self.width_scale,
                 is_space_code: len == 1 && code == 32,
-            });
+            })?;
         }
+        ControlFlow::Continue(())
     }
 
-    /// A stand-in used when a font cannot be found: WinAnsi, half-em widths.
-    pub(crate) fn fallback() -> Font {
-        Font {
-            bold: false,
-            italic: false,
-            split: CodeSplit::OneByte,
-            table: Some(BaseEncoding::WinAnsi.table().clone()),
-            to_unicode: None,
-            widths: Widths { default: 500.0, ..Widths::default() },
-            width_scale: 0.001,
-        }
+    /// The stand-in used when a font cannot be found: WinAnsi, half-em widths (one shared
+    /// instance).
+    pub(crate) fn fallback() -> Arc<Font> {
+        static FALLBACK: OnceLock<Arc<Font>> = OnceLock::new();
+        Arc::clone(FALLBACK.get_or_init(|| {
+            Arc::new(Font {
+                bold: false,
+                italic: false,
+                split: CodeSplit::OneByte,
+                table: Some(BaseEncoding::WinAnsi.table().clone()),
+                to_unicode: None,
+                widths: Widths { default: 500.0, ..Widths::default() },
+                width_scale: 0.001,
+                entries: 0,
+            })
+        }))
     }
 
-    /// Loads a font from its dictionary.
-    pub(crate) fn load(doc: &Document, dict: &Dictionary) -> Font {
+    /// Loads a font from its dictionary, charging its streams and tables to `meter`.
+    pub(crate) fn load(doc: &Document, dict: &Dictionary, meter: &mut PageMeter<'_>) -> Result<Font, Budget> {
+        let entries_before = meter.font_entries();
+        let mut font = Font::load_tables(doc, dict, meter)?;
+        font.entries = meter.font_entries() - entries_before;
+        Ok(font)
+    }
+
+    fn load_tables(doc: &Document, dict: &Dictionary, meter: &mut PageMeter<'_>) -> Result<Font, Budget> {
         let subtype = get_name(doc, dict, b"Subtype").unwrap_or(b"");
         let base_font = get_name(doc, dict, b"BaseFont").unwrap_or(b"");
-        let to_unicode = get_stream(doc, dict, b"ToUnicode")
-            .and_then(|s| stream_bytes(s, MAX_CMAP_BYTES))
-            .map(|bytes| CMap::parse(&bytes))
-            .filter(|c| !c.map.is_empty());
+        let to_unicode = match get_stream(doc, dict, b"ToUnicode") {
+            Some(stream) => match stream_bytes(stream, meter)? {
+                Some(bytes) => Some(CMap::parse(&bytes, meter)?).filter(|c| !c.map.is_empty()),
+                None => None,
+            },
+            None => None,
+        };
         let (bold_name, italic_name) = style_from_name(base_font);
         let (mut bold, mut italic) = (bold_name, italic_name);
 
@@ -134,20 +155,33 @@ impl Font {
                     widths.default = dw;
                 }
                 if let Some(w) = get_array(doc, cid_font, b"W") {
-                    widths.cid = cid_widths(doc, w);
+                    widths.cid = cid_widths(doc, w, meter)?;
                 }
                 let (b, i) = style_from_descriptor(doc, cid_font);
                 bold |= b;
                 italic |= i;
             }
-            let split = match get(doc, dict, b"Encoding") {
-                Some(Object::Stream(s)) => match stream_bytes(s, MAX_CMAP_BYTES).map(|b| CMap::parse(&b)) {
-                    Some(c) if !c.codespaces.is_empty() => CodeSplit::Ranges(c),
-                    _ => CodeSplit::TwoBytes,
+            let embedded_cmap = match get(doc, dict, b"Encoding") {
+                Some(Object::Stream(s)) => match stream_bytes(s, meter)? {
+                    Some(bytes) => Some(CMap::parse(&bytes, meter)?),
+                    None => None,
                 },
+                _ => None,
+            };
+            let split = match embedded_cmap {
+                Some(c) if !c.codespaces.is_empty() => CodeSplit::Ranges(c),
                 _ => CodeSplit::TwoBytes,
             };
-            return Font { bold, italic, split, table: None, to_unicode, widths, width_scale: 0.001 };
+            return Ok(Font {
+                bold,
+                italic,
+                split,
+                table: None,
+                to_unicode,
+                widths,
+                width_scale: 0.001,
+                entries: 0,
+            });
         }
 
         // Simple font: Type1, MMType1, TrueType, Type3.
@@ -162,15 +196,16 @@ impl Font {
                 }
             }
         }
+        let simple = match get_array(doc, dict, b"Widths") {
+            Some(a) => {
+                meter.charge_font_entries(a.len() as u64)?;
+                a.iter().map(|o| crate::objects::resolve(doc, o).and_then(number).unwrap_or(0.0)).collect()
+            }
+            None => Vec::new(),
+        };
         let mut widths = Widths {
             first: get_number(doc, dict, b"FirstChar").map(|f| f.max(0.0) as u32).unwrap_or(0),
-            simple: get_array(doc, dict, b"Widths")
-                .map(|a| {
-                    a.iter()
-                        .map(|o| crate::objects::resolve(doc, o).and_then(number).unwrap_or(0.0))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            simple,
             default: 0.0,
             ..Widths::default()
         };
@@ -186,7 +221,7 @@ impl Font {
         } else {
             0.001
         };
-        Font {
+        Ok(Font {
             bold,
             italic,
             split: CodeSplit::OneByte,
@@ -194,7 +229,8 @@ impl Font {
             to_unicode: None,
             widths,
             width_scale,
-        }
+            entries: 0,
+        })
     }
 }
 
@@ -230,8 +266,9 @@ fn standard_font_width(base_font: &[u8]) -> f32 {
     if base_font.windows(7).any(|w| w == b"Courier") { 600.0 } else { 500.0 }
 }
 
-/// Parses a CID font's `/W` array: `c [w1 w2 ...]` and `c_first c_last w` forms.
-fn cid_widths(doc: &Document, w: &[Object]) -> HashMap<u32, f32> {
+/// Parses a CID font's `/W` array: `c [w1 w2 ...]` and `c_first c_last w` forms, charging
+/// every width to `meter` before it is stored.
+fn cid_widths(doc: &Document, w: &[Object], meter: &mut PageMeter<'_>) -> Result<HashMap<u32, f32>, Budget> {
     let mut out = HashMap::new();
     let mut i = 0;
     while i < w.len() {
@@ -239,6 +276,7 @@ fn cid_widths(doc: &Document, w: &[Object]) -> HashMap<u32, f32> {
         let next = w.get(i + 1).and_then(|o| crate::objects::resolve(doc, o));
         match (first, next) {
             (Some(first), Some(Object::Array(list))) => {
+                meter.charge_font_entries(list.len() as u64)?;
                 for (k, item) in list.iter().enumerate() {
                     if let Some(width) = number(item) {
                         out.insert((first as u32).saturating_add(k as u32), width);
@@ -253,6 +291,7 @@ fn cid_widths(doc: &Document, w: &[Object]) -> HashMap<u32, f32> {
                     && last >= first
                     && last - first < 65536.0
                 {
+                    meter.charge_font_entries((last as u32 - first as u32) as u64 + 1)?;
                     for code in first as u32..=last as u32 {
                         out.insert(code, width);
                     }
@@ -262,7 +301,7 @@ fn cid_widths(doc: &Document, w: &[Object]) -> HashMap<u32, f32> {
             _ => i += 1,
         }
     }
-    out
+    Ok(out)
 }
 
 fn style_from_name(base_font: &[u8]) -> (bool, bool) {
@@ -281,35 +320,87 @@ fn style_from_descriptor(doc: &Document, font: &Dictionary) -> (bool, bool) {
     (flags & (1 << 18) != 0 || weight >= 600.0, flags & (1 << 6) != 0)
 }
 
-/// Fonts shared by all pages, loaded once per font object.
+/// Where a font dictionary lives: an indirect object, or a dictionary written inline in a
+/// resource dictionary (keyed by its address in the loaded document, which does not move
+/// while the document is being read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum FontKey {
+    Object(ObjectId),
+    Inline(usize),
+}
+
+/// Fonts shared by all pages of one document, loaded once per font.
+///
+/// The shared fonts' tables hold at most [`crate::Budgets::page_font_entries`] entries in
+/// total; a font that does not fit is kept by the pages that use it ([`PageFonts`]) instead.
 #[derive(Default)]
 pub(crate) struct FontCache {
-    fonts: Mutex<HashMap<ObjectId, Arc<Font>>>,
+    shared: Mutex<SharedFonts>,
+}
+
+#[derive(Default)]
+struct SharedFonts {
+    fonts: HashMap<FontKey, Arc<Font>>,
+    entries: u64,
 }
 
 impl FontCache {
+    fn get(&self, key: FontKey) -> Option<Arc<Font>> {
+        self.shared.lock().ok()?.fonts.get(&key).map(Arc::clone)
+    }
+
+    fn offer(&self, key: FontKey, font: &Arc<Font>, limit: u64) {
+        if let Ok(mut shared) = self.shared.lock()
+            && shared.entries.saturating_add(font.entries) <= limit
+            && !shared.fonts.contains_key(&key)
+        {
+            shared.entries += font.entries;
+            shared.fonts.insert(key, Arc::clone(font));
+        }
+    }
+}
+
+/// The fonts of one page: each font the page selects with `Tf` is loaded (or taken from the
+/// document's [`FontCache`]) once, however many times the page selects it.
+pub(crate) struct PageFonts<'c> {
+    shared: &'c FontCache,
+    own: HashMap<FontKey, Arc<Font>>,
+}
+
+impl<'c> PageFonts<'c> {
+    /// A page's font table, backed by the document's cache.
+    pub(crate) fn new(shared: &'c FontCache) -> Self {
+        PageFonts { shared, own: HashMap::new() }
+    }
+
     /// The font for a `/Font` resource entry (a reference or an inline dictionary).
-    pub(crate) fn font_for(&self, doc: &Document, entry: &Object) -> Arc<Font> {
-        match entry {
-            Object::Reference(id) => {
-                if let Ok(fonts) = self.fonts.lock()
-                    && let Some(font) = fonts.get(id)
-                {
-                    return Arc::clone(font);
-                }
-                let font = Arc::new(match crate::objects::resolve(doc, entry).and_then(as_dict) {
-                    Some(dict) => Font::load(doc, dict),
+    pub(crate) fn font_for(
+        &mut self,
+        doc: &Document,
+        entry: &Object,
+        meter: &mut PageMeter<'_>,
+    ) -> Result<Arc<Font>, Budget> {
+        let key = match entry {
+            Object::Reference(id) => FontKey::Object(*id),
+            Object::Dictionary(dict) => FontKey::Inline(std::ptr::from_ref(dict) as usize),
+            Object::Stream(stream) => FontKey::Inline(std::ptr::from_ref(&stream.dict) as usize),
+            _ => return Ok(Font::fallback()),
+        };
+        if let Some(font) = self.own.get(&key) {
+            return Ok(Arc::clone(font));
+        }
+        let font = match self.shared.get(key) {
+            Some(font) => font,
+            None => {
+                let font = match crate::objects::resolve(doc, entry).and_then(as_dict) {
+                    Some(dict) => Arc::new(Font::load(doc, dict, meter)?),
                     None => Font::fallback(),
-                });
-                if let Ok(mut fonts) = self.fonts.lock() {
-                    fonts.insert(*id, Arc::clone(&font));
-                }
+                };
+                self.shared.offer(key, &font, meter.budgets().page_font_entries);
                 font
             }
-            other => Arc::new(match as_dict(other) {
-                Some(dict) => Font::load(doc, dict),
-                None => Font::fallback(),
-            }),
-        }
+        };
+        self.own.insert(key, Arc::clone(&font));
+        Ok(font)
     }
 }

@@ -1,5 +1,8 @@
-//! Shared helpers for the integration tests: the SRD test document and text comparison.
+//! Shared helpers for the integration tests: the SRD test document, text comparison, and a
+//! builder for generated PDFs ([`book`]).
 #![allow(dead_code)]
+
+pub mod book;
 
 use std::sync::OnceLock;
 
