@@ -522,3 +522,31 @@ async fn an_adventure_reaches_players_only_where_the_gm_revealed_it() {
     assert!(refused.contains("GM role"), "{refused}");
     server.kill().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_limits_sessions_and_slow_headers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let scratch = Scratch::new();
+    let env = [("TTRPG_MAX_SESSIONS", "2"), ("TTRPG_HEADER_TIMEOUT_SECS", "1")];
+    let server = HttpServer::start_with_env(&scratch, &env).await;
+    let first = server.connect("first").await;
+    let _second = server.connect("second").await;
+    let (status, headers, body) = server.raw_initialize(None).await;
+    assert_eq!(status, 503, "a third session is refused: {body}");
+    assert!(headers.iter().any(|(k, _)| k == "retry-after"), "{headers:?}");
+    assert!(body.contains("most MCP sessions"), "{body}");
+    // Sessions already open keep working.
+    first.ok("roll_dice", json!({"expression": "1d6"})).await;
+
+    // A client that trickles its request head is cut off after the header timeout.
+    let address = server.url.trim_start_matches("http://").trim_end_matches("/mcp").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the half-sent request was still open after 10 s");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "closed after {:?}", started.elapsed());
+    first.ok("roll_dice", json!({"expression": "1d6"})).await;
+    server.kill().await;
+}

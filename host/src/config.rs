@@ -30,6 +30,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
     ("TTRPG_LIBRARY_ROOTS", "library.roots (folders, separated like PATH)"),
     ("TTRPG_LIBRARY_MAX_FILE_MB", "library.max_file_mb"),
+    ("TTRPG_INGEST_THREADS", "ingest.threads"),
+    ("TTRPG_INGEST_CONCURRENT", "ingest.concurrent"),
+    ("TTRPG_MEMORY_CEILING_MB", "ingest.memory_ceiling_mb"),
+    ("TTRPG_INGEST_PAGE_TIME_MS", "ingest.page_time_ms"),
 ];
 
 /// Why the configuration could not be loaded.
@@ -85,6 +89,55 @@ pub struct Config {
     pub log: LogConfig,
     /// Where MCP clients may ingest books from.
     pub library: LibraryConfig,
+    /// Limits on ingestion against hostile files.
+    pub ingest: IngestConfig,
+}
+
+/// How much one ingestion may take: the PDF budgets (see `ttrpg_pdf::Budgets`) and how many
+/// run at once. Peak memory of an extraction is bounded per reading thread by the page
+/// budgets (about a quarter GiB at the defaults) and by the file budgets, so `threads` is
+/// held to what fits under `memory_ceiling_mb` beside the rest of the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Threads reading pages of one file (held to what the ceiling allows).
+    pub threads: usize,
+    /// Ingestions running at once; more wait in a queue.
+    pub concurrent: usize,
+    /// The memory the whole server may use, in MiB.
+    pub memory_ceiling_mb: u64,
+    /// Most bytes one page may decompress (every reference to a stream counted), in MiB.
+    pub page_decompressed_mb: u64,
+    /// Most time one page may take, in milliseconds.
+    pub page_time_ms: u64,
+    /// Most bytes one file may decompress, in MiB.
+    pub file_decompressed_mb: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            threads: 2,
+            concurrent: 1,
+            memory_ceiling_mb: 1024,
+            page_decompressed_mb: 64,
+            page_time_ms: 5000,
+            file_decompressed_mb: 2048,
+        }
+    }
+}
+
+impl IngestConfig {
+    /// The reading threads one extraction gets: `threads`, held to what fits under the
+    /// memory ceiling once the rest of the server (the embedding model, caches, the index:
+    /// taken as 384 MiB) is counted, at four times the page decompression budget per thread
+    /// (the decoded streams, the parsed objects and the glyphs of one page), and at least one.
+    pub fn reading_threads(&self) -> usize {
+        let per_thread = (self.page_decompressed_mb.max(1) * 4).max(64);
+        let room = self.memory_ceiling_mb.saturating_sub(384);
+        let fits = (room / per_thread).max(1) as usize;
+        self.threads.clamp(1, fits.max(1))
+    }
 }
 
 /// The folders `ingest_document` (over MCP) may read books from. The CLI, run by the
@@ -182,6 +235,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             log: LogConfig::default(),
             library: LibraryConfig::default(),
+            ingest: IngestConfig::default(),
         }
     }
 }
@@ -283,6 +337,24 @@ impl Config {
             "TTRPG_LIBRARY_ROOTS" => {
                 self.library.roots =
                     std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()).collect()
+            }
+            "TTRPG_INGEST_THREADS" => {
+                self.ingest.threads = parse_env("TTRPG_INGEST_THREADS", &value, "a whole number such as 2")?
+            }
+            "TTRPG_INGEST_CONCURRENT" => {
+                self.ingest.concurrent =
+                    parse_env("TTRPG_INGEST_CONCURRENT", &value, "a whole number such as 1")?
+            }
+            "TTRPG_MEMORY_CEILING_MB" => {
+                self.ingest.memory_ceiling_mb =
+                    parse_env("TTRPG_MEMORY_CEILING_MB", &value, "a whole number of MiB such as 1024")?
+            }
+            "TTRPG_INGEST_PAGE_TIME_MS" => {
+                self.ingest.page_time_ms = parse_env(
+                    "TTRPG_INGEST_PAGE_TIME_MS",
+                    &value,
+                    "a whole number of milliseconds such as 5000",
+                )?
             }
             "TTRPG_LIBRARY_MAX_FILE_MB" => {
                 self.library.max_file_mb =

@@ -15,8 +15,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::book::{Book, text_line, zlib, zlib_zeros};
-use lopdf::{Object, ObjectId, dictionary};
+use common::book::{Book, text_line};
+use common::hostile_files;
+use lopdf::dictionary;
 use ttrpg_pdf::{Budget, Budgets, ExtractOptions, Extraction, PageError, PdfError, extract_with};
 
 /// Peak memory (VmHWM) allowed to a child process extracting one hostile file.
@@ -27,7 +28,6 @@ const CASE_ENV: &str = "HOSTILE_CASE";
 const FILE_ENV: &str = "HOSTILE_FILE";
 
 const MIB: u64 = 1 << 20;
-const GIB: u64 = 1 << 30;
 
 /// What one hostile case checks in its child process.
 struct Case {
@@ -143,7 +143,7 @@ fn assert_text(x: &Extraction, page: u32, text: &str) {
 }
 
 fn benign(n: u32) -> String {
-    format!("Harmless page {n} about the goblin caves.")
+    hostile_files::benign(n)
 }
 
 // ---- 1. one small content stream listed 20,000 times in /Contents ----
@@ -152,17 +152,7 @@ fn benign(n: u32) -> String {
 fn one_stream_listed_20000_times_in_contents() {
     hostile(Case {
         name: "one_stream_listed_20000_times_in_contents",
-        build: || {
-            let mut book = Book::new();
-            book.text_page(&benign(1));
-            // A line, then 16 KiB of comment: compresses to a hundred bytes.
-            let content = format!("0 0 m 10 10 l S\n%{}\n", "x".repeat(16 << 10));
-            let stream = book.flate_stream(dictionary! {}, content.as_bytes());
-            let contents: Vec<Object> = (0..20_000).map(|_| Object::Reference(stream)).collect();
-            book.page(contents.into(), dictionary! {});
-            book.text_page(&benign(3));
-            book.into_bytes()
-        },
+        build: hostile_files::one_stream_listed_20000_times_in_contents,
         check: |result| {
             let x = extraction(result);
             assert_text(x, 1, &benign(1));
@@ -178,30 +168,7 @@ fn one_stream_listed_20000_times_in_contents() {
 fn nested_forms_drawn_ten_billion_times() {
     hostile(Case {
         name: "nested_forms_drawn_ten_billion_times",
-        build: || {
-            let mut book = Book::new();
-            book.text_page(&benign(1));
-            let form = |book: &mut Book, content: String, inner: Option<ObjectId>| {
-                let mut dict = dictionary! { "Type" => "XObject", "Subtype" => "Form",
-                "BBox" => vec![0.into(), 0.into(), 10.into(), 10.into()] };
-                if let Some(inner) = inner {
-                    dict.set("Resources", dictionary! { "XObject" => dictionary! { "X" => inner } });
-                }
-                book.flate_stream(dict, content.as_bytes())
-            };
-            // Page 2: the innermost form draws a line; page 3: it is empty (costing nothing
-            // but the draw itself).
-            for innermost in ["0 0 m 1 1 l S", ""] {
-                let mut inner = form(&mut book, innermost.into(), None);
-                for _ in 0..4 {
-                    inner = form(&mut book, "/X Do ".repeat(100), Some(inner));
-                }
-                let content = book.flate_stream(dictionary! {}, "/X Do ".repeat(100).as_bytes());
-                book.page(content.into(), dictionary! { "XObject" => dictionary! { "X" => inner } });
-            }
-            book.text_page(&benign(4));
-            book.into_bytes()
-        },
+        build: hostile_files::nested_forms_drawn_ten_billion_times,
         check: |result| {
             let x = extraction(result);
             assert_text(x, 1, &benign(1));
@@ -218,29 +185,7 @@ fn nested_forms_drawn_ten_billion_times() {
 fn to_unicode_with_huge_bfranges() {
     hostile(Case {
         name: "to_unicode_with_huge_bfranges",
-        build: || {
-            let mut book = Book::new();
-            book.text_page(&benign(1));
-            let mut cmap = String::from("1 begincodespacerange <0000> <FFFF> endcodespacerange\n");
-            for _ in 0..1000 {
-                cmap.push_str("100 beginbfrange\n");
-                cmap.push_str(&"<0000> <FFFF> <0041>\n".repeat(98));
-                // Four-byte codes spanning billions: refused by the parser, never expanded.
-                cmap.push_str("<00000000> <FFFFFFFF> <0041>\n<00000000> <7FFFFFFF> <0041>\n");
-                cmap.push_str("endbfrange\n");
-            }
-            let to_unicode = book.flate_stream(dictionary! {}, cmap.as_bytes());
-            let font = book.add(dictionary! {
-                "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "Hostile", "Encoding" => "Identity-H",
-                "ToUnicode" => to_unicode,
-                "DescendantFonts" => vec![dictionary! { "Type" => "Font", "Subtype" => "CIDFontType2",
-                    "BaseFont" => "Hostile", "DW" => 500 }.into()],
-            });
-            let content = book.flate_stream(dictionary! {}, b"BT /F2 12 Tf 72 400 Td <00410042> Tj ET");
-            book.page(content.into(), dictionary! { "Font" => dictionary! { "F2" => font } });
-            book.text_page(&benign(3));
-            book.into_bytes()
-        },
+        build: hostile_files::to_unicode_with_huge_bfranges,
         check: |result| {
             let x = extraction(result);
             assert_text(x, 1, &benign(1));
@@ -256,32 +201,7 @@ fn to_unicode_with_huge_bfranges() {
 fn huge_width_tables() {
     hostile(Case {
         name: "huge_width_tables",
-        build: || {
-            let mut book = Book::new();
-            book.text_page(&benign(1));
-            let widths = book.add(Object::Array(vec![Object::Integer(500); 1_200_000]));
-            let simple = book.add(dictionary! {
-                "Type" => "Font", "Subtype" => "TrueType", "BaseFont" => "Hostile", "FirstChar" => 0,
-                "Widths" => widths, "Encoding" => "WinAnsiEncoding",
-            });
-            let content =
-                book.flate_stream(dictionary! {}, text_line("F2", 12.0, 72.0, 400.0, "Wide").as_bytes());
-            book.page(content.into(), dictionary! { "Font" => dictionary! { "F2" => simple } });
-
-            let mut w: Vec<Object> = vec![0.into(), Object::Integer(4_294_967_295), 500.into()];
-            for _ in 0..100 {
-                w.extend([0.into(), 65_535.into(), 500.into()]);
-            }
-            let cid = book.add(dictionary! {
-                "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "Hostile", "Encoding" => "Identity-H",
-                "DescendantFonts" => vec![dictionary! { "Type" => "Font", "Subtype" => "CIDFontType2",
-                    "BaseFont" => "Hostile", "W" => w }.into()],
-            });
-            let content = book.flate_stream(dictionary! {}, b"BT /F3 12 Tf 72 400 Td <00410042> Tj ET");
-            book.page(content.into(), dictionary! { "Font" => dictionary! { "F3" => cid } });
-            book.text_page(&benign(4));
-            book.into_bytes()
-        },
+        build: hostile_files::huge_width_tables,
         check: |result| {
             let x = extraction(result);
             assert_text(x, 1, &benign(1));
@@ -298,45 +218,7 @@ fn huge_width_tables() {
 fn big_inline_font_selected_on_every_line_is_read_once() {
     hostile(Case {
         name: "big_inline_font_selected_on_every_line_is_read_once",
-        build: || {
-            let mut book = Book::new();
-            book.text_page(&benign(1));
-            // ~700,000 bfchar mappings (printable ASCII to itself, over and over): 8 MiB.
-            let mut cmap = String::from("1 begincodespacerange <00> <FF> endcodespacerange\n");
-            while cmap.len() < 8 << 20 {
-                cmap.push_str("95 beginbfchar\n");
-                for code in 0x20..0x7f {
-                    cmap.push_str(&format!("<{code:02X}> <00{code:02X}>\n"));
-                }
-                cmap.push_str("endbfchar\n");
-            }
-            let to_unicode = book.flate_stream(dictionary! {}, cmap.as_bytes());
-            let junk: Vec<u8> =
-                (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
-            let font_file = book.raw_stream(dictionary! { "Length1" => junk.len() as i64 }, junk);
-            // Written inline in the page's resources: no object id to cache it by.
-            let font = dictionary! {
-                "Type" => "Font", "Subtype" => "TrueType", "BaseFont" => "Embedded", "FirstChar" => 32,
-                "Widths" => vec![Object::Integer(500); 95], "ToUnicode" => to_unicode,
-                "FontDescriptor" => dictionary! { "Type" => "FontDescriptor", "FontName" => "Embedded",
-                    "Flags" => 32, "FontFile2" => font_file },
-            };
-            let mut content = String::new();
-            for i in 0..5000 {
-                let row = i % 50;
-                content.push_str(&text_line(
-                    "F9",
-                    12.0,
-                    72.0,
-                    700.0 - row as f32 * 13.0,
-                    &format!("Row {row}"),
-                ));
-            }
-            let content = book.flate_stream(dictionary! {}, content.as_bytes());
-            book.page(content.into(), dictionary! { "Font" => dictionary! { "F9" => font } });
-            book.text_page(&benign(3));
-            book.into_bytes()
-        },
+        build: hostile_files::big_inline_font_selected_on_every_line_is_read_once,
         check: |result| {
             let x = extraction(result);
             assert_text(x, 1, &benign(1));
@@ -353,33 +235,7 @@ fn big_inline_font_selected_on_every_line_is_read_once() {
 fn flate_bombs_stop_at_the_budget() {
     hostile(Case {
         name: "flate_bombs_stop_at_the_budget",
-        build: || {
-            let mut book = Book::new();
-            book.text_page(&benign(1));
-            let one_gib = zlib_zeros(GIB);
-            // A content stream of 1 GiB of zeros (~5 MiB).
-            let bomb = book.raw_stream(dictionary! { "Filter" => "FlateDecode" }, one_gib.clone());
-            book.page(bomb.into(), dictionary! {});
-            // A form of 4 GiB of zeros compressed twice (~90 KiB).
-            let twice = zlib(&zlib_zeros(4 * GIB));
-            let form = book.raw_stream(
-                dictionary! { "Type" => "XObject", "Subtype" => "Form", "Filter" => vec!["FlateDecode".into(), "FlateDecode".into()],
-                    "BBox" => vec![0.into(), 0.into(), 10.into(), 10.into()] },
-                twice,
-            );
-            let content = book.flate_stream(dictionary! {}, b"/Bomb Do");
-            book.page(content.into(), dictionary! { "XObject" => dictionary! { "Bomb" => form } });
-            // A ToUnicode CMap of 1 GiB of zeros.
-            let cmap = book.raw_stream(dictionary! { "Filter" => "FlateDecode" }, one_gib);
-            let font = book.add(dictionary! {
-                "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "ToUnicode" => cmap,
-            });
-            let content =
-                book.flate_stream(dictionary! {}, text_line("F2", 12.0, 72.0, 400.0, "Boom").as_bytes());
-            book.page(content.into(), dictionary! { "Font" => dictionary! { "F2" => font } });
-            book.text_page(&benign(5));
-            book.into_bytes()
-        },
+        build: hostile_files::flate_bombs_stop_at_the_budget,
         check: |result| {
             let x = extraction(result);
             assert_text(x, 1, &benign(1));

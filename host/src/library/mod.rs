@@ -21,7 +21,7 @@ use anyhow::Context;
 use ttrpg_vectors::bm25::Bm25;
 use ttrpg_vectors::{CollectionSpec, EdgeIndex, RemoteIndex, VectorIndex};
 
-use crate::config::Config;
+use crate::config::{Config, IngestConfig};
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::storage::Storage;
 use ingest::split::SplitConfig;
@@ -48,6 +48,13 @@ pub struct Library {
     pub(crate) cache: search::AnswerCache,
     /// Bumped whenever what search can see changes; part of every cache key.
     generation: AtomicU64,
+    /// How a PDF is read: threads and the budgets against hostile files.
+    pub(crate) extract: ttrpg_pdf::ExtractOptions,
+    /// Ingestions running at once (the rest wait here).
+    pub(crate) ingest_slots: Arc<tokio::sync::Semaphore>,
+    /// Extractions running at once: held by the reading threads themselves, so a cancelled
+    /// ingestion's extraction still counts until it has stopped.
+    pub(crate) extract_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Library {
@@ -74,7 +81,20 @@ impl Library {
                 )
             }
         };
-        Library::new(storage, index, Arc::new(embedder)).await
+        Ok(Library::new(storage, index, Arc::new(embedder)).await?.with_limits(&config.ingest))
+    }
+
+    /// The same library held to `limits`: reading threads, PDF budgets, ingestions at once.
+    pub fn with_limits(mut self, limits: &IngestConfig) -> Library {
+        let mut extract =
+            ttrpg_pdf::ExtractOptions { threads: limits.reading_threads(), ..Default::default() };
+        extract.budgets.page_decompressed_bytes = limits.page_decompressed_mb.max(1) << 20;
+        extract.budgets.page_time = std::time::Duration::from_millis(limits.page_time_ms.max(1));
+        extract.budgets.file_decompressed_bytes = limits.file_decompressed_mb.max(1) << 20;
+        self.extract = extract;
+        self.ingest_slots = Arc::new(tokio::sync::Semaphore::new(limits.concurrent.max(1)));
+        self.extract_slots = Arc::new(tokio::sync::Semaphore::new(limits.concurrent.max(1)));
+        self
     }
 
     /// A library over parts already opened; makes sure the vector collections exist.
@@ -98,6 +118,9 @@ impl Library {
             split: SplitConfig::default(),
             cache: search::AnswerCache::new(),
             generation: AtomicU64::new(0),
+            extract: ttrpg_pdf::ExtractOptions { threads: 2, ..Default::default() },
+            ingest_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+            extract_slots: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 

@@ -294,13 +294,23 @@ impl ServerHandler for McpServer {
             self.dispatch(&caller, &context.peer, &name, arguments).await
         }
         .instrument(span.clone());
-        let outcome = match token {
-            Some(token) => {
-                let progress: Arc<dyn crate::library::ingest::Progress> =
-                    Arc::new(progress::McpProgress::new(context.peer.clone(), token));
-                crate::library::ingest::CALL_PROGRESS.scope(progress, call).await
+        let call = async {
+            match token {
+                Some(token) => {
+                    let progress: Arc<dyn crate::library::ingest::Progress> =
+                        Arc::new(progress::McpProgress::new(context.peer.clone(), token));
+                    crate::library::ingest::CALL_PROGRESS.scope(progress, call).await
+                }
+                None => call.await,
             }
-            None => call.await,
+        };
+        // `notifications/cancelled` for this request: the call's future is dropped where it
+        // stands (writes are transactions; an ingestion stays resumable).
+        let outcome = tokio::select! {
+            outcome = call => outcome,
+            () = context.ct.cancelled() => Err(ToolError::Cancelled(format!(
+                "{name} was cancelled by the client; what it had finished is kept"
+            ))),
         };
         // campaign_use changes the plugin tools; creating a campaign may make the caller a GM.
         if (name == CAMPAIGN_USE || name == "campaign_create") && outcome.is_ok() {

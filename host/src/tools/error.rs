@@ -29,6 +29,10 @@ pub enum ToolError {
     /// installed plugin could not be loaded.
     #[error("{0}")]
     Plugin(String),
+    /// The client cancelled the call (`notifications/cancelled`) before it finished; what
+    /// had been written stays (an ingestion resumes from it).
+    #[error("{0}")]
+    Cancelled(String),
     /// Something failed inside the host (database down, …).
     #[error("internal error: {0}")]
     Internal(String),

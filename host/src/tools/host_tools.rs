@@ -77,7 +77,9 @@ fn tool_error(err: ToolError) -> ServiceError {
         | ToolError::Conflict(_)
         | ToolError::Dice(_) => ServiceError::Invalid(err.to_string()),
         ToolError::Forbidden(_) => ServiceError::Forbidden(err.to_string()),
-        ToolError::Plugin(_) | ToolError::Internal(_) => ServiceError::Failed(err.to_string()),
+        ToolError::Plugin(_) | ToolError::Internal(_) | ToolError::Cancelled(_) => {
+            ServiceError::Failed(err.to_string())
+        }
     }
 }
 

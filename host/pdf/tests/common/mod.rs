@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod book;
+pub mod hostile_files;
 
 use std::sync::OnceLock;
 

@@ -115,6 +115,15 @@ pub enum IngestError {
         /// What the extractor found.
         message: String,
     },
+    /// The file as a whole is over a budget against hostile input (its object streams
+    /// decompress past the limit): nothing was ingested.
+    #[error("{path} was not read: {message}")]
+    OverBudget {
+        /// The path given.
+        path: String,
+        /// Which budget, and its limit.
+        message: String,
+    },
     /// No page of the file has text.
     #[error(
         "{path}: none of its {pages} pages has text (an image-only scan needs OCR first); first problem: {first}"
@@ -143,6 +152,14 @@ impl Library {
         chunker: Option<&dyn SystemChunker>,
         progress: &dyn Progress,
     ) -> Result<IngestReport, IngestError> {
+        // One ingestion at a time by default: the rest wait their turn (a cancelled call
+        // leaves the queue when its future is dropped).
+        let _slot = self
+            .ingest_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|err| anyhow::anyhow!("the ingestion queue is closed: {err}"))?;
         let mut report = self.ingest_file(path, request, chunker, progress).await?;
         if let (Some(system), None) = (&request.system, chunker) {
             report.warnings.push(format!(
@@ -278,11 +295,21 @@ impl Library {
         progress: &dyn Progress,
     ) -> Result<Vec<PageRecord>, IngestError> {
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(u32, u32)>();
+        // The reading threads hold the extraction slot themselves: if the call is cancelled,
+        // its extraction (bounded by the file's time budget) still counts until it stops.
+        let slot = self
+            .extract_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|err| anyhow::anyhow!("the extraction queue is closed: {err}"))?;
+        let options = self.extract.clone();
         let task = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let report = move |done: u32, total: u32| {
                 let _ = sender.send((done, total));
             };
-            ttrpg_pdf::extract_with(&bytes, &ttrpg_pdf::ExtractOptions::default(), &report)
+            ttrpg_pdf::extract_with(&bytes, &options, &report)
         });
         let mut task = std::pin::pin!(task);
         let extraction = loop {
@@ -291,8 +318,12 @@ impl Library {
                 joined = &mut task => break joined.map_err(|err| anyhow::anyhow!("extraction task: {err}"))?,
             }
         };
-        let extraction = extraction
-            .map_err(|err| IngestError::NotPdf { path: shown.to_owned(), message: err.to_string() })?;
+        let extraction = extraction.map_err(|err| match err {
+            err @ ttrpg_pdf::PdfError::OverBudget { .. } => {
+                IngestError::OverBudget { path: shown.to_owned(), message: err.to_string() }
+            }
+            err => IngestError::NotPdf { path: shown.to_owned(), message: err.to_string() },
+        })?;
         let pages: Vec<PageRecord> = extraction
             .pages
             .into_iter()
