@@ -550,3 +550,30 @@ async fn http_limits_sessions_and_slow_headers() {
     first.ok("roll_dice", json!({"expression": "1d6"})).await;
     server.kill().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_page_with_a_cursor_and_a_limit() {
+    let scratch = Scratch::new();
+    let server = HttpServer::start(&scratch).await;
+    let local = server.connect("local").await;
+    for name in ["One", "Two", "Three"] {
+        local.ok("campaign_create", json!({"name": name, "system": "dnd5e"})).await;
+    }
+    let first = local.ok("campaign_list", json!({"limit": 2})).await;
+    assert_eq!(first["campaigns"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().expect("a next page").to_string();
+    let second = local.ok("campaign_list", json!({"limit": 2, "cursor": cursor})).await;
+    assert_eq!(second["campaigns"].as_array().unwrap().len(), 1);
+    assert!(second["next_cursor"].is_null(), "the last page has no cursor: {second}");
+    let mut names: Vec<String> = [&first, &second]
+        .iter()
+        .flat_map(|p| p["campaigns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["One", "Three", "Two"], "every campaign once");
+    let bad = local.err("campaign_list", json!({"cursor": "bogus"})).await;
+    assert!(bad.contains("cursor"), "{bad}");
+    let bad = local.err("campaign_list", json!({"limit": 100000})).await;
+    assert!(bad.contains("limit"), "{bad}");
+    server.kill().await;
+}

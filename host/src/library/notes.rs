@@ -62,6 +62,13 @@ impl Library {
     ) -> LibraryResult<Vec<NoteHit>> {
         let query = query.trim();
         require(!query.is_empty(), || "the query is empty".into())?;
+        require(query.len() <= super::search::MAX_QUERY_BYTES, || {
+            format!(
+                "the query is {} bytes long; ask with at most {} bytes",
+                query.len(),
+                super::search::MAX_QUERY_BYTES
+            )
+        })?;
         require((1..=50).contains(&limit), || format!("limit must be between 1 and 50, not {limit}"))?;
         self.index_pending_notes(campaign_id).await?;
         let mut filter = Filter::must([Condition::Keyword {

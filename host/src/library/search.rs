@@ -19,6 +19,12 @@ use crate::embed::EmbedError;
 
 /// Most hits one search returns.
 pub const MAX_LIMIT: usize = 50;
+/// Longest question accepted, in bytes (a question, not a document).
+pub const MAX_QUERY_BYTES: usize = 2_000;
+/// Bytes of cached answers kept (keys and passages counted).
+const ANSWER_CACHE_BYTES: u64 = 32 << 20;
+/// Bytes of cached query embeddings kept.
+const EMBEDDING_CACHE_BYTES: u64 = 16 << 20;
 
 /// A rules question and where to look.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -92,8 +98,23 @@ pub(crate) struct AnswerCache {
 }
 
 impl AnswerCache {
+    /// Caches bounded by bytes: what an entry weighs is its key and its contents.
     pub(crate) fn new() -> Self {
-        AnswerCache { answers: moka::sync::Cache::new(2_000), embeddings: moka::sync::Cache::new(10_000) }
+        let answers = moka::sync::Cache::builder()
+            .max_capacity(ANSWER_CACHE_BYTES)
+            .weigher(|key: &String, hits: &Arc<Vec<RulesHit>>| {
+                let size =
+                    key.len() + hits.iter().map(|h| 256 + h.text.len() + h.citation.len()).sum::<usize>();
+                u32::try_from(size).unwrap_or(u32::MAX)
+            })
+            .build();
+        let embeddings = moka::sync::Cache::builder()
+            .max_capacity(EMBEDDING_CACHE_BYTES)
+            .weigher(|key: &String, vector: &Arc<Vec<f32>>| {
+                u32::try_from(key.len() + vector.len() * 4 + 64).unwrap_or(u32::MAX)
+            })
+            .build();
+        AnswerCache { answers, embeddings }
     }
 
     /// Forgets answers (embeddings of a query never change).
@@ -117,6 +138,12 @@ impl Library {
     pub async fn search_rules(&self, query: &RulesQuery, reader: &Reader) -> LibraryResult<Vec<RulesHit>> {
         let text = query.query.trim();
         require(!text.is_empty(), || "the query is empty: ask a question or give keywords".into())?;
+        require(text.len() <= MAX_QUERY_BYTES, || {
+            format!(
+                "the query is {} bytes long; ask a question of at most {MAX_QUERY_BYTES} bytes",
+                text.len()
+            )
+        })?;
         let limit = query.limit.unwrap_or(5);
         require((1..=MAX_LIMIT).contains(&limit), || {
             format!("limit must be between 1 and {MAX_LIMIT}, not {limit}")

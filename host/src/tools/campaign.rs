@@ -44,6 +44,12 @@ pub struct ListArgs {
     /// Also list archived campaigns (default false).
     #[serde(default)]
     pub include_archived: bool,
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Items per page (1–200, default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
 
 /// Arguments of `campaign_update`.
@@ -79,6 +85,20 @@ pub struct InviteArgs {
     pub role: Option<MemberRole>,
 }
 
+/// Arguments of `campaign_members`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MembersArgs {
+    /// The campaign.
+    pub campaign_id: String,
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Items per page (1–200, default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
 /// Arguments of `campaign_remove_member`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +116,8 @@ pub struct MemberList {
     pub gm_user_id: Option<String>,
     /// Its members by name.
     pub members: Vec<CampaignMember>,
+    /// Pass as cursor to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A member added or changed.
@@ -137,6 +159,8 @@ pub struct CampaignDetail {
 pub struct CampaignList {
     /// Newest first.
     pub campaigns: Vec<Campaign>,
+    /// Pass as cursor to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The campaign tools.
@@ -248,7 +272,8 @@ async fn list(app: ToolCall, args: ListArgs) -> Result<CampaignList, ToolError> 
         (false, Some(user_id)) => app.storage.list_campaigns_of(user_id, args.include_archived).await?,
         _ => app.storage.list_campaigns(args.include_archived).await?,
     };
-    Ok(CampaignList { campaigns })
+    let (campaigns, next_cursor) = super::paging::page(campaigns, args.cursor.as_deref(), args.limit)?;
+    Ok(CampaignList { campaigns, next_cursor })
 }
 
 async fn get(app: ToolCall, args: CampaignIdArgs) -> Result<CampaignDetail, ToolError> {
@@ -283,9 +308,11 @@ async fn invite(app: ToolCall, args: InviteArgs) -> Result<MemberResult, ToolErr
     Ok(MemberResult { member })
 }
 
-async fn members(app: ToolCall, args: CampaignIdArgs) -> Result<MemberList, ToolError> {
+async fn members(app: ToolCall, args: MembersArgs) -> Result<MemberList, ToolError> {
     let campaign = app.storage.get_campaign(&args.campaign_id).await?;
-    Ok(MemberList { gm_user_id: campaign.gm_user_id, members: app.storage.members(&campaign.id).await? })
+    let members = app.storage.members(&campaign.id).await?;
+    let (members, next_cursor) = super::paging::page(members, args.cursor.as_deref(), args.limit)?;
+    Ok(MemberList { gm_user_id: campaign.gm_user_id, members, next_cursor })
 }
 
 async fn remove_member(app: ToolCall, args: RemoveMemberArgs) -> Result<MemberRemoved, ToolError> {

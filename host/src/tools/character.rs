@@ -124,6 +124,12 @@ pub struct ListArgs {
     /// Only characters of this kind.
     #[serde(default)]
     pub kind: Option<CharacterKind>,
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Items per page (1–200, default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
 
 /// A character.
@@ -138,6 +144,8 @@ pub struct CharacterResult {
 pub struct CharacterList {
     /// Sorted by name.
     pub characters: Vec<Character>,
+    /// Pass as cursor to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The character tools.
@@ -299,5 +307,7 @@ async fn list(app: ToolCall, args: ListArgs) -> Result<CharacterList, ToolError>
             "listing npc or monster characters needs the GM role in this campaign".into(),
         ));
     }
-    Ok(CharacterList { characters: app.storage.list_characters(&args.campaign_id, kind).await? })
+    let characters = app.storage.list_characters(&args.campaign_id, kind).await?;
+    let (characters, next_cursor) = super::paging::page(characters, args.cursor.as_deref(), args.limit)?;
+    Ok(CharacterList { characters, next_cursor })
 }

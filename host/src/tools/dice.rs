@@ -77,6 +77,9 @@ pub struct HistoryArgs {
     /// At most this many, newest first (default 20, at most 500).
     #[serde(default)]
     pub limit: Option<i64>,
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// Recorded rolls.
@@ -84,6 +87,8 @@ pub struct HistoryArgs {
 pub struct HistoryResult {
     /// Newest first.
     pub rolls: Vec<DiceRollRecord>,
+    /// Pass as cursor to get the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The dice tools.
@@ -267,6 +272,16 @@ async fn roll_in_grammar(
 
 async fn history(app: ToolCall, args: HistoryArgs) -> Result<HistoryResult, ToolError> {
     let limit = validate::within("limit", args.limit.unwrap_or(20), 1..=500)?;
-    let filter = DiceRollFilter { campaign_id: args.campaign_id, session_id: args.session_id, limit };
-    Ok(HistoryResult { rolls: app.storage.list_rolls(filter).await? })
+    // Every campaign's rolls are the operator's to list; anyone else names their campaign.
+    if app.viewer.campaign_id.is_none() && !app.viewer.caller.is_operator() {
+        return Err(ToolError::invalid(
+            "roll_history: give the campaign_id (or session_id) whose rolls to list",
+        ));
+    }
+    let start = super::paging::offset(args.cursor.as_deref())?;
+    let fetch = limit.saturating_add(i64::try_from(start).unwrap_or(i64::MAX)).saturating_add(1);
+    let filter = DiceRollFilter { campaign_id: args.campaign_id, session_id: args.session_id, limit: fetch };
+    let rolls = app.storage.list_rolls(filter).await?;
+    let (rolls, next_cursor) = super::paging::page_of(rolls, args.cursor.as_deref(), limit as usize)?;
+    Ok(HistoryResult { rolls, next_cursor })
 }

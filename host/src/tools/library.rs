@@ -118,13 +118,22 @@ pub struct RulesResult {
 /// Arguments of `book_list`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BookListArgs {}
+pub struct BookListArgs {
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Items per page (1–200, default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
 
 /// The library's books.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BookList {
-    /// Every ingested document (status `ready` is searchable).
+    /// The ingested documents the caller may see (status `ready` is searchable).
     pub books: Vec<DocumentRecord>,
+    /// Pass as cursor to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Arguments of `note_add`.
@@ -374,8 +383,10 @@ async fn get_page(app: ToolCall, args: PageArgs) -> Result<PageResult, ToolError
     })
 }
 
-async fn book_list(app: ToolCall, _args: BookListArgs) -> Result<BookList, ToolError> {
-    Ok(BookList { books: access::visible_documents(&app, &app.viewer.caller).await? })
+async fn book_list(app: ToolCall, args: BookListArgs) -> Result<BookList, ToolError> {
+    let books = access::visible_documents(&app, &app.viewer.caller).await?;
+    let (books, next_cursor) = super::paging::page(books, args.cursor.as_deref(), args.limit)?;
+    Ok(BookList { books, next_cursor })
 }
 
 async fn book_reveal(app: ToolCall, args: BookRevealArgs) -> Result<BookRevealed, ToolError> {

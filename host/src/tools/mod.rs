@@ -9,6 +9,7 @@ mod error;
 mod host_tools;
 mod initiative;
 pub mod library;
+pub mod paging;
 pub mod plugins;
 pub mod registry;
 mod session;

@@ -23,6 +23,12 @@ pub struct ListArgs {
     /// Also show which plugins this campaign has enabled.
     #[serde(default)]
     pub campaign_id: Option<String>,
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Installed versions per page (1–200, default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
 
 /// Arguments of `plugin_enable`.
@@ -59,8 +65,10 @@ pub struct DisableArgs {
 pub struct ListResult {
     /// Every installed plugin version.
     pub installed: Vec<InstalledPluginRecord>,
-    /// The campaign's enabled plugins (when campaign_id was given).
+    /// The campaign's enabled plugins (when campaign_id was given; all of them, on every page).
     pub enabled: Vec<CampaignPluginRecord>,
+    /// Pass as cursor to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A plugin enabled in a campaign, with the tools it adds.
@@ -123,7 +131,8 @@ async fn list(app: ToolCall, args: ListArgs) -> Result<ListResult, ToolError> {
         Some(id) => app.storage.campaign_plugins(id).await?,
         None => Vec::new(),
     };
-    Ok(ListResult { installed, enabled })
+    let (installed, next_cursor) = super::paging::page(installed, args.cursor.as_deref(), args.limit)?;
+    Ok(ListResult { installed, enabled, next_cursor })
 }
 
 /// Grants a plugin may get without asking anyone: it can only write log lines.

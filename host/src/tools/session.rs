@@ -38,6 +38,12 @@ pub struct EndArgs {
 pub struct ListArgs {
     /// The campaign.
     pub campaign_id: String,
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Items per page (1–200, default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
 
 /// Arguments of `session_add_note`.
@@ -62,6 +68,12 @@ pub struct AddNoteArgs {
 pub struct NotesArgs {
     /// The session.
     pub session_id: String,
+    /// Where to continue: the previous page's next_cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Items per page (1–200, default 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
 
 /// A session's notes.
@@ -69,6 +81,8 @@ pub struct NotesArgs {
 pub struct NoteList {
     /// Oldest first.
     pub notes: Vec<SessionNote>,
+    /// Pass as cursor to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A session.
@@ -83,6 +97,8 @@ pub struct SessionResult {
 pub struct SessionList {
     /// Newest first.
     pub sessions: Vec<Session>,
+    /// Pass as cursor to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A recorded note.
@@ -157,7 +173,9 @@ async fn end(app: ToolCall, args: EndArgs) -> Result<SessionResult, ToolError> {
 }
 
 async fn list(app: ToolCall, args: ListArgs) -> Result<SessionList, ToolError> {
-    Ok(SessionList { sessions: app.storage.list_sessions(&args.campaign_id).await? })
+    let sessions = app.storage.list_sessions(&args.campaign_id).await?;
+    let (sessions, next_cursor) = super::paging::page(sessions, args.cursor.as_deref(), args.limit)?;
+    Ok(SessionList { sessions, next_cursor })
 }
 
 async fn add_note(app: ToolCall, args: AddNoteArgs) -> Result<NoteResult, ToolError> {
@@ -168,5 +186,7 @@ async fn add_note(app: ToolCall, args: AddNoteArgs) -> Result<NoteResult, ToolEr
 }
 
 async fn notes(app: ToolCall, args: NotesArgs) -> Result<NoteList, ToolError> {
-    Ok(NoteList { notes: app.storage.list_session_notes(&args.session_id, !app.viewer.is_gm()).await? })
+    let notes = app.storage.list_session_notes(&args.session_id, !app.viewer.is_gm()).await?;
+    let (notes, next_cursor) = super::paging::page(notes, args.cursor.as_deref(), args.limit)?;
+    Ok(NoteList { notes, next_cursor })
 }
