@@ -4,6 +4,9 @@ calls a server (httpx, one pooled connection): starts `ttrpg serve --transport h
 free loopback port, initializes a session, then times sequential `roll_dice` calls.
 
 Usage: benches/http/keepalive.py PATH/TO/ttrpg [N] [WARMUP]   (needs `pip install httpx`)
+       benches/http/keepalive.py PATH/TO/ttrpg [N] [WARMUP] --token   the same with a bearer token:
+                                                             `ttrpg token create` first, then every
+                                                             request carries it (what authentication costs)
        benches/http/keepalive.py --python-sdk [N] [WARMUP]    the anchor: the MCP Python SDK's
                                                              own server (python_sdk_server.py)
 
@@ -59,14 +62,26 @@ def rpc(client, url, headers, message):
     return response, response.json() if response.content else None
 
 
+def make_token(binary, data_dir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TTRPG_")}
+    out = subprocess.run([binary, "--data-dir", data_dir, "--log", "warn", "token", "create", "--user", "bench",
+                          "--json"], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout)["token"]
+
+
 def main():
-    binary = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    args = [a for a in sys.argv[1:] if a != "--token"]
+    with_token = "--token" in sys.argv[1:]
+    binary = args[0]
+    n = int(args[1]) if len(args) > 1 else 200
+    warmup = int(args[2]) if len(args) > 2 else 20
     with tempfile.TemporaryDirectory(prefix="ttrpg-bench-") as data_dir:
+        token = make_token(binary, data_dir) if with_token else None
         proc, url = start(binary, data_dir)
         try:
             headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+            if token:
+                headers["authorization"] = f"Bearer {token}"
             with httpx.Client(timeout=30) as client:
                 for _ in range(100):  # the anchor server says its port before it listens
                     try:
@@ -99,6 +114,8 @@ def main():
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     server = "Python SDK server" if binary == "--python-sdk" else os.path.basename(binary)
+    if token:
+        server += " with a bearer token"
     print(f"{server}, HTTP keep-alive (httpx) roll_dice: {n} calls  p50 {statistics.median(latencies):.2f} ms  "
           f"p99 {p99:.2f} ms  mean {statistics.mean(latencies):.2f} ms  {1000 / statistics.mean(latencies):.0f} calls/s")
 

@@ -471,6 +471,26 @@ mod tests {
     }
 
     #[test]
+    fn the_annotated_example_is_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ttrpg.toml");
+        let config = Config::from_file(&example).unwrap();
+        let defaults = Config::default();
+        assert_eq!(config.server, defaults.server);
+        assert_eq!(config.ingest, defaults.ingest);
+        assert_eq!(config.library, defaults.library);
+    }
+
+    #[test]
+    fn reading_threads_fit_under_the_ceiling() {
+        let ingest = IngestConfig::default();
+        assert_eq!(ingest.reading_threads(), 2, "1 GiB holds two threads at 64 MiB pages");
+        let tight = IngestConfig { memory_ceiling_mb: 512, threads: 8, ..IngestConfig::default() };
+        assert_eq!(tight.reading_threads(), 1, "never zero, never over the ceiling");
+        let roomy = IngestConfig { memory_ceiling_mb: 8192, threads: 4, ..IngestConfig::default() };
+        assert_eq!(roomy.reading_threads(), 4);
+    }
+
+    #[test]
     fn environment_overrides_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ttrpg.toml");

@@ -43,10 +43,20 @@ pub struct NewToken {
     pub record: ApiToken,
 }
 
-/// The SHA-256 of a token's text, as stored.
+/// The SHA-256 of a token's text, as stored (lowercase hex).
 pub fn hash(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 /// Makes a token for the user `user_name` (made if new) with `role`.
@@ -58,7 +68,7 @@ pub async fn create(
 ) -> Result<NewToken, AuthError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|err| AuthError::Random(err.to_string()))?;
-    let secret = format!("{TOKEN_PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let secret = format!("{TOKEN_PREFIX}{}", hex(&bytes));
     let user = match storage.user_by_name(user_name).await {
         Ok(user) => user,
         Err(StorageError::NotFound { .. }) => storage.create_user(user_name).await?,
