@@ -567,7 +567,9 @@ async fn lists_page_with_a_cursor_and_a_limit() {
     assert!(second["next_cursor"].is_null(), "the last page has no cursor: {second}");
     let mut names: Vec<String> = [&first, &second]
         .iter()
-        .flat_map(|p| p["campaigns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()))
+        .flat_map(|p| {
+            p["campaigns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string())
+        })
         .collect();
     names.sort();
     assert_eq!(names, ["One", "Three", "Two"], "every campaign once");

@@ -321,3 +321,37 @@ async fn srd_ingest_resume_search_and_eval() {
     assert!(eval["questions"].as_u64().unwrap() >= 40);
     assert!(r5 >= 0.90, "recall@5 {r5:.3} is below 0.90");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingestion_the_client_cancels_stops_and_stays_resumable() {
+    let (pdf, env) = match prerequisites() {
+        Ok(found) => found,
+        Err(why) => {
+            println!("SKIPPED: cancelling an ingestion: {why}");
+            return;
+        }
+    };
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let scratch = Scratch::new();
+    let mcp = connect_stdio_with_env(&scratch, &env_refs).await;
+    let arguments = json!({"path": pdf.display().to_string(), "book": "SRD 5.1"});
+    let params =
+        CallToolRequestParams::new("ingest_document").with_arguments(arguments.as_object().cloned().unwrap());
+    // Dropping the call's future makes rmcp's client send notifications/cancelled.
+    let cut = tokio::time::timeout(Duration::from_secs(8), mcp.service.peer().call_tool(params)).await;
+    assert!(cut.is_err(), "the whole SRD was ingested within 8 s; the test needs a longer book");
+    // The server keeps answering, and the book stays invisible: it is not whole.
+    let started = Instant::now();
+    mcp.ok("roll_dice", json!({"expression": "1d20"})).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the server was slow after the cancel");
+    let db = scratch.db_path();
+    let chunks_then = scalar(&db, "SELECT COUNT(*) FROM chunks WHERE indexed = 1").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let chunks_now = scalar(&db, "SELECT COUNT(*) FROM chunks WHERE indexed = 1").await;
+    assert_eq!(chunks_then, chunks_now, "indexing went on after the client cancelled");
+    let ready = scalar(&db, "SELECT COUNT(*) FROM documents WHERE status = 'ready'").await;
+    assert_eq!(ready, 0, "a cancelled book must not become searchable");
+    let hits = mcp.ok("search_rules", json!({"query": "grappled condition"})).await;
+    assert!(hits["hits"].as_array().unwrap().is_empty(), "{hits}");
+    mcp.close().await;
+}
