@@ -32,6 +32,7 @@ impl HostServices for MemoryKv {
         campaign: &str,
         key: &str,
         value: Vec<u8>,
+        _quota: u64,
     ) -> Result<(), ServiceError> {
         self.0.lock().unwrap().insert((plugin.into(), campaign.into(), key.into()), value);
         Ok(())
