@@ -210,7 +210,9 @@ fn read_verified(entry: &Path) -> Cached {
     let recorded = match std::fs::read_to_string(record_path(entry)) {
         Ok(text) => text.trim().to_ascii_lowercase(),
         Err(err) => {
-            return Cached::Untrusted(format!("the hash recorded when it was written cannot be read ({err})"));
+            return Cached::Untrusted(format!(
+                "the hash recorded when it was written cannot be read ({err})"
+            ));
         }
     };
     let found = sha256_hex(&compiled);

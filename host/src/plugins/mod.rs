@@ -481,6 +481,7 @@ pub fn describe(plugin: &LoadedPlugin) -> serde_json::Value {
             "mcp_name": namespaced_tool(&manifest.id, &t.name),
             "title": t.title,
             "description": t.description,
+            "role": t.role.name(),
         })).collect::<Vec<_>>(),
         "collections": plugin.collections(),
         "dice_grammar": plugin.dice_grammar(),

@@ -130,10 +130,11 @@ impl<DB: SqlEngine> PluginKvStore for SqlStorage<DB> {
         limit: usize,
     ) -> StorageResult<Vec<String>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        // Prefix match without LIKE, so `%` and `_` in a key are plain characters.
+        // Prefix match without LIKE, so `%` and `_` in a key are plain characters. The length
+        // is cast because PostgreSQL has no `substr(text, integer, bigint)`.
         let keys: Vec<String> = sqlx::query_scalar(
-            "SELECT key FROM plugin_kv WHERE plugin_id = $1 AND campaign_id = $2 AND substr(key, 1, $3) = $4 \
-             ORDER BY key LIMIT $5",
+            "SELECT key FROM plugin_kv WHERE plugin_id = $1 AND campaign_id = $2 \
+             AND substr(key, 1, CAST($3 AS INTEGER)) = $4 ORDER BY key LIMIT $5",
         )
         .bind(plugin.to_string())
         .bind(campaign.to_string())
