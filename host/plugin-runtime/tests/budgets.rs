@@ -111,8 +111,11 @@ async fn a_table_grown_to_millions_is_stopped_in_either_allocator() {
 /// the way the host's storage does in its write.
 #[derive(Default)]
 struct QuotaKv {
-    spaces: Mutex<HashMap<(String, String), BTreeMap<String, Vec<u8>>>>,
+    spaces: Mutex<HashMap<(String, String), Space>>,
 }
+
+/// One (plugin, campaign) space: key → value.
+type Space = BTreeMap<String, Vec<u8>>;
 
 fn cost(key: &str, value: &[u8]) -> u64 {
     (key.len() + value.len()) as u64 + KV_ENTRY_OVERHEAD
