@@ -579,3 +579,35 @@ async fn lists_page_with_a_cursor_and_a_limit() {
     assert!(bad.contains("limit"), "{bad}");
     server.kill().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_is_offered_only_a_plugins_player_tools() {
+    let scratch = Scratch::new();
+    let echo = tokio::task::spawn_blocking(|| fixtures::wasm("fixture-echo")).await.unwrap();
+    scratch.cli(&["plugin", "install", echo.to_str().unwrap()]);
+    let (gm_token, _) = scratch.token("gwen", false);
+    let (player_token, _) = scratch.token("pat", false);
+    let server = HttpServer::start(&scratch).await;
+    let gm = server.connect_as("gm", Some(&gm_token)).await;
+    let campaign = gm.ok("campaign_create", json!({"name": "Echoes", "system": "test"})).await;
+    let campaign_id = str_of(&campaign, "/campaign/id");
+    gm.list_tools().await;
+    gm.ok("campaign_invite", json!({"campaign_id": campaign_id, "user": "pat"})).await;
+    gm.ok("plugin_enable", json!({"campaign_id": campaign_id, "plugin": "echo", "grants": ["log", "kv"]}))
+        .await;
+    gm.ok("campaign_use", json!({"campaign_id": campaign_id})).await;
+    let gm_tools: Vec<String> = names(&gm).await.into_iter().filter(|n| n.starts_with("echo__")).collect();
+    assert!(gm_tools.contains(&"echo__remember".to_string()), "the GM sees GM plugin tools: {gm_tools:?}");
+
+    let player = server.connect_as("player", Some(&player_token)).await;
+    player.ok("campaign_use", json!({"campaign_id": campaign_id})).await;
+    let mut offered: Vec<String> =
+        names(&player).await.into_iter().filter(|n| n.starts_with("echo__")).collect();
+    offered.sort();
+    assert_eq!(offered, ["echo__add", "echo__echo", "echo__random"], "only the plugin's player tools");
+    let sum = player.ok("echo__add", json!({"a": 2, "b": 3})).await;
+    assert!(sum.to_string().contains('5'), "{sum}");
+    let refused = player.err("echo__remember", json!({"key": "k", "value": "v"})).await;
+    assert!(refused.contains("GM role"), "{refused}");
+    server.kill().await;
+}

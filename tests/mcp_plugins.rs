@@ -11,6 +11,8 @@
 mod client;
 #[path = "support/fixtures.rs"]
 mod fixtures;
+#[path = "support/raw_plugins.rs"]
+mod raw_plugins;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -21,8 +23,9 @@ use client::{
 };
 use serde_json::{Value, json};
 
-/// The plugin API version this host links.
-const HOST_API: &str = "0.1.0";
+/// The plugin API version the SDK, and so the fixtures built with it, target (the host
+/// also links 0.1.0, which `fixture-legacy-api` stays on).
+const HOST_API: &str = "0.2.0";
 
 /// Core tools every session lists, whatever its campaign.
 const SOME_CORE_TOOLS: &[&str] = &[
@@ -260,7 +263,11 @@ async fn cli_check_install_list_remove() {
     assert_eq!(tools, expected_tools);
     for tool in array_of(&described, "/tools") {
         assert_eq!(str_of(tool, "/mcp_name"), format!("echo__{}", str_of(tool, "/name")));
+        // Who may call it (API 0.2.0): echo, add and random are player tools.
+        let player = ["echo", "add", "random"].contains(&str_of(tool, "/name"));
+        assert_eq!(str_of(tool, "/role"), if player { "player" } else { "gm" }, "{tool:#}");
     }
+    assert!(human.contains("player") && human.contains("gm"), "plugin check shows tool roles:\n{human}");
 
     // The template checks too (what a new author starts from).
     let template = wasm("plugin-template").await;
@@ -1142,6 +1149,184 @@ async fn stdio_stream_survives_stdout_flood() {
     let logs = scratch.logs();
     assert!(logs.len() < 8 << 20, "the server log holds {} bytes: stdout_flood was not capped", logs.len());
     assert!(logs.contains("xxxxxxxx"), "some of the plugin's stdout reached the host's log");
+}
+
+/// The kv quota the budget tests run with, in KiB (small, so a flood fills it quickly).
+const FLOOD_QUOTA_KB: u64 = 256;
+
+/// Writes a raw hostile component into the scratch folder and returns its path.
+fn raw_component(scratch: &Scratch, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = scratch.data_dir().parent().expect("scratch folder").join(format!("{name}.wasm"));
+    std::fs::write(&path, bytes).expect("writing the raw component");
+    path
+}
+
+/// Budgets over MCP: sixteen memories are refused at install; a table grown to millions,
+/// a kv flood and megabyte or many-term searches each end with an error naming the limit,
+/// and another campaign's plugin, its kv space and the core tools are unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_budgets_over_http() {
+    let (hostile, echo) = (wasm("fixture-hostile").await, wasm("fixture-echo").await);
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    install(&data, &hostile).await;
+    install(&data, &echo).await;
+
+    // Sixteen linear memories: refused before any of its code runs, and nothing is installed.
+    let memories = raw_component(&scratch, "memories", &raw_plugins::sixteen_memories());
+    let refused = cli_err(&data, &["plugin", "install", memories.to_str().expect("utf-8")]).await;
+    assert!(refused.contains("16 linear memories") && refused.contains("at most 1"), "{refused}");
+    assert!(!installed(&data).await.iter().any(|p| p["id"] == "memories"), "nothing was installed");
+    let tables = raw_component(&scratch, "tables", &raw_plugins::table_grower(5_000_000));
+    install(&data, &tables).await;
+
+    let quota = FLOOD_QUOTA_KB.to_string();
+    let env = [HOSTILE_ENV, &[("TTRPG_PLUGIN_KV_QUOTA_KB", quota.as_str())]].concat();
+    let server = HttpServer::start_with_env(&scratch, &env).await;
+    let h = server.connect("hostile").await;
+    let e = server.connect("bystander").await;
+    let flooded = create_campaign(&h, "Flooded", "hostile-system").await;
+    let grown = create_campaign(&h, "Grown", "tables-system").await;
+    let echo_campaign = create_campaign(&e, "Bystander", "dnd5e").await;
+    enable(&h, &flooded, "hostile", None, &["log", "kv", "search"]).await;
+    enable(&h, &grown, "tables", None, &[]).await;
+    enable(&e, &echo_campaign, "echo", None, &["kv"]).await;
+    use_campaign(&e, &echo_campaign).await;
+    let before = e.ok("echo__remember", json!({"key": "mine", "value": "before the flood"})).await;
+    assert_eq!(before["value"], "before the flood");
+    still_serving(&e, &echo_campaign, "warm-up").await;
+
+    // A table grown to millions of elements: stopped, with the limit named.
+    use_campaign(&h, &grown).await;
+    let message = h.err("tables__grow_table", json!({})).await;
+    eprintln!("tables__grow_table: {message}");
+    assert!(message.contains("tables") && message.contains("65536 elements"), "{message}");
+    still_serving(&e, &echo_campaign, "table growth").await;
+
+    // A kv flood: as many 4 KiB values as fit in the quota, then a refusal naming it.
+    use_campaign(&h, &flooded).await;
+    let started = Instant::now();
+    let flood = h.ok("hostile__kv_flood", json!({})).await;
+    eprintln!("hostile__kv_flood: {:?}: {flood}", started.elapsed());
+    let per_entry = "flood/00000000".len() as u64 + 4096 + ttrpg_plugin_runtime::KV_ENTRY_OVERHEAD;
+    assert_eq!(flood["written"].as_u64(), Some((FLOOD_QUOTA_KB << 10) / per_entry), "{flood}");
+    let error = str_of(&flood, "/error");
+    assert!(error.contains("quota") && error.contains(&format!("{FLOOD_QUOTA_KB} KiB")), "{error}");
+    assert!(error.contains("hostile"), "the refusal names the plugin: {error}");
+    // Again: it may rewrite the values it holds (a replaced entry counts once), and is refused
+    // at the first new key.
+    let again = h.ok("hostile__kv_flood", json!({})).await;
+    assert_eq!(again["written"], flood["written"], "the full space takes no new entry: {again}");
+    assert!(str_of(&again, "/error").contains("quota"), "{again}");
+    still_serving(&e, &echo_campaign, "kv flood").await;
+    // The bystander's own space is untouched and still takes writes.
+    let after = e.ok("echo__remember", json!({"key": "mine", "value": "after the flood"})).await;
+    assert_eq!(
+        (after["previous"].as_str(), after["value"].as_str()),
+        (Some("before the flood"), Some("after the flood"))
+    );
+
+    // Searches with a megabyte query or 65 terms: refused before any scoring.
+    let started = Instant::now();
+    let search = h.ok("hostile__search_flood", json!({})).await;
+    eprintln!("hostile__search_flood: {:?}: {search}", started.elapsed());
+    assert_eq!(search["ok"], false, "{search}");
+    assert!(str_of(&search, "/text").contains("at most 1024 bytes"), "{search}");
+    let terms = h.ok("hostile__search_terms", json!({})).await;
+    assert!(str_of(&terms, "/text").contains("at most 64 terms"), "{terms}");
+    still_serving(&e, &echo_campaign, "search flood").await;
+
+    h.close().await;
+    e.close().await;
+    server.kill().await;
+
+    // What the flooded space holds in the database is within the quota.
+    use sqlx::Row as _;
+    let mut db = client::open_db(&scratch.db_path()).await;
+    let row = sqlx::query(
+        "SELECT COUNT(*), COALESCE(SUM(octet_length(key) + octet_length(value)), 0) FROM plugin_kv \
+         WHERE plugin_id = 'hostile' AND campaign_id = $1",
+    )
+    .bind(&flooded)
+    .fetch_one(&mut db)
+    .await
+    .expect("reading the flooded space");
+    let (entries, bytes): (i64, i64) = (row.get(0), row.get(1));
+    let held = bytes as u64 + entries as u64 * ttrpg_plugin_runtime::KV_ENTRY_OVERHEAD;
+    assert!(held <= FLOOD_QUOTA_KB << 10, "the space holds {held} bytes, over the quota");
+}
+
+/// A compiled plugin in the cache that was tampered with is not loaded: the server logs it,
+/// recompiles from the installed component, and serves the plugin as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_compiled_plugin_is_recompiled_not_loaded() {
+    let echo = wasm("fixture-echo").await;
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    install(&data, &echo).await;
+    let cache = data.join("plugins/.compiled");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cache).expect("the cache folder").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the compiled cache is private to the server's user");
+    }
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .expect("reading the cache")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cwasm"))
+        .collect();
+    let [entry] = entries.as_slice() else { panic!("one compiled entry expected: {entries:?}") };
+    let record = PathBuf::from(format!("{}.sha256", entry.display()));
+    let mut compiled = std::fs::read(entry).expect("the compiled entry");
+    assert_eq!(
+        std::fs::read_to_string(&record).expect("its record"),
+        ttrpg_plugin_runtime::sha256_hex(&compiled)
+    );
+    let middle = compiled.len() / 2;
+    for byte in &mut compiled[middle..middle + 256] {
+        *byte = !*byte;
+    }
+    std::fs::write(entry, &compiled).expect("tampering with the entry");
+
+    let client = connect_stdio_with_env(&scratch, &[]).await;
+    let campaign = create_campaign(&client, "Cached", "echo-system").await;
+    enable(&client, &campaign, "echo", None, &[]).await;
+    use_campaign(&client, &campaign).await;
+    assert_eq!(client.ok("echo__add", json!({"a": 20, "b": 22})).await["sum"], 42);
+    client.close().await;
+    let logs = scratch.logs();
+    assert!(logs.contains("not loading the compiled plugin in the cache"), "the refusal is logged:\n{logs}");
+    let rewritten = std::fs::read(entry).expect("the entry, rewritten");
+    assert_ne!(rewritten, compiled, "the tampered entry was replaced");
+    assert_eq!(
+        std::fs::read_to_string(&record).expect("its record"),
+        ttrpg_plugin_runtime::sha256_hex(&rewritten)
+    );
+}
+
+/// A plugin built against API 0.1.0 installs and serves next to 0.2.0 plugins; all its
+/// tools are GM tools.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_0_1_plugin_still_serves() {
+    let legacy = wasm("fixture-legacy-api").await;
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    let described = cli_ok(&data, &["plugin", "check", "--json", legacy.to_str().expect("utf-8")]).await;
+    let described: Value = serde_json::from_str(&described).unwrap_or_else(|e| panic!("{e}: {described}"));
+    assert_eq!(described["api_version"], "0.1.0");
+    for tool in array_of(&described, "/tools") {
+        assert_eq!(str_of(tool, "/role"), "gm", "a 0.1 plugin's tools are GM tools: {tool:#}");
+    }
+    install(&data, &legacy).await;
+    let client = connect_stdio_with_env(&scratch, &[]).await;
+    let campaign = create_campaign(&client, "Old", "legacy-system").await;
+    enable(&client, &campaign, "legacy", None, &[]).await;
+    use_campaign(&client, &campaign).await;
+    assert_eq!(plugin_tools(&client).await, ["legacy__add", "legacy__hello"]);
+    assert_eq!(client.ok("legacy__hello", json!({})).await["hello"], "from API 0.1.0");
+    assert_eq!(client.ok("legacy__add", json!({"a": 1, "b": 2})).await["sum"], 3);
+    client.close().await;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use services::SrdServices;
-use ttrpg_plugin_runtime::model::{CallContext, Capability, Crit, Document, Page, PluginRoll};
+use ttrpg_plugin_runtime::model::{CallContext, Capability, Crit, Document, Page, PluginRoll, ToolRole};
 use ttrpg_plugin_runtime::{CallError, Grants, LoadedPlugin, PluginRuntime, RefusalKind, RuntimeConfig};
 
 /// The plugin loaded in a runtime of its own (each test has its own tokio runtime), with
@@ -90,6 +90,11 @@ async fn manifest_collections_and_schemas() {
         assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
         assert_eq!(tool.output_schema["type"], "object", "{}", tool.name);
         assert!(tool.description.len() > 80, "{} needs a description an AI can act on", tool.name);
+        // Spells are the rules a player reads; stat blocks, encounter plans and the shared
+        // initiative tracker stay with the GM.
+        let for_players = matches!(tool.name.as_str(), "spell_lookup" | "spell_search");
+        let expected = if for_players { ToolRole::Player } else { ToolRole::Gm };
+        assert_eq!(tool.role, expected, "{}", tool.name);
     }
     let collections: Vec<&str> = plugin.collections().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(collections, ["monsters", "spells", "conditions", "rules"]);

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
-use ttrpg_plugin_runtime::model::{CallContext, Capability, Document, Page, SearchHit};
+use ttrpg_plugin_runtime::model::{CallContext, Capability, Document, Page, SearchHit, ToolRole};
 use ttrpg_plugin_runtime::{
     CallError, Grants, HostServices, LoadedPlugin, PluginRuntime, RefusalKind, RuntimeConfig, ServiceError,
 };
@@ -32,6 +32,7 @@ impl HostServices for MemoryKv {
         campaign: &str,
         key: &str,
         value: Vec<u8>,
+        _quota: u64,
     ) -> Result<(), ServiceError> {
         self.0.lock().unwrap().insert((plugin.into(), campaign.into(), key.into()), value);
         Ok(())
@@ -172,6 +173,11 @@ async fn describes_itself_with_object_schemas_and_indexed_collections() {
         assert_eq!(tool.input_schema["type"], "object", "{} input", tool.name);
         assert_eq!(tool.output_schema["type"], "object", "{} output", tool.name);
         assert!(!tool.description.is_empty());
+        // Reading the ladder and one's own roll are a player's helpers; aspects and stress
+        // tracks are the campaign's shared state and stay with the GM.
+        let for_players = matches!(tool.name.as_str(), "ladder" | "resolve");
+        let expected = if for_players { ToolRole::Player } else { ToolRole::Gm };
+        assert_eq!(tool.role, expected, "{}", tool.name);
     }
     let collections: BTreeSet<&str> = fate.collections().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(collections, ["aspects", "rules", "skills", "stunts"].into());

@@ -52,11 +52,7 @@ impl App {
     pub fn with_storage(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<App> {
         let dice_limits = DiceLimits { max_dice: config.dice.max_dice, ..DiceLimits::default() };
         let dir = config.plugins_dir();
-        let runtime = PluginHost::runtime_config(
-            &dir,
-            (config.plugins.memory_limit_mb as usize) << 20,
-            std::time::Duration::from_millis(config.plugins.call_timeout_ms),
-        );
+        let runtime = PluginHost::runtime_config(&dir, &config.plugins);
         let plugins =
             PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
         let (events, _) = tokio::sync::broadcast::channel(64);

@@ -24,6 +24,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_MAX_DICE", "dice.max_dice"),
     ("TTRPG_PLUGIN_MEMORY_MB", "plugins.memory_limit_mb"),
     ("TTRPG_PLUGIN_TIMEOUT_MS", "plugins.call_timeout_ms"),
+    ("TTRPG_PLUGIN_KV_QUOTA_KB", "plugins.kv_quota_kb"),
     ("TTRPG_MODEL_DIR", "search.model_dir"),
     ("TTRPG_ONNXRUNTIME", "search.onnxruntime (falls back to ORT_DYLIB_PATH)"),
     ("TTRPG_QDRANT_URL", "search.qdrant_url"),
@@ -208,11 +209,14 @@ pub struct PluginsConfig {
     pub memory_limit_mb: u32,
     /// Longest one plugin call may run, in milliseconds.
     pub call_timeout_ms: u64,
+    /// Most one plugin's key-value space may hold in one campaign, in KiB: every key's and
+    /// value's bytes plus 64 bytes per entry. A write past it is refused, naming the quota.
+    pub kv_quota_kb: u64,
 }
 
 impl Default for PluginsConfig {
     fn default() -> Self {
-        PluginsConfig { memory_limit_mb: 128, call_timeout_ms: 5000 }
+        PluginsConfig { memory_limit_mb: 128, call_timeout_ms: 5000, kv_quota_kb: 1024 }
     }
 }
 
@@ -324,6 +328,10 @@ impl Config {
                     &value,
                     "a whole number of milliseconds such as 5000",
                 )?
+            }
+            "TTRPG_PLUGIN_KV_QUOTA_KB" => {
+                self.plugins.kv_quota_kb =
+                    parse_env("TTRPG_PLUGIN_KV_QUOTA_KB", &value, "a whole number of KiB such as 1024")?
             }
             "TTRPG_MODEL_DIR" => self.search.model_dir = Some(PathBuf::from(value)),
             "TTRPG_ONNXRUNTIME" => self.search.onnxruntime = Some(PathBuf::from(value)),
@@ -488,6 +496,19 @@ mod tests {
         assert_eq!(tight.reading_threads(), 1, "never zero, never over the ceiling");
         let roomy = IngestConfig { memory_ceiling_mb: 8192, threads: 4, ..IngestConfig::default() };
         assert_eq!(roomy.reading_threads(), 4);
+    }
+
+    #[test]
+    fn the_plugin_kv_quota_comes_from_the_file_and_the_environment() {
+        assert_eq!(Config::default().plugins.kv_quota_kb, 1024);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ttrpg.toml");
+        std::fs::write(&path, "[plugins]\nkv_quota_kb = 64\n").unwrap();
+        assert_eq!(Config::load(Some(&path), Vec::new()).unwrap().plugins.kv_quota_kb, 64);
+        let config = Config::load(Some(&path), env(&[("TTRPG_PLUGIN_KV_QUOTA_KB", "8")])).unwrap();
+        assert_eq!(config.plugins.kv_quota_kb, 8);
+        let err = Config::load(None, env(&[("TTRPG_PLUGIN_KV_QUOTA_KB", "lots")])).unwrap_err();
+        assert!(err.to_string().contains("TTRPG_PLUGIN_KV_QUOTA_KB"), "{err}");
     }
 
     #[test]

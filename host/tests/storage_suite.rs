@@ -285,6 +285,8 @@ storage_suite!(
     users_tokens_and_revocation,
     campaign_members_and_roles,
     visibility_filters_in_the_read,
+    plugin_kv_quota_refuses_a_write_past_it,
+    plugin_kv_concurrent_writes_never_overshoot_the_quota,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1491,6 +1493,67 @@ mod cases {
             "{err:?}"
         );
         assert!(err.to_string().contains("newer version"), "the message says why: {err}");
+    }
+
+    // --- plugin key-value spaces ---
+
+    pub async fn plugin_kv_quota_refuses_a_write_past_it(ctx: Ctx) {
+        let s = ctx.store;
+        let c = s.create_campaign(campaign("Quota")).await.unwrap();
+        let other = s.create_campaign(campaign("Elsewhere")).await.unwrap();
+        // Each entry costs its key, its value and 10 bytes; the quota is 100.
+        let (quota, overhead) = (100, 10);
+        s.kv_set("p", &c.id, "a", vec![0; 39], quota, overhead).await.unwrap(); // 50
+        s.kv_set("p", &c.id, "b", vec![0; 39], quota, overhead).await.unwrap(); // 100
+        assert_eq!(s.kv_usage("p", &c.id, overhead).await.unwrap(), 100);
+        let err = s.kv_set("p", &c.id, "c", Vec::new(), quota, overhead).await.unwrap_err();
+        assert!(matches!(err, StorageError::QuotaExceeded { quota: 100, would_hold: 111, .. }), "{err:?}");
+        assert!(err.to_string().contains("quota of 100 bytes"), "{err}");
+        assert_eq!(s.kv_get("p", &c.id, "c").await.unwrap(), None, "nothing was written");
+        // Replacing an entry counts it once: the same size fits, a larger one does not.
+        s.kv_set("p", &c.id, "a", vec![1; 39], quota, overhead).await.unwrap();
+        assert!(matches!(
+            s.kv_set("p", &c.id, "a", vec![1; 40], quota, overhead).await,
+            Err(StorageError::QuotaExceeded { .. })
+        ));
+        assert_eq!(s.kv_get("p", &c.id, "a").await.unwrap(), Some(vec![1; 39]), "the old value stays");
+        // Keys count in bytes, not characters.
+        assert!(matches!(
+            s.kv_set("p", &other.id, &"é".repeat(46), Vec::new(), quota, overhead).await,
+            Err(StorageError::QuotaExceeded { would_hold: 102, .. })
+        ));
+        // Deleting frees room; other plugins and campaigns have their own spaces.
+        assert!(s.kv_delete("p", &c.id, "b").await.unwrap());
+        s.kv_set("p", &c.id, "c", vec![0; 39], quota, overhead).await.unwrap();
+        s.kv_set("q", &c.id, "a", vec![0; 89], quota, overhead).await.unwrap();
+        s.kv_set("p", &other.id, "a", vec![0; 89], quota, overhead).await.unwrap();
+        assert_eq!(s.kv_usage("q", &c.id, overhead).await.unwrap(), 100);
+    }
+
+    pub async fn plugin_kv_concurrent_writes_never_overshoot_the_quota(ctx: Ctx) {
+        let s = ctx.store;
+        let c = s.create_campaign(campaign("Race for space")).await.unwrap();
+        // Twenty writers of 1 KiB each race for a space with room for five.
+        let (quota, overhead) = (5 * (9 + 1024), 0);
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let s = Arc::clone(&s);
+            let id = c.id.clone();
+            tasks.push(tokio::spawn(async move {
+                s.kv_set("p", &id, &format!("key-{i:05}"), vec![0; 1024], quota, overhead).await
+            }));
+        }
+        let mut written = 0;
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(()) => written += 1,
+                Err(StorageError::QuotaExceeded { .. }) => {}
+                Err(other) => panic!("a refused write must be QuotaExceeded, got {other:?}"),
+            }
+        }
+        assert_eq!(written, 5, "exactly as many writes as fit succeed");
+        assert_eq!(s.kv_usage("p", &c.id, overhead).await.unwrap(), quota);
+        assert_eq!(s.kv_list("p", &c.id, "", 100).await.unwrap().len(), 5);
     }
 
     // --- the rulebook library ---

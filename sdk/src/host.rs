@@ -44,8 +44,12 @@ pub fn kv_get(key: &str) -> Result<Option<Vec<u8>>, HostError> {
 /// Writes a value to the plugin's key-value space for this campaign. Needs
 /// [`Capability::Kv`](crate::Capability::Kv).
 ///
+/// The space is held to a quota the server sets (1 MiB per plugin and campaign by
+/// default), counting every key's and value's bytes plus 64 bytes per entry.
+///
 /// # Errors
-/// [`HostError::Invalid`] when the key is over 256 bytes or the value over 1 MiB.
+/// [`HostError::Invalid`] when the key is over 256 bytes, the value over 1 MiB, or the space
+/// would go over its quota (the message names it; nothing is written: delete keys first).
 pub fn kv_set(key: &str, value: &[u8]) -> Result<(), HostError> {
     wit::kv_set(key, value)
 }
@@ -66,6 +70,11 @@ pub fn kv_list(prefix: &str) -> Result<Vec<String>, HostError> {
 /// `{"challenge_rating": {"gte": 5}}`, `{"school": {"any": ["evocation"]}}`); pass
 /// `serde_json::Value::Null` or an empty object for none. At most 50 hits, best first.
 /// Needs the `search` capability.
+///
+/// # Errors
+/// [`HostError::Invalid`] when the query is over 1 KiB or 64 terms, the filter over 16 KiB
+/// or malformed, or scoring would take longer than the host's time budget (narrow the
+/// query or add a filter).
 pub fn search(
     collection: &str,
     query: &str,

@@ -4,7 +4,7 @@
 //! tools (namespaced `<plugin-id>__<tool>`), collection schemas, a chunker for its system's
 //! books and a dice grammar, and it may call the host for logging, randomness, a private
 //! key-value space, search and its core tools, each only when the GM granted the matching capability. This
-//! crate wraps the plugin interface (`wit/0.1.0`, package `ttrpg:plugin@0.1.0`, world
+//! crate wraps the plugin interface (`wit/0.2.0`, package `ttrpg:plugin@0.2.0`, world
 //! `game-system`) so that a plugin is a plain Rust type.
 //!
 //! # A minimal plugin
@@ -57,7 +57,8 @@
 //!     }
 //!
 //!     fn tools(&self) -> Vec<Tool> {
-//!         vec![tool("greet", "Greet someone", "Says hello to `name`.", ToolHints::READ, greet)]
+//!         // A tool is for the GM unless marked for players: anyone at the table may greet.
+//!         vec![tool("greet", "Greet someone", "Says hello to `name`.", ToolHints::READ, greet).for_players()]
 //!     }
 //! }
 //!
@@ -85,21 +86,37 @@
 //!   version ([`API_VERSION`]) and, by default, the version (`CARGO_PKG_VERSION`) are filled in.
 //! - [`tool`] / [`Tool`] / [`ToolHints`]: a tool from a function over serde types; JSON
 //!   schemas are derived with [`schemars`], bad arguments are refused before the handler runs.
+//! - [`ToolRole`]: who at the table may call a tool. Every tool is a GM tool unless marked
+//!   with [`Tool::for_players`]; see [Who may call a tool](#who-may-call-a-tool).
 //! - [`host`]: logging, randomness, key-value storage, search and the host's core tools
 //!   ([`host::call_tool`]) through the host.
 //! - [`CollectionSchema`], [`Document`], [`Chunk`], [`DiceRoll`]: the WIT records for
 //!   collections, chunking and dice, re-exported as they are generated.
 //! - [`bindings`]: the raw generated bindings, for what this layer does not cover.
 //!
+//! # Who may call a tool
+//!
+//! A campaign has a game master and players, and the host lists a tool to a session only
+//! when the session's role may call it. Every tool is for the GM ([`ToolRole::Gm`]) unless
+//! marked with [`Tool::for_players`] ([`ToolRole::Player`]). Mark a tool for players only
+//! when anyone at the table may call it without spoiling the game or changing what others
+//! share: rules, spell and condition look-ups and searches, a player's own dice helpers.
+//! Keep for the GM whatever reveals what the GM keeps hidden (stat blocks, encounter plans,
+//! notes) or changes the campaign's shared state (the initiative tracker, stored aspects).
+//!
 //! # The sandbox
 //!
 //! Every call runs in a fresh instance with a memory limit and a deadline: no state survives
 //! between calls (use [`host::kv_set`]), a panic or a trap ends the call with an error, and
 //! there is no file system, network or environment. `println!` goes to the host's log.
+//! The host holds each plugin to budgets: one linear memory, a bounded number of table
+//! elements, a byte quota on its key-value space per campaign (1 MiB by default) and
+//! bounded `search` queries; going past one ends the call or refuses the host call with a
+//! message naming the limit.
 
 #![warn(missing_docs)]
 
-/// The bindings that `wit-bindgen` generates for `wit/0.1.0` (world `game-system`).
+/// The bindings that `wit-bindgen` generates for `wit/0.2.0` (world `game-system`).
 ///
 /// [`export_plugin!`] is the usual way to export a plugin; `bindings::export!` exports a type
 /// implementing the raw `Guest` trait (`bindings::exports::ttrpg::plugin::plugin::Guest`)
@@ -107,7 +124,7 @@
 pub mod bindings {
     #![allow(missing_docs, clippy::all)]
     wit_bindgen::generate!({
-        path: "../wit/0.1.0",
+        path: "../wit/0.2.0",
         world: "game-system",
         pub_export_macro: true,
         default_bindings_module: "ttrpg_plugin_sdk::bindings",
@@ -122,7 +139,7 @@ mod tool;
 pub use bindings::ttrpg::plugin::host::{HostError, LogLevel};
 pub use bindings::ttrpg::plugin::types::{
     CallContext as Context, Capability, Chunk, CollectionSchema, Crit, DiceRoll, Document, Field, FieldType,
-    Page, SearchHit, ToolError,
+    Page, SearchHit, ToolError, ToolRole,
 };
 pub use manifest::Manifest;
 pub use plugin::Plugin;
@@ -138,7 +155,7 @@ pub use serde_json;
 /// The version of the plugin interface (the WIT package `ttrpg:plugin`) this SDK implements.
 /// Written into every manifest as `api-version`; the host refuses a plugin whose API version
 /// it does not support.
-pub const API_VERSION: &str = "0.1.0";
+pub const API_VERSION: &str = "0.2.0";
 
 impl ToolError {
     /// The arguments do not fit the tool.
@@ -305,7 +322,7 @@ macro_rules! export_plugin {
             }
 
             // Only a wasm build exports: a native build (`cargo test --workspace`) would hand
-            // the linker symbol names such as `ttrpg:plugin/plugin@0.1.0#describe`, which
+            // the linker symbol names such as `ttrpg:plugin/plugin@0.2.0#describe`, which
             // native version scripts cannot express.
             #[cfg(target_arch = "wasm32")]
     $crate::bindings::export!(TtrpgPluginExport with_types_in $crate::bindings);

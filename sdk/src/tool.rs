@@ -10,7 +10,7 @@ use schemars::{JsonSchema, generate::SchemaSettings};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::{Context, ToolError, bindings::ttrpg::plugin::types as wit};
+use crate::{Context, ToolError, ToolRole, bindings::ttrpg::plugin::types as wit};
 
 /// How a tool behaves, shown to MCP clients as tool annotations.
 ///
@@ -53,15 +53,17 @@ pub struct NoArgs {}
 
 type Handler = Box<dyn Fn(&Context, &str) -> Result<String, ToolError>>;
 
-/// One MCP tool of a plugin: its name, description, hints, derived schemas and handler.
+/// One MCP tool of a plugin: its name, description, hints, role, derived schemas and
+/// handler.
 ///
-/// Build it with [`tool`]; return all of a plugin's tools from
-/// [`Plugin::tools`](crate::Plugin::tools).
+/// Build it with [`tool`] (a GM tool), mark it with [`Tool::for_players`] when every player
+/// may call it; return all of a plugin's tools from [`Plugin::tools`](crate::Plugin::tools).
 pub struct Tool {
     name: String,
     title: String,
     description: String,
     hints: ToolHints,
+    role: ToolRole,
     input_schema: fn() -> Value,
     output_schema: fn() -> Value,
     handler: Handler,
@@ -75,6 +77,8 @@ pub struct Tool {
 /// - `description`: what the tool does, written for an AI client deciding when to call it.
 /// - `hints`: see [`ToolHints`].
 /// - `handler`: receives the call's [`Context`] and the arguments parsed into `A`.
+///
+/// The tool is for the GM ([`ToolRole::Gm`]); [`Tool::for_players`] makes it a player tool.
 ///
 /// The input schema is derived from `A` and the output schema from `R` (JSON Schema
 /// 2020-12, with the top-level `title` and `description` that schemars takes from the type's
@@ -129,6 +133,7 @@ where
         title: title.into(),
         description: description.into(),
         hints,
+        role: ToolRole::Gm,
         input_schema: schema_value::<A>,
         output_schema: schema_value::<R>,
         handler: Box::new(move |context, arguments| {
@@ -159,6 +164,35 @@ impl Tool {
     /// The behaviour hints.
     pub fn hints(&self) -> ToolHints {
         self.hints
+    }
+
+    /// Who may call it: [`ToolRole::Gm`] unless set with [`Tool::for_players`] or
+    /// [`Tool::with_role`].
+    pub fn role(&self) -> ToolRole {
+        self.role
+    }
+
+    /// Makes this a player tool ([`ToolRole::Player`]): every player at the table may call
+    /// it, not only the GM. For look-ups of the rules and a player's own helpers; never for
+    /// a tool that reveals what the GM keeps hidden or changes the campaign's shared state.
+    ///
+    /// ```
+    /// use ttrpg_plugin_sdk::{NoArgs, ToolError, ToolHints, ToolRole, tool};
+    /// # #[derive(serde::Serialize, schemars::JsonSchema)] struct Rules { text: String }
+    /// let rules = tool("rules", "Rules", "Quotes the rules.", ToolHints::READ, |_ctx, _: NoArgs| {
+    ///     Ok::<_, ToolError>(Rules { text: "Roll high.".into() })
+    /// })
+    /// .for_players();
+    /// assert_eq!(rules.role(), ToolRole::Player);
+    /// ```
+    pub fn for_players(self) -> Self {
+        self.with_role(ToolRole::Player)
+    }
+
+    /// Sets who may call it.
+    pub fn with_role(mut self, role: ToolRole) -> Self {
+        self.role = role;
+        self
     }
 
     /// The JSON Schema (2020-12) of the arguments, as JSON text.
@@ -207,6 +241,7 @@ impl Tool {
             read_only: self.hints.read_only,
             destructive: self.hints.destructive,
             idempotent: self.hints.idempotent,
+            role: self.role,
         }
     }
 }
@@ -217,6 +252,7 @@ impl fmt::Debug for Tool {
             .field("name", &self.name)
             .field("title", &self.title)
             .field("hints", &self.hints)
+            .field("role", &self.role)
             .finish_non_exhaustive()
     }
 }
@@ -319,6 +355,16 @@ mod tests {
     fn spec_carries_hints() {
         let spec = doubler().spec();
         assert!(spec.read_only && spec.idempotent && !spec.destructive);
+    }
+
+    #[test]
+    fn a_tool_is_for_the_gm_unless_marked_for_players() {
+        assert_eq!(doubler().role(), ToolRole::Gm);
+        assert_eq!(doubler().spec().role, ToolRole::Gm);
+        let player = doubler().for_players();
+        assert_eq!(player.role(), ToolRole::Player);
+        assert_eq!(player.spec().role, ToolRole::Player);
+        assert_eq!(player.with_role(ToolRole::Gm).spec().role, ToolRole::Gm);
     }
 
     impl PartialEq<&str> for ToolError {

@@ -35,7 +35,7 @@ impl HostServices for SrdServices {
     async fn kv_get(&self, _: &str, _: &str, _: &str) -> Result<Option<Vec<u8>>, ServiceError> {
         Err(ServiceError::Unavailable("no kv in these tests".into()))
     }
-    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>) -> Result<(), ServiceError> {
+    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>, _: u64) -> Result<(), ServiceError> {
         Err(ServiceError::Unavailable("no kv in these tests".into()))
     }
     async fn kv_delete(&self, _: &str, _: &str, _: &str) -> Result<bool, ServiceError> {

@@ -16,6 +16,7 @@ pub const PACKAGES: &[&str] = &[
     "fixture-other",
     "fixture-hostile",
     "fixture-future-api",
+    "fixture-legacy-api",
     "plugin-fate",
     "plugin-dnd5e",
 ];

@@ -1,8 +1,8 @@
 //! A template plugin for the TTRPG MCP server: copy this crate to start your own.
 //!
-//! It offers two tools, `greet` (pure computation) and `coin_flip` (randomness from the host,
-//! which needs the `random` capability), and defines one collection, `npcs`. Clients see the
-//! tools as `template__greet` and `template__coin_flip`.
+//! It offers two tools, `greet` (pure computation, a GM tool) and `coin_flip` (randomness
+//! from the host, which needs the `random` capability; a player tool), and defines one
+//! collection, `npcs`. Clients see the tools as `template__greet` and `template__coin_flip`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,7 @@ impl Plugin for TemplatePlugin {
 
     fn tools(&self) -> Vec<Tool> {
         vec![
+            // A tool is for the game master unless marked `.for_players()`.
             tool(
                 "greet",
                 "Greet someone",
@@ -44,7 +45,9 @@ impl Plugin for TemplatePlugin {
                 // Not idempotent: each call gives a new flip.
                 ToolHints { read_only: true, destructive: false, idempotent: false },
                 coin_flip,
-            ),
+            )
+            // Anyone at the table may flip a coin: it reveals nothing and changes nothing shared.
+            .for_players(),
         ]
     }
 

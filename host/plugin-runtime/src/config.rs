@@ -18,6 +18,15 @@ pub struct RuntimeConfig {
     pub captured_output_bytes: usize,
     /// How many calls may hold an instance at once (pooling allocator slots).
     pub max_concurrent_instances: u32,
+    /// Whether to use the pooling allocator where the machine allows it (the default);
+    /// `false` allocates every instance on demand. The limits hold either way.
+    pub pooling: bool,
+    /// Most bytes one plugin's key-value space may hold in one campaign: every key's and
+    /// value's bytes plus [`KV_ENTRY_OVERHEAD`](crate::KV_ENTRY_OVERHEAD) per entry. A
+    /// `kv-set` that would go past it is refused ([`crate::ServiceError::QuotaExceeded`]);
+    /// the host's storage enforces it in the write itself, so concurrent writes cannot
+    /// overshoot.
+    pub kv_quota_bytes: u64,
 }
 
 impl RuntimeConfig {
@@ -30,6 +39,8 @@ impl RuntimeConfig {
             max_result_bytes: 8 << 20,
             captured_output_bytes: 64 << 10,
             max_concurrent_instances: 64,
+            pooling: true,
+            kv_quota_bytes: 1 << 20,
         }
     }
 }

@@ -41,6 +41,10 @@ pub enum LoadError {
     /// Describing the plugin (its manifest, tools, collections) failed.
     #[error("describing the plugin: {0}")]
     Describe(#[from] CallError),
+    /// The component needs more than a plugin may hold (linear memories, tables, their
+    /// initial sizes; see the crate's limits): refused before any of its code runs.
+    #[error("plugin needs more than the sandbox allows: {0}")]
+    Resources(String),
     /// The compiled-component cache could not be used.
     #[error("compiled-component cache: {0}")]
     Cache(String),
@@ -63,6 +67,15 @@ pub enum CallError {
         /// The plugin.
         plugin: String,
         /// The limit in bytes.
+        limit: usize,
+    },
+    /// The call tried to grow its tables past the elements allowed
+    /// ([`MAX_TABLE_ELEMENTS`](crate::MAX_TABLE_ELEMENTS) over all its tables).
+    #[error("plugin {plugin} tried to grow its tables past {limit} elements and was stopped")]
+    TableLimit {
+        /// The plugin.
+        plugin: String,
+        /// The limit, in elements.
         limit: usize,
     },
     /// The plugin trapped (a panic, `unreachable`, a stack overflow, …).

@@ -69,6 +69,35 @@ pub struct Manifest {
     pub capabilities: Vec<Capability>,
 }
 
+/// Who at the table may call a plugin tool: the campaign's game master only, or every
+/// player too (the GM may call every tool).
+///
+/// A plugin declares it per tool from API 0.2.0 on (WIT `tool-role`); a plugin built
+/// against 0.1.x declares nothing, and every one of its tools is [`ToolRole::Gm`]. Which
+/// tools a session may list and call is the host's rule; the runtime only reports what the
+/// plugin declared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolRole {
+    /// For the game master only (the default, and every tool of a 0.1 plugin): it reveals
+    /// what the GM keeps hidden or changes the campaign's shared state.
+    #[default]
+    Gm,
+    /// For every player at the table (and the GM): rules look-ups, a player's own dice
+    /// helpers.
+    Player,
+}
+
+impl ToolRole {
+    /// The role's name as written in the WIT and in JSON (`gm`, `player`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ToolRole::Gm => "gm",
+            ToolRole::Player => "player",
+        }
+    }
+}
+
 /// One tool a plugin offers (its name without the plugin namespace).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PluginToolSpec {
@@ -88,6 +117,10 @@ pub struct PluginToolSpec {
     pub destructive: bool,
     /// Repeating the call has no further effect.
     pub idempotent: bool,
+    /// Who may call it ([`ToolRole::Gm`] for every tool of a plugin built against API
+    /// 0.1.x, and when a stored description predates roles).
+    #[serde(default)]
+    pub role: ToolRole,
 }
 
 /// The type of a collection field.
@@ -233,7 +266,15 @@ pub enum LogLevel {
 
 #[cfg(test)]
 mod tests {
-    use super::Capability;
+    use super::{Capability, ToolRole};
+
+    #[test]
+    fn tool_roles_default_to_gm_and_round_trip_their_names() {
+        assert_eq!(ToolRole::default(), ToolRole::Gm);
+        for role in [ToolRole::Gm, ToolRole::Player] {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.name());
+        }
+    }
 
     #[test]
     fn every_capability_round_trips_its_name() {

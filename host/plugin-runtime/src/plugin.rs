@@ -10,6 +10,7 @@ use wasmtime::{Engine, Store};
 use crate::api::PreparedComponent;
 use crate::config::RuntimeConfig;
 use crate::error::{CallError, RefusalKind};
+use crate::limits::MAX_TABLE_ELEMENTS;
 use crate::model::{
     CallContext, Capability, Chunk, CollectionSchema, Document, Manifest, PluginRoll, PluginToolSpec,
 };
@@ -276,6 +277,9 @@ pub(crate) fn finish_call<T>(
         Ok(Ok(value)) => Ok(value),
         Ok(Err(_)) if store.data().limits.refused_memory_growth().is_some() => {
             Err(CallError::MemoryLimit { plugin: plugin.to_string(), limit: memory_limit })
+        }
+        Ok(Err(_)) if store.data().limits.refused_table_growth().is_some() => {
+            Err(CallError::TableLimit { plugin: plugin.to_string(), limit: MAX_TABLE_ELEMENTS })
         }
         Ok(Err(err)) => {
             let mut message = match err.downcast_ref::<wasmtime::Trap>() {

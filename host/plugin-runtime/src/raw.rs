@@ -3,7 +3,7 @@
 //! `plugin.rs` turn them into [`crate::model`] types or refuse them.
 
 use crate::error::RefusalKind;
-use crate::model::{Capability, CollectionSchema, Crit};
+use crate::model::{Capability, CollectionSchema, Crit, ToolRole};
 
 /// What `describe`, `tools`, `collections` and `dice-grammar` returned.
 pub(crate) struct RawDescription {
@@ -34,6 +34,8 @@ pub(crate) struct RawTool {
     pub(crate) read_only: bool,
     pub(crate) destructive: bool,
     pub(crate) idempotent: bool,
+    /// What the plugin declared, or [`ToolRole::Gm`] for an API version without roles.
+    pub(crate) role: ToolRole,
 }
 
 /// A tool's answer: its JSON text, or its own error.

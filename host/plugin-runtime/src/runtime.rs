@@ -9,6 +9,7 @@ use crate::api::{self, API_BINDINGS};
 use crate::config::RuntimeConfig;
 use crate::engine::{ComponentCache, build_engine, sha256_hex, start_epoch_ticker};
 use crate::error::LoadError;
+use crate::limits;
 use crate::plugin::{Inner, LoadedPlugin, finish_call, new_store};
 use crate::services::{Grants, NoServices};
 use crate::state::PluginState;
@@ -64,18 +65,21 @@ impl PluginRuntime {
         &self.config
     }
 
-    /// Loads a component: compiles it (or takes it from the cache), picks the binding of
-    /// the API version it was built against, pre-links it and asks it to describe itself.
-    /// The description runs sandboxed with nothing granted, under the same limits as any
-    /// call.
+    /// Loads a component: compiles it (or takes it from the cache, verified), checks what it
+    /// needs against the sandbox's limits (one linear memory, [`crate::MAX_TABLES`] tables),
+    /// picks the binding of the API version it was built against, pre-links it and asks it
+    /// to describe itself. The description runs sandboxed with nothing granted, under the
+    /// same limits as any call.
     ///
     /// # Errors
+    /// [`LoadError::Resources`] when it needs more than a plugin may hold,
     /// [`LoadError::UnsupportedApi`] naming both versions when no binding is compatible
     /// with the component's, [`LoadError::Link`] when it imports what its binding lacks,
     /// and the other [`LoadError`]s.
     pub async fn load(&self, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
         let sha256 = sha256_hex(bytes);
         let (component, from_cache) = self.cache.load(&self.engine, bytes, &sha256)?;
+        limits::check(&component, self.config.memory_limit)?;
         let (api, binding) = self.exported_api(&component)?;
         let prepared = (API_BINDINGS[binding].prepare)(&self.linkers[binding], &component)
             .map_err(|err| LoadError::Link { api: api.to_string(), message: format!("{err:#}") })?;

@@ -67,7 +67,29 @@ pub enum ServiceError {
     /// (WIT `failed`).
     #[error("{0}")]
     Failed(String),
+    /// A `kv-set` would take the plugin's key-value space in this campaign past its quota
+    /// ([`RuntimeConfig::kv_quota_bytes`](crate::RuntimeConfig::kv_quota_bytes)); nothing
+    /// was written (WIT `invalid`: granting more would not help).
+    #[error(
+        "kv-set refused: the key-value space of plugin {plugin} in this campaign would hold {would_hold} bytes, \
+         over its quota of {quota} bytes ({} KiB; every key and value counts, plus {} bytes per entry); \
+         delete keys first",
+        .quota / 1024,
+        crate::KV_ENTRY_OVERHEAD
+    )]
+    QuotaExceeded {
+        /// The plugin whose space is full.
+        plugin: String,
+        /// The quota in bytes.
+        quota: u64,
+        /// What the space would hold after the write, in bytes.
+        would_hold: u64,
+    },
 }
+
+/// What one entry of a plugin's key-value space costs against its quota on top of its key's
+/// and value's bytes, so that a flood of empty values still fills the space.
+pub const KV_ENTRY_OVERHEAD: u64 = 64;
 
 /// The host side of a plugin's imports. The runtime checks grants and limits before it
 /// calls these; an implementation only does the work, and says with [`ServiceError`]
@@ -82,13 +104,18 @@ pub trait HostServices: Send + Sync {
         campaign_id: &str,
         key: &str,
     ) -> Result<Option<Vec<u8>>, ServiceError>;
-    /// Writes a key.
+    /// Writes a key, unless the space would then hold more than `quota_bytes` (every key's
+    /// and value's bytes plus [`KV_ENTRY_OVERHEAD`] per entry, the entry being replaced
+    /// counted once): then nothing is written and the answer is
+    /// [`ServiceError::QuotaExceeded`]. The check and the write must be one atomic step,
+    /// so that concurrent writes to one space cannot overshoot the quota together.
     async fn kv_set(
         &self,
         plugin_id: &str,
         campaign_id: &str,
         key: &str,
         value: Vec<u8>,
+        quota_bytes: u64,
     ) -> Result<(), ServiceError>;
     /// Deletes a key; returns whether it existed.
     async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<bool, ServiceError>;
@@ -135,7 +162,7 @@ impl HostServices for NoServices {
     async fn kv_get(&self, _: &str, _: &str, _: &str) -> Result<Option<Vec<u8>>, ServiceError> {
         Err(no_kv())
     }
-    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>) -> Result<(), ServiceError> {
+    async fn kv_set(&self, _: &str, _: &str, _: &str, _: Vec<u8>, _: u64) -> Result<(), ServiceError> {
         Err(no_kv())
     }
     async fn kv_delete(&self, _: &str, _: &str, _: &str) -> Result<bool, ServiceError> {

@@ -11,7 +11,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use crate::api::{ApiBinding, PreparedComponent};
 use crate::error::RefusalKind;
 use crate::host_imports;
-use crate::model::{self, Capability, LogLevel};
+use crate::model::{self, Capability, LogLevel, ToolRole};
 use crate::raw::{RawChunk, RawDescription, RawManifest, RawRoll, RawTool, RawToolResult};
 use crate::services::ServiceError;
 use crate::state::PluginState;
@@ -86,6 +86,8 @@ impl PreparedComponent for Prepared {
                     read_only: t.read_only,
                     destructive: t.destructive,
                     idempotent: t.idempotent,
+                    // 0.1 has no roles: its plugins are GM-only.
+                    role: ToolRole::Gm,
                 })
                 .collect(),
             collections: collections.into_iter().map(collection).collect(),
@@ -211,6 +213,7 @@ fn host_error(error: ServiceError) -> HostError {
     match error {
         ServiceError::NotGranted { .. } => HostError::NotGranted(error.to_string()),
         ServiceError::Invalid(message) | ServiceError::Forbidden(message) => HostError::Invalid(message),
+        ServiceError::QuotaExceeded { .. } => HostError::Invalid(error.to_string()),
         ServiceError::Unavailable(message) | ServiceError::Failed(message) => HostError::Failed(message),
     }
 }
@@ -294,5 +297,10 @@ mod tests {
             matches!(host_error(ServiceError::Unavailable("c".into())), HostError::Failed(m) if m == "c")
         );
         assert!(matches!(host_error(ServiceError::Failed("d".into())), HostError::Failed(m) if m == "d"));
+        let full =
+            ServiceError::QuotaExceeded { plugin: "p".into(), quota: 1 << 20, would_hold: (1 << 20) + 1 };
+        assert!(
+            matches!(host_error(full), HostError::Invalid(m) if m.contains("quota") && m.contains("1024 KiB"))
+        );
     }
 }

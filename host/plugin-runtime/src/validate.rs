@@ -104,6 +104,7 @@ pub(crate) fn tools(plugin: &str, raw: Vec<RawTool>) -> Result<Vec<PluginToolSpe
                 read_only: tool.read_only,
                 destructive: tool.destructive,
                 idempotent: tool.idempotent,
+                role: tool.role,
             })
         })
         .collect()

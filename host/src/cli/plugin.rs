@@ -104,9 +104,9 @@ pub async fn run(config: Config, args: PluginArgs) -> anyhow::Result<ExitCode> {
                     plugin.dice_grammar().unwrap_or("none (the host's core grammar)")
                 );
                 println!("  sha256:       {}", plugin.sha256());
-                println!("  tools:");
+                println!("  tools (who may call each):");
                 for tool in plugin.tools() {
-                    println!("    {}__{:<24} {}", m.id, tool.name, tool.title);
+                    println!("    {}__{:<24} {:<7} {}", m.id, tool.name, tool.role.name(), tool.title);
                 }
                 println!("  collections:");
                 for c in plugin.collections() {

@@ -23,10 +23,10 @@ use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use tracing::Instrument;
 
-use crate::access::{self, Caller, Need, Role};
+use crate::access::{self, Caller, Role};
 use crate::app::{App, AppEvent};
 use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
-use crate::tools::plugins::call_plugin_tool;
+use crate::tools::plugins::{call_plugin_tool, need_of_plugin_tool};
 use crate::tools::{ToolCall, ToolError, ToolHints, ToolRegistry, ToolSpec};
 use session::{CAMPAIGN_USE, SessionState};
 
@@ -117,7 +117,7 @@ impl McpServer {
                             destructive: tool.destructive,
                             idempotent: tool.idempotent,
                         },
-                        need: plugin_tool_need(),
+                        need: need_of_plugin_tool(tool.role),
                     });
                 }
             }
@@ -149,21 +149,16 @@ impl McpServer {
                     "{name} is a plugin tool: choose the campaign it runs in with campaign_use first"
                 )));
             };
+            let (_, spec) = self.app.plugins.resolve_tool(&campaign_id, name).await?;
             let scope = serde_json::json!({ "campaign_id": campaign_id });
-            access::authorize(&self.app, caller, name, plugin_tool_need(), &scope).await?;
-            return call_plugin_tool(self.app.clone(), &campaign_id, None, name, &arguments).await;
+            access::authorize(&self.app, caller, name, need_of_plugin_tool(spec.role), &scope).await?;
+            return call_plugin_tool(self.app.clone(), caller, &campaign_id, None, name, &arguments).await;
         }
         let known = self.registry.names().join(", ");
         Err(ToolError::NotFound(format!(
             "no tool named {name:?}; the core tools are: {known}, {CAMPAIGN_USE}"
         )))
     }
-}
-
-/// What a plugin's tool needs of its caller. Plugins of API 0.1 declare no role for their
-/// tools, so they are GM tools.
-fn plugin_tool_need() -> Need {
-    Need::Gm
 }
 
 /// The rmcp form of a tool spec.

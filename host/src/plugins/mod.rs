@@ -22,8 +22,9 @@ use ttrpg_plugin_runtime::model::{Capability, PluginToolSpec};
 use ttrpg_plugin_runtime::{Grants, LoadedPlugin, PluginRuntime, RuntimeConfig, sha256_hex};
 
 pub use error::PluginHostError;
-pub use services::{HostTools, PluginServices};
+pub use services::{HostTools, PluginServices, SEARCH_BUDGET};
 
+use crate::config::PluginsConfig;
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord, Storage};
 
 /// Separates a plugin id from its tool's name in the MCP tool list: `echo__add`.
@@ -87,15 +88,14 @@ impl PluginHost {
         Ok(PluginHost { runtime, dir, storage, loaded: RwLock::new(HashMap::new()) })
     }
 
-    /// The runtime's configuration for a data folder.
-    pub fn runtime_config(
-        dir: &Path,
-        memory_limit: usize,
-        call_timeout: std::time::Duration,
-    ) -> RuntimeConfig {
+    /// The runtime's configuration for a plugin folder and the `[plugins]` settings: the
+    /// compiled cache in `<dir>/.compiled` (private to the server's user), the memory limit
+    /// and deadline of a call, and the kv quota per plugin and campaign.
+    pub fn runtime_config(dir: &Path, plugins: &PluginsConfig) -> RuntimeConfig {
         let mut config = RuntimeConfig::new(dir.join(".compiled"));
-        config.memory_limit = memory_limit;
-        config.call_timeout = call_timeout;
+        config.memory_limit = (plugins.memory_limit_mb as usize) << 20;
+        config.call_timeout = std::time::Duration::from_millis(plugins.call_timeout_ms);
+        config.kv_quota_bytes = plugins.kv_quota_kb.saturating_mul(1024);
         config
     }
 
@@ -481,6 +481,7 @@ pub fn describe(plugin: &LoadedPlugin) -> serde_json::Value {
             "mcp_name": namespaced_tool(&manifest.id, &t.name),
             "title": t.title,
             "description": t.description,
+            "role": t.role.name(),
         })).collect::<Vec<_>>(),
         "collections": plugin.collections(),
         "dice_grammar": plugin.dice_grammar(),

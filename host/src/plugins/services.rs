@@ -1,15 +1,26 @@
 //! The host services behind a plugin's imports: key-value spaces in the structured
 //! database, search of the campaign's collections, and the core tools a plugin may call.
+//!
+//! Budgets (the runtime checks the sizes of what a plugin asks first): a `kv-set` is held
+//! to the quota the runtime hands in (`plugins.kv_quota_kb`), checked by the storage in the
+//! write itself so concurrent writes cannot overshoot it; a `search` is scored on a
+//! blocking thread, never on the async workers serving every session, and stopped after
+//! [`SEARCH_BUDGET`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
 use ttrpg_plugin_runtime::model::SearchHit;
-use ttrpg_plugin_runtime::{HostServices, ServiceError};
+use ttrpg_plugin_runtime::{HostServices, KV_ENTRY_OVERHEAD, ServiceError};
 
 use crate::records::SearchError;
 use crate::storage::{Storage, StorageError};
+
+/// How long the host may spend scoring one plugin `search` (on a blocking thread); past it
+/// the plugin gets `invalid` with a message naming the budget.
+pub const SEARCH_BUDGET: Duration = Duration::from_millis(500);
 
 /// The core tools a plugin granted `host-tools` may reach. The tool layer implements it
 /// (it knows the tools, and which of them act inside one campaign); this module only
@@ -43,11 +54,13 @@ impl PluginServices {
 }
 
 /// A storage failure as a plugin sees it: what it asked wrongly for, or the host failing.
+/// (A full kv space is mapped where the plugin is known: [`PluginServices::kv_set`].)
 fn storage_error(err: StorageError) -> ServiceError {
     match err {
         StorageError::NotFound { .. }
         | StorageError::Conflict(_)
         | StorageError::Stale { .. }
+        | StorageError::QuotaExceeded { .. }
         | StorageError::Invalid(_) => ServiceError::Invalid(err.to_string()),
         StorageError::Config(_)
         | StorageError::Migration(_)
@@ -73,8 +86,16 @@ impl HostServices for PluginServices {
         campaign_id: &str,
         key: &str,
         value: Vec<u8>,
+        quota_bytes: u64,
     ) -> Result<(), ServiceError> {
-        self.storage.kv_set(plugin_id, campaign_id, key, value).await.map_err(storage_error)
+        self.storage.kv_set(plugin_id, campaign_id, key, value, quota_bytes, KV_ENTRY_OVERHEAD).await.map_err(
+            |err| match err {
+                StorageError::QuotaExceeded { quota, would_hold, .. } => {
+                    ServiceError::QuotaExceeded { plugin: plugin_id.to_string(), quota, would_hold }
+                }
+                other => storage_error(other),
+            },
+        )
     }
 
     async fn kv_delete(&self, plugin_id: &str, campaign_id: &str, key: &str) -> Result<bool, ServiceError> {
@@ -106,11 +127,14 @@ impl HostServices for PluginServices {
             query,
             filter,
             limit,
+            SEARCH_BUDGET,
         )
         .await
         .map_err(|err| match err {
             SearchError::Filter(filter) => ServiceError::Invalid(filter.to_string()),
+            SearchError::OverBudget { .. } => ServiceError::Invalid(format!("search: {err}")),
             SearchError::Storage(storage) => storage_error(storage),
+            SearchError::Scoring(_) => ServiceError::Failed(err.to_string()),
         })
     }
 

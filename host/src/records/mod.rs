@@ -9,6 +9,7 @@ mod filter;
 pub mod open5e;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -76,9 +77,28 @@ pub enum SearchError {
     /// The database failed or the campaign does not exist.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Scoring took longer than the search's time budget and was stopped.
+    #[error(
+        "the search took longer than its {} ms budget and was stopped; narrow the query or add a filter",
+        .budget.as_millis()
+    )]
+    OverBudget {
+        /// The budget.
+        budget: Duration,
+    },
+    /// The scoring task failed (it panicked or the runtime is shutting down).
+    #[error("the search could not be scored: {0}")]
+    Scoring(String),
 }
 
-/// Searches the records of a campaign's system for a plugin (`host.search`).
+/// How many records are scored between two looks at the clock.
+const RECORDS_PER_BUDGET_CHECK: usize = 64;
+
+/// Searches the records of a campaign's system for a plugin (`host.search`): the records
+/// are read from storage, then filtered and scored on a blocking thread (never on the
+/// async workers that serve every session) and stopped with
+/// [`SearchError::OverBudget`] once scoring has taken `budget`. The runtime has already
+/// capped the query's length and terms, which bounds the work per record.
 pub async fn search_for_plugin(
     storage: &dyn Storage,
     campaign_id: &str,
@@ -86,9 +106,15 @@ pub async fn search_for_plugin(
     query: &str,
     filter: &Value,
     limit: usize,
+    budget: Duration,
 ) -> Result<Vec<SearchHit>, SearchError> {
+    filter::validate(filter)?;
     let campaign = storage.get_campaign(campaign_id).await?;
-    search(storage, &campaign.system, collection, query, filter, limit).await
+    let records = candidates(storage, &campaign.system, collection).await?;
+    let (query, filter) = (query.to_owned(), filter.clone());
+    tokio::task::spawn_blocking(move || rank(records, &query, &filter, limit, Some(budget)))
+        .await
+        .map_err(|err| SearchError::Scoring(err.to_string()))?
 }
 
 /// Searches a system's records: every `filter` condition must hold; hits are ranked by how
@@ -103,18 +129,51 @@ pub async fn search(
     limit: usize,
 ) -> Result<Vec<SearchHit>, SearchError> {
     filter::validate(filter)?;
+    let records = candidates(storage, system, collection).await?;
+    rank(records, query, filter, limit, None)
+}
+
+/// The records a search of `system` looks at: those of `collection`, or of every
+/// collection when it is empty.
+async fn candidates(
+    storage: &dyn Storage,
+    system: &str,
+    collection: &str,
+) -> Result<Vec<CollectionRecord>, SearchError> {
     let collection = (!collection.is_empty()).then_some(collection);
-    let records = storage.list_records(system, collection).await?;
+    Ok(storage.list_records(system, collection).await?)
+}
+
+/// Filters and scores `records` (see [`search`]), best `limit` first. CPU work only: with a
+/// `budget`, it looks at the clock every few records and gives up with
+/// [`SearchError::OverBudget`] once the budget is spent.
+pub fn rank(
+    records: Vec<CollectionRecord>,
+    query: &str,
+    filter: &Value,
+    limit: usize,
+    budget: Option<Duration>,
+) -> Result<Vec<SearchHit>, SearchError> {
+    filter::validate(filter)?;
+    let deadline = budget.map(|budget| (Instant::now() + budget, budget));
     let terms: Vec<String> = query.split_whitespace().map(|t| t.to_lowercase()).collect();
     let query_lower = query.trim().to_lowercase();
-    let mut scored: Vec<(f32, CollectionRecord)> = records
-        .into_iter()
-        .filter(|r| matches_filter(&r.data, filter))
-        .filter_map(|r| {
-            let score = score(&r, &query_lower, &terms);
-            (terms.is_empty() || score > 0.0).then_some((score, r))
-        })
-        .collect();
+    let mut scored: Vec<(f32, CollectionRecord)> = Vec::new();
+    for (i, record) in records.into_iter().enumerate() {
+        if i % RECORDS_PER_BUDGET_CHECK == 0
+            && let Some((deadline, budget)) = deadline
+            && Instant::now() >= deadline
+        {
+            return Err(SearchError::OverBudget { budget });
+        }
+        if !matches_filter(&record.data, filter) {
+            continue;
+        }
+        let score = score(&record, &query_lower, &terms);
+        if terms.is_empty() || score > 0.0 {
+            scored.push((score, record));
+        }
+    }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
     Ok(scored.into_iter().take(limit).map(|(score, r)| hit(score, r)).collect())
 }
@@ -157,4 +216,43 @@ fn hit(score: f32, record: CollectionRecord) -> SearchHit {
     payload.insert("section".into(), json!(record.section));
     payload.insert("record_source".into(), json!(record.source));
     SearchHit { collection: record.collection, text: record.text, score, payload: Value::Object(payload) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(name: &str, text: &str) -> CollectionRecord {
+        CollectionRecord {
+            id: name.to_lowercase(),
+            system: "dnd5e".into(),
+            collection: "monsters".into(),
+            name: name.into(),
+            source: "test".into(),
+            book: None,
+            page_start: None,
+            page_end: None,
+            section: None,
+            text: text.into(),
+            data: json!({"name": name}),
+            content_hash: String::new(),
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn ranking_scores_by_name_and_text_and_honours_its_budget() {
+        let records = vec![
+            record("Goblin", "A small goblinoid."),
+            record("Hobgoblin", "A goblin's larger cousin."),
+            record("Ogre", "Big."),
+        ];
+        let hits = rank(records.clone(), "goblin", &json!({}), 10, Some(Duration::from_secs(5))).unwrap();
+        let names: Vec<&str> = hits.iter().map(|h| h.payload["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Goblin", "Hobgoblin"]);
+        // A spent budget stops the scoring before it starts, with an error naming it.
+        let err = rank(records, "goblin", &json!({}), 10, Some(Duration::ZERO)).unwrap_err();
+        assert!(matches!(err, SearchError::OverBudget { budget } if budget.is_zero()), "{err}");
+        assert!(err.to_string().contains("0 ms budget"), "{err}");
+    }
 }

@@ -48,6 +48,17 @@ pub enum StorageError {
         /// The stored value.
         value: String,
     },
+    /// A write would take a space with a byte quota past it (a plugin's key-value space in
+    /// a campaign); nothing was written.
+    #[error("the {space} would hold {would_hold} bytes, over its quota of {quota} bytes")]
+    QuotaExceeded {
+        /// What is full (`plugin key-value space`).
+        space: &'static str,
+        /// The quota, in bytes.
+        quota: u64,
+        /// What the space would hold after the write, in bytes.
+        would_hold: u64,
+    },
     /// A value the caller gave is not acceptable.
     #[error("{0}")]
     Invalid(String),

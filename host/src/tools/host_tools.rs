@@ -41,12 +41,14 @@ pub const PLUGIN_CALLABLE_TOOLS: &[&str] = &[
 /// that names another campaign refused.
 pub struct CampaignScopedTools {
     app: Arc<App>,
+    caller: Caller,
 }
 
 impl CampaignScopedTools {
-    /// The callable tools over `app`.
-    pub fn new(app: Arc<App>) -> Self {
-        CampaignScopedTools { app }
+    /// The callable tools over `app`, with the rights of `caller`: whoever called the plugin
+    /// tool, so a player's call of a player tool can never reach a GM step through the plugin.
+    pub fn new(app: Arc<App>, caller: Caller) -> Self {
+        CampaignScopedTools { app, caller }
     }
 }
 
@@ -144,7 +146,7 @@ impl HostTools for CampaignScopedTools {
         scope_arguments(campaign_id, session_id, name, takes, &mut arguments)?;
         // Every id argument (character, session, …) must be of the plugin's campaign, checked
         // before the tool runs; one of another campaign is, to the plugin, one that does not exist.
-        let viewer = access::authorize(&self.app, &Caller::Local, name, tool.spec().need, &arguments)
+        let viewer = access::authorize(&self.app, &self.caller, name, tool.spec().need, &arguments)
             .await
             .map_err(|err| tool_error(err.into()))?;
         if viewer.campaign_id.as_deref().is_some_and(|id| id != campaign_id) {

@@ -11,7 +11,7 @@ use ttrpg_plugin_runtime::{CallError, RefusalKind};
 use super::CampaignScopedTools;
 use super::registry::{ConsentAnswer, ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
-use crate::access::Need;
+use crate::access::{Caller, Need};
 use crate::app::App;
 use crate::plugins::{PluginServices, namespaced_tool};
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord};
@@ -135,6 +135,15 @@ async fn list(app: ToolCall, args: ListArgs) -> Result<ListResult, ToolError> {
     Ok(ListResult { installed, enabled, next_cursor })
 }
 
+/// What a plugin's tool needs of its caller: the role its manifest declares (API 0.2); every
+/// tool of a 0.1 plugin is a GM tool.
+pub fn need_of_plugin_tool(role: ttrpg_plugin_runtime::model::ToolRole) -> Need {
+    match role {
+        ttrpg_plugin_runtime::model::ToolRole::Player => Need::Player,
+        ttrpg_plugin_runtime::model::ToolRole::Gm => Need::Gm,
+    }
+}
+
 /// Grants a plugin may get without asking anyone: it can only write log lines.
 const HARMLESS_GRANTS: &[&str] = &["log"];
 
@@ -200,9 +209,11 @@ async fn disable(app: ToolCall, args: DisableArgs) -> Result<DisableResult, Tool
 /// gave the plugin and a fresh seed ([`ttrpg_dice::fresh_seed`]) for whatever it draws.
 /// The call is logged with that seed: calling the same plugin version's tool with the same
 /// seed, arguments and host state ([`ttrpg_plugin_runtime::LoadedPlugin::call_tool`])
-/// replays its result.
+/// replays its result. Core tools the plugin calls through `host-tools` run with `caller`'s
+/// rights in the campaign.
 pub async fn call_plugin_tool(
     app: Arc<App>,
+    caller: &Caller,
     campaign_id: &str,
     session_id: Option<String>,
     name: &str,
@@ -215,7 +226,7 @@ pub async fn call_plugin_tool(
     }
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
     let seed = ttrpg_dice::fresh_seed();
-    let host_tools = Arc::new(CampaignScopedTools::new(app.clone()));
+    let host_tools = Arc::new(CampaignScopedTools::new(app.clone(), caller.clone()));
     let services = Arc::new(PluginServices::new(app.storage.clone(), host_tools));
     let outcome = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments).await;
     let manifest = enabled.plugin.manifest();

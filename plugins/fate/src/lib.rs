@@ -42,6 +42,9 @@ impl Plugin for FatePlugin {
     }
 
     fn tools(&self) -> Vec<Tool> {
+        // Reading the ladder and resolving one's own roll are a player's helpers, so they are
+        // player tools; aspects and stress tracks are the campaign's shared state (and the GM
+        // may keep aspects the players have not discovered), so those tools stay with the GM.
         vec![
             tool(
                 "ladder",
@@ -50,7 +53,8 @@ impl Plugin for FatePlugin {
                  gives its number (Great → 4). Past the ends: Legendary+N, Terrible-N.",
                 ToolHints::READ,
                 tools::ladder,
-            ),
+            )
+            .for_players(),
             tool(
                 "resolve",
                 "Resolve an action",
@@ -60,7 +64,8 @@ impl Plugin for FatePlugin {
                  their sum in `dice_total` (roll 4dF with the campaign's dice first).",
                 ToolHints::READ,
                 tools::resolve,
-            ),
+            )
+            .for_players(),
             tool(
                 "create_aspect",
                 "Create an aspect",

@@ -13,6 +13,11 @@ use ttrpg_plugin_sdk::{HostError, Tool, ToolError, ToolHints, host, tool};
 use crate::records::{self, Pick};
 
 /// Every tool, in the order clients see them.
+///
+/// Who may call each: the spell look-ups are the rules a player reads at the table, so they
+/// are player tools; monster stat blocks and searches, encounter plans and the initiative
+/// tracker reveal what the GM keeps hidden or change what the table shares, so they stay
+/// with the GM (the SDK's default).
 pub fn all() -> Vec<Tool> {
     vec![
         tool(
@@ -45,7 +50,8 @@ pub fn all() -> Vec<Tool> {
              nothing is near. Needs `search`.",
             ToolHints::READ,
             spells::lookup,
-        ),
+        )
+        .for_players(),
         tool(
             "spell_search",
             "Search spells",
@@ -54,7 +60,8 @@ pub fn all() -> Vec<Tool> {
              concentration and ritual per hit, best first. Needs `search`.",
             ToolHints::READ,
             spells::search,
-        ),
+        )
+        .for_players(),
         tool(
             "encounter_builder",
             "Build a combat encounter",
