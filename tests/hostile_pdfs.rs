@@ -17,7 +17,6 @@ mod client;
 #[path = "../host/pdf/tests/common/hostile_files.rs"]
 mod hostile_files;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -30,22 +29,11 @@ const CEILING_KIB: u64 = 1024 * 1024;
 /// The page time budget the server runs with here (`TTRPG_INGEST_PAGE_TIME_MS`).
 const PAGE_TIME: Duration = Duration::from_secs(5);
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
-fn embedding_env() -> Result<Vec<(String, String)>, String> {
-    let model = shared().join("models/all-MiniLM-L6-v2");
-    if !model.join("model.onnx").exists() {
-        return Err(format!("no embedding model in {}", model.display()));
-    }
-    let ort =
-        std::env::var("ORT_DYLIB_PATH").map_err(|_| "ORT_DYLIB_PATH is not set (scripts/test sets it)")?;
-    Ok(vec![
-        ("TTRPG_MODEL_DIR".to_string(), model.display().to_string()),
-        ("TTRPG_ONNXRUNTIME".to_string(), ort),
-        ("TTRPG_INGEST_PAGE_TIME_MS".to_string(), PAGE_TIME.as_millis().to_string()),
-    ])
+/// The server's environment: embeddings, and the page time budget the bound below assumes.
+fn server_env() -> Result<Vec<(String, String)>, String> {
+    let mut env = client::embedding_env()?;
+    env.push(("TTRPG_INGEST_PAGE_TIME_MS".to_string(), PAGE_TIME.as_millis().to_string()));
+    Ok(env)
 }
 
 /// A field of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
@@ -61,7 +49,7 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hostile_pdfs_end_in_page_errors_and_the_server_keeps_serving() {
-    let env = match embedding_env() {
+    let env = match server_env() {
         Ok(env) => env,
         Err(why) => {
             println!("SKIPPED: hostile PDFs through the server: {why}");

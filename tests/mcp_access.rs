@@ -12,31 +12,8 @@ mod client;
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
-use std::path::{Path, PathBuf};
-
-use client::{Client, Elicitation, HttpServer, Notifications, Scratch, str_of};
+use client::{Client, Elicitation, HttpServer, Notifications, Scratch, embedding_env, str_of};
 use serde_json::{Value, json};
-
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
-/// The environment the server needs for embeddings, or why it cannot have it.
-fn embedding_env() -> Result<Vec<(String, String)>, String> {
-    let model = shared().join("models/all-MiniLM-L6-v2");
-    if !model.join("model.onnx").exists() {
-        return Err(format!("no embedding model in {}", model.display()));
-    }
-    let ort =
-        std::env::var("ORT_DYLIB_PATH").map_err(|_| "ORT_DYLIB_PATH is not set (scripts/test sets it)")?;
-    if !Path::new(&ort).exists() {
-        return Err(format!("ORT_DYLIB_PATH={ort} does not exist"));
-    }
-    Ok(vec![
-        ("TTRPG_MODEL_DIR".to_string(), model.display().to_string()),
-        ("TTRPG_ONNXRUNTIME".to_string(), ort),
-    ])
-}
 
 /// The GM tools a player must never be offered.
 const GM_ONLY: &[&str] = &[

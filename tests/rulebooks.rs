@@ -21,15 +21,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use client::{Scratch, binary, connect_stdio_with_env, open_db};
+use client::{Scratch, binary, connect_stdio_with_env, open_db, shared};
 use rmcp::model::{CallToolRequestParams, NumberOrString, ProgressToken, RequestMetaObject};
 use serde_json::{Value, json};
 
 const SRD_PAGES: i64 = 403;
-
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -41,22 +37,10 @@ fn prerequisites() -> Result<(PathBuf, Vec<(String, String)>), String> {
     if !pdf.exists() {
         return Err(format!("{} not found", pdf.display()));
     }
-    let model = shared().join("models/all-MiniLM-L6-v2");
-    if !model.join("model.onnx").exists() {
-        return Err(format!("no embedding model in {}", model.display()));
-    }
-    let ort =
-        std::env::var("ORT_DYLIB_PATH").map_err(|_| "ORT_DYLIB_PATH is not set (scripts/test sets it)")?;
-    if !Path::new(&ort).exists() {
-        return Err(format!("ORT_DYLIB_PATH={ort} does not exist"));
-    }
+    let mut env = client::embedding_env()?;
     // The SRD's folder is the MCP server's library (ingest_document reads only there).
     let library = pdf.parent().ok_or("the SRD has no folder")?.display().to_string();
-    let env = vec![
-        ("TTRPG_MODEL_DIR".to_string(), model.display().to_string()),
-        ("TTRPG_ONNXRUNTIME".to_string(), ort),
-        ("TTRPG_LIBRARY_ROOTS".to_string(), library),
-    ];
+    env.push(("TTRPG_LIBRARY_ROOTS".to_string(), library));
     Ok((pdf, env))
 }
 

@@ -27,6 +27,29 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ttrpg"))
 }
 
+/// The shared folder beside the repository (`../shared`: data, models, service binaries).
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+}
+
+/// The environment a server needs for embeddings (the model folder and ONNX Runtime, which
+/// scripts/test installs), or why it cannot have it.
+pub fn embedding_env() -> Result<Vec<(String, String)>, String> {
+    let model = shared().join("models/all-MiniLM-L6-v2");
+    if !model.join("model.onnx").exists() {
+        return Err(format!("no embedding model in {}", model.display()));
+    }
+    let ort =
+        std::env::var("ORT_DYLIB_PATH").map_err(|_| "ORT_DYLIB_PATH is not set (scripts/test sets it)")?;
+    if !Path::new(&ort).exists() {
+        return Err(format!("ORT_DYLIB_PATH={ort} does not exist"));
+    }
+    Ok(vec![
+        ("TTRPG_MODEL_DIR".to_string(), model.display().to_string()),
+        ("TTRPG_ONNXRUNTIME".to_string(), ort),
+    ])
+}
+
 /// A scratch folder holding the server's data dir (`data/`) and its stderr logs.
 pub struct Scratch {
     dir: tempfile::TempDir,
