@@ -33,6 +33,8 @@ pub struct App {
     pub plugins: PluginHost,
     /// Events for every MCP session (tool list changes).
     pub events: tokio::sync::broadcast::Sender<AppEvent>,
+    /// What the server counts about itself (`/metrics`).
+    pub metrics: Arc<crate::telemetry::Metrics>,
     /// The rulebook library, opened on first use (it loads the embedding model).
     library: tokio::sync::OnceCell<Arc<Library>>,
 }
@@ -56,7 +58,15 @@ impl App {
         let plugins =
             PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
         let (events, _) = tokio::sync::broadcast::channel(64);
-        Ok(App { config, storage, dice_limits, plugins, events, library: tokio::sync::OnceCell::new() })
+        Ok(App {
+            config,
+            storage,
+            dice_limits,
+            plugins,
+            events,
+            metrics: Arc::new(crate::telemetry::Metrics::new()),
+            library: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// The rulebook library, opening it (and loading the embedding model) on first use.

@@ -13,4 +13,5 @@ pub mod mcp;
 pub mod plugins;
 pub mod records;
 pub mod storage;
+pub mod telemetry;
 pub mod tools;

@@ -361,12 +361,26 @@ impl HttpServer {
     /// `Authorization` header; returns the status code, the response headers (lowercase
     /// names) and the body.
     pub async fn raw_initialize(&self, authorization: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
+        self.raw_request("POST", "/mcp", authorization, Some(body)).await
+    }
+
+    /// One HTTP/1.1 request by hand on its own connection: `method` `path`, an optional
+    /// `Authorization` header and JSON body; returns the status, the headers (lowercase
+    /// names) and the body.
+    pub async fn raw_request(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Vec<(String, String)>, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let address = self.url.trim_start_matches("http://").trim_end_matches("/mcp").to_string();
-        let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
         let auth = authorization.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+        let body = body.unwrap_or("");
         let request = format!(
-            "POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
              Accept: application/json, text/event-stream\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
@@ -379,11 +393,13 @@ impl HttpServer {
         let mut lines = head.lines();
         let status =
             lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let headers = lines
+        let headers: Vec<(String, String)> = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
             .collect();
-        (status, headers, body.to_string())
+        let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+        let body = if chunked { dechunk(body) } else { body.to_string() };
+        (status, headers, body)
     }
 
     /// SIGINT (Ctrl-C): the server shuts down gracefully; returns how long it took to exit.
@@ -529,6 +545,20 @@ impl Client {
     pub async fn close(self) {
         let _ = tokio::time::timeout(CALL_TIMEOUT, self.service.cancel()).await;
     }
+}
+
+/// The body of a `Transfer-Encoding: chunked` response, joined.
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 /// The text blocks of a result, joined.

@@ -161,6 +161,21 @@ impl McpServer {
     }
 }
 
+/// How `/metrics` names a call's outcome.
+fn outcome_name(outcome: &Result<serde_json::Value, ToolError>) -> &'static str {
+    match outcome {
+        Ok(_) => "ok",
+        Err(ToolError::InvalidArguments(_)) => "invalid_arguments",
+        Err(ToolError::NotFound(_)) => "not_found",
+        Err(ToolError::Conflict(_)) => "conflict",
+        Err(ToolError::Forbidden(_)) => "forbidden",
+        Err(ToolError::Dice(_)) => "dice",
+        Err(ToolError::Plugin(_)) => "plugin",
+        Err(ToolError::Cancelled(_)) => "cancelled",
+        Err(ToolError::Internal(_)) => "internal",
+    }
+}
+
 /// The rmcp form of a tool spec.
 fn to_rmcp_tool(spec: ToolSpec) -> Tool {
     let annotations = ToolAnnotations::with_title(spec.title.clone())
@@ -312,6 +327,11 @@ impl ServerHandler for McpServer {
             let _ = context.peer.notify_tool_list_changed().await;
         }
         let elapsed_us = started.elapsed().as_micros() as u64;
+        let known = name == CAMPAIGN_USE
+            || self.registry.get(&name).is_some()
+            || (name.contains(TOOL_NAMESPACE_SEPARATOR) && !matches!(outcome, Err(ToolError::NotFound(_))));
+        let label = if known { name.as_str() } else { crate::telemetry::UNKNOWN_TOOL };
+        self.app.metrics.tool_call(label, outcome_name(&outcome), started.elapsed().as_secs_f64());
         let result = match outcome {
             Ok(value) => {
                 span.in_scope(|| tracing::debug!(elapsed_us, "tool call done"));

@@ -309,10 +309,15 @@ async fn ingest(app: ToolCall, args: IngestArgs) -> Result<IngestReport, ToolErr
     };
     let progress: Arc<dyn Progress> = current_progress().unwrap_or_else(|| Arc::new(NoProgress));
     let chunker_ref = chunker.as_ref().map(|c| c as &dyn crate::library::ingest::SystemChunker);
-    library.ingest(&path, &request, chunker_ref, progress.as_ref()).await.map_err(|err| match err {
-        IngestError::Other(other) => ToolError::Internal(format!("{other:#}")),
-        refused => ToolError::InvalidArguments(refused.to_string()),
-    })
+    let report =
+        library.ingest(&path, &request, chunker_ref, progress.as_ref()).await.map_err(|err| match err {
+            IngestError::Other(other) => ToolError::Internal(format!("{other:#}")),
+            refused => ToolError::InvalidArguments(refused.to_string()),
+        })?;
+    if !report.already_ingested {
+        app.metrics.ingested(u64::from(report.pages), report.indexed_now);
+    }
+    Ok(report)
 }
 
 /// What a search may show `viewer`: the shared library and the campaign of the call, with

@@ -236,6 +236,7 @@ pub async fn call_plugin_tool(
         Err(CallError::Refused { kind, .. }) => kind.name(),
         Err(_) => "error",
     };
+    app.metrics.plugin_call(&manifest.id, outcome_kind);
     tracing::info!(
         campaign_id,
         plugin = %manifest.id,

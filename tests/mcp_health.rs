@@ -1,0 +1,92 @@
+//! Health and metrics over real HTTP: `/healthz` and `/readyz` answer without a token (they
+//! are probes), `/metrics` is the operator's (401 without a token once tokens exist, 403 for a
+//! user's token) and parses as Prometheus text, with the tool calls just made counted by tool
+//! and outcome.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
+
+#[path = "e2e/client.rs"]
+mod client;
+
+use client::{HttpServer, Scratch};
+use serde_json::json;
+
+/// The value of a sample of `/metrics` with these labels, parsed by a Prometheus text parser.
+fn sample(scrape: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => f64::NAN,
+        })
+}
+
+fn parse(body: &str) -> prometheus_parse::Scrape {
+    let lines = body.lines().map(|l| Ok(l.to_string()));
+    prometheus_parse::Scrape::parse(lines)
+        .unwrap_or_else(|err| panic!("/metrics is not Prometheus text: {err}\n{body}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_answer_and_metrics_count_the_calls() {
+    let scratch = Scratch::new();
+    let server = HttpServer::start(&scratch).await;
+    let (status, _, body) = server.raw_request("GET", "/healthz", None, None).await;
+    assert_eq!((status, body.trim()), (200, "ok"));
+    let (status, _, body) = server.raw_request("GET", "/readyz", None, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("database answers"), "{body}");
+
+    let client = server.connect("local").await;
+    for _ in 0..3 {
+        client.ok("roll_dice", json!({"expression": "1d20"})).await;
+    }
+    client.err("roll_dice", json!({"expression": "1d"})).await;
+    client.err("made_up_tool", json!({})).await;
+    client.err("made_up_tool_2", json!({})).await;
+
+    let (status, headers, body) = server.raw_request("GET", "/metrics", None, None).await;
+    assert_eq!(status, 200, "the local user is the operator: {body}");
+    assert!(headers.iter().any(|(k, v)| k == "content-type" && v.starts_with("text/plain")), "{headers:?}");
+    let scrape = parse(&body);
+    let calls = "ttrpg_tool_calls_total";
+    assert_eq!(sample(&scrape, calls, &[("tool", "roll_dice"), ("outcome", "ok")]), Some(3.0), "{body}");
+    assert_eq!(sample(&scrape, calls, &[("tool", "roll_dice"), ("outcome", "dice")]), Some(1.0), "{body}");
+    assert_eq!(
+        sample(&scrape, calls, &[("tool", "unknown"), ("outcome", "not_found")]),
+        Some(2.0),
+        "made-up names are counted as unknown, never as labels of their own"
+    );
+    assert!(!body.contains("made_up_tool"), "a made-up name became a label");
+    let histogram = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "ttrpg_tool_call_seconds" && s.labels.get("tool") == Some("roll_dice"))
+        .expect("the latency histogram of roll_dice");
+    match &histogram.value {
+        prometheus_parse::Value::Histogram(buckets) => {
+            let all = buckets.iter().map(|b| b.count).fold(0.0, f64::max);
+            assert_eq!(all, 4.0, "four roll_dice calls in the histogram: {buckets:?}");
+        }
+        other => panic!("ttrpg_tool_call_seconds is not a histogram: {other:?}"),
+    }
+    assert!(sample(&scrape, "ttrpg_http_sessions", &[]).unwrap() >= 1.0);
+    assert!(sample(&scrape, "ttrpg_uptime_seconds", &[]).is_some());
+
+    // Once tokens exist: the probes stay open, /metrics is the operator's.
+    let (user, _) = scratch.token("pat", false);
+    let (admin, _) = scratch.token("ops", true);
+    assert_eq!(server.raw_request("GET", "/healthz", None, None).await.0, 200);
+    assert_eq!(server.raw_request("GET", "/readyz", None, None).await.0, 200);
+    assert_eq!(server.raw_request("GET", "/metrics", None, None).await.0, 401);
+    let user_header = format!("Bearer {user}");
+    assert_eq!(server.raw_request("GET", "/metrics", Some(&user_header), None).await.0, 403);
+    let admin_header = format!("Bearer {admin}");
+    let (status, _, body) = server.raw_request("GET", "/metrics", Some(&admin_header), None).await;
+    assert_eq!(status, 200);
+    parse(&body);
+    server.kill().await;
+}
