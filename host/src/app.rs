@@ -6,7 +6,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use ttrpg_dice::DiceLimits;
 
-use crate::config::Config;
+use crate::cache::{RedisL2, SharedCache, TwoLevelCache};
+use crate::config::{CacheConfig, Config};
 use crate::library::Library;
 use crate::plugins::PluginHost;
 use crate::storage::{self, MigrateOnOpen, Storage};
@@ -35,6 +36,8 @@ pub struct App {
     pub events: tokio::sync::broadcast::Sender<AppEvent>,
     /// What the server counts about itself (`/metrics`).
     pub metrics: Arc<crate::telemetry::Metrics>,
+    /// The two-level cache (in process, and Redis when configured).
+    pub cache: Arc<TwoLevelCache>,
     /// The rulebook library, opened on first use (it loads the embedding model).
     library: tokio::sync::OnceCell<Arc<Library>>,
 }
@@ -58,6 +61,7 @@ impl App {
         let plugins =
             PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
         let (events, _) = tokio::sync::broadcast::channel(64);
+        let cache = Arc::new(open_cache(&config.cache)?);
         Ok(App {
             config,
             storage,
@@ -65,6 +69,7 @@ impl App {
             plugins,
             events,
             metrics: Arc::new(crate::telemetry::Metrics::new()),
+            cache,
             library: tokio::sync::OnceCell::new(),
         })
     }
@@ -74,7 +79,7 @@ impl App {
         let library = self
             .library
             .get_or_try_init(|| async {
-                Library::open(&self.config, self.storage.clone()).await.map(Arc::new)
+                Library::open(&self.config, self.storage.clone(), self.cache.clone()).await.map(Arc::new)
             })
             .await?;
         Ok(library.clone())
@@ -84,4 +89,16 @@ impl App {
     pub fn tools_changed(&self, campaign_id: &str) {
         let _ = self.events.send(AppEvent::ToolsChanged { campaign_id: campaign_id.to_string() });
     }
+}
+
+/// The cache the configuration asks for: L1, over Redis when `cache.redis_url` is set
+/// (connected on first use, so a host starts while Redis is down).
+fn open_cache(config: &CacheConfig) -> anyhow::Result<TwoLevelCache> {
+    let l1_bytes = config.l1_mb.max(1) << 20;
+    let Some(url) = &config.redis_url else { return Ok(TwoLevelCache::local(l1_bytes)) };
+    let l2: Arc<dyn SharedCache> = Arc::new(
+        RedisL2::new(url)
+            .with_context(|| format!("the Redis cache at {}", crate::config::redact_url(url)))?,
+    );
+    Ok(TwoLevelCache::new(l1_bytes, Some(l2), "ttrpg"))
 }

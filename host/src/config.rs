@@ -31,6 +31,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
     ("TTRPG_LIBRARY_ROOTS", "library.roots (folders, separated like PATH)"),
     ("TTRPG_LIBRARY_MAX_FILE_MB", "library.max_file_mb"),
+    ("TTRPG_REDIS_URL", "cache.redis_url"),
+    ("TTRPG_CACHE_L1_MB", "cache.l1_mb"),
     ("TTRPG_INGEST_THREADS", "ingest.threads"),
     ("TTRPG_INGEST_CONCURRENT", "ingest.concurrent"),
     ("TTRPG_MEMORY_CEILING_MB", "ingest.memory_ceiling_mb"),
@@ -92,6 +94,24 @@ pub struct Config {
     pub library: LibraryConfig,
     /// Limits on ingestion against hostile files.
     pub ingest: IngestConfig,
+    /// The two-level cache.
+    pub cache: CacheConfig,
+}
+
+/// The cache: L1 in process, and Redis as a shared L2 when a URL is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Redis shared by every host (`redis://host:6379/0`); none by default.
+    pub redis_url: Option<String>,
+    /// Bytes the in-process level may hold, in MiB.
+    pub l1_mb: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig { redis_url: None, l1_mb: 64 }
+    }
 }
 
 /// How much one ingestion may take: the PDF budgets (see `ttrpg_pdf::Budgets`) and how many
@@ -240,6 +260,7 @@ impl Default for Config {
             log: LogConfig::default(),
             library: LibraryConfig::default(),
             ingest: IngestConfig::default(),
+            cache: CacheConfig::default(),
         }
     }
 }
@@ -346,6 +367,10 @@ impl Config {
                 self.library.roots =
                     std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()).collect()
             }
+            "TTRPG_REDIS_URL" => self.cache.redis_url = Some(value).filter(|v| !v.is_empty()),
+            "TTRPG_CACHE_L1_MB" => {
+                self.cache.l1_mb = parse_env("TTRPG_CACHE_L1_MB", &value, "a whole number of MiB such as 64")?
+            }
             "TTRPG_INGEST_THREADS" => {
                 self.ingest.threads = parse_env("TTRPG_INGEST_THREADS", &value, "a whole number such as 2")?
             }
@@ -413,6 +438,7 @@ impl Config {
         shown.database_url = Some(redact_url(&self.database_url()));
         shown.search.qdrant_url = self.search.qdrant_url.as_deref().map(redact_url);
         shown.search.qdrant_api_key = self.search.qdrant_api_key.as_ref().map(|_| "***".to_string());
+        shown.cache.redis_url = self.cache.redis_url.as_deref().map(redact_url);
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
     }
 }
@@ -486,6 +512,7 @@ mod tests {
         assert_eq!(config.server, defaults.server);
         assert_eq!(config.ingest, defaults.ingest);
         assert_eq!(config.library, defaults.library);
+        assert_eq!(config.cache, defaults.cache);
     }
 
     #[test]
@@ -578,11 +605,13 @@ mod tests {
             env(&[
                 ("TTRPG_QDRANT_URL", "http://admin:s3cret@qdrant:6334"),
                 ("TTRPG_QDRANT_API_KEY", "qk-very-secret"),
+                ("TTRPG_REDIS_URL", "redis://:r3dispass@cache:6379/0"),
             ]),
         )
         .unwrap();
         let shown = config.to_toml();
         assert!(!shown.contains("qk-very-secret") && !shown.contains("s3cret"), "{shown}");
+        assert!(!shown.contains("r3dispass"), "the Redis password is hidden: {shown}");
         assert!(shown.contains("qdrant_api_key = \"***\""), "{shown}");
         assert!(shown.contains("http://admin:***@qdrant:6334"), "{shown}");
         let unset = Config::default().to_toml();

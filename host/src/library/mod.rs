@@ -15,12 +15,12 @@ pub mod sandbox;
 pub mod search;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use ttrpg_vectors::bm25::Bm25;
 use ttrpg_vectors::{CollectionSpec, EdgeIndex, RemoteIndex, VectorIndex};
 
+use crate::cache::TwoLevelCache;
 use crate::config::{Config, IngestConfig};
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::storage::Storage;
@@ -30,6 +30,8 @@ pub use error::{LibraryError, LibraryResult};
 
 /// The vector collection of rulebook chunks.
 pub const RULEBOOK_COLLECTION: &str = "rulebook_chunks";
+/// The cache tag whose generation every cached answer carries (bumped when the books change).
+const LIBRARY_TAG: &str = "library";
 /// The vector collection of campaign notes.
 pub const NOTES_COLLECTION: &str = "campaign_notes";
 
@@ -45,9 +47,8 @@ pub struct Library {
     pub(crate) embedder: Arc<dyn Embedder>,
     pub(crate) bm25: Bm25,
     pub(crate) split: SplitConfig,
-    pub(crate) cache: search::AnswerCache,
-    /// Bumped whenever what search can see changes; part of every cache key.
-    generation: AtomicU64,
+    /// Answers and query embeddings (shared with other hosts when Redis is configured).
+    pub(crate) cache: Arc<TwoLevelCache>,
     /// How a PDF is read: threads and the budgets against hostile files.
     pub(crate) extract: ttrpg_pdf::ExtractOptions,
     /// Ingestions running at once (the rest wait here).
@@ -60,7 +61,11 @@ pub struct Library {
 impl Library {
     /// Opens the library the configuration describes: loads the embedding model and opens
     /// the vector index (Qdrant Edge under the data folder, or the configured Qdrant server).
-    pub async fn open(config: &Config, storage: Arc<dyn Storage>) -> anyhow::Result<Library> {
+    pub async fn open(
+        config: &Config,
+        storage: Arc<dyn Storage>,
+        cache: Arc<TwoLevelCache>,
+    ) -> anyhow::Result<Library> {
         let model_dir = config.model_dir();
         let onnxruntime = config.search.onnxruntime.clone();
         let embedder =
@@ -81,7 +86,7 @@ impl Library {
                 )
             }
         };
-        Ok(Library::new(storage, index, Arc::new(embedder)).await?.with_limits(&config.ingest))
+        Ok(Library::new(storage, index, Arc::new(embedder), cache).await?.with_limits(&config.ingest))
     }
 
     /// The same library held to `limits`: reading threads, PDF budgets, ingestions at once.
@@ -102,6 +107,7 @@ impl Library {
         storage: Arc<dyn Storage>,
         index: Arc<dyn VectorIndex>,
         embedder: Arc<dyn Embedder>,
+        cache: Arc<TwoLevelCache>,
     ) -> anyhow::Result<Library> {
         let dimension = embedder.dimension();
         for spec in [rulebook_spec(dimension), notes_spec(dimension)] {
@@ -116,8 +122,7 @@ impl Library {
             embedder,
             bm25: Bm25::new(BM25_AVERAGE_TERMS),
             split: SplitConfig::default(),
-            cache: search::AnswerCache::new(),
-            generation: AtomicU64::new(0),
+            cache,
             extract: ttrpg_pdf::ExtractOptions { threads: 2, ..Default::default() },
             ingest_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             extract_slots: Arc::new(tokio::sync::Semaphore::new(1)),
@@ -140,14 +145,13 @@ impl Library {
     }
 
     /// The current generation of searchable content.
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    pub(crate) async fn generation(&self) -> u64 {
+        self.cache.generation(LIBRARY_TAG).await
     }
 
-    /// Forgets cached answers: what search can see has changed.
-    pub(crate) fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.cache.clear();
+    /// Forgets cached answers on every host: what search can see has changed.
+    pub(crate) async fn invalidate(&self) {
+        self.cache.invalidate(LIBRARY_TAG).await;
     }
 
     /// Embeds texts on a blocking thread.

@@ -3,15 +3,19 @@
 //! The query is embedded (dense) and encoded as BM25 terms (sparse); the vector index runs
 //! both searches under the payload filters and fuses them with reciprocal rank fusion.
 //! Hits are then read back from the database, which drops anything of a document that is
-//! not `ready` (an ingestion in progress or interrupted) and supplies the text. Answers are
-//! cached in process, keyed by the query and the library's generation, which every
-//! ingestion bumps.
+//! not `ready` (an ingestion in progress or interrupted) and supplies the text. Answers and
+//! query embeddings are kept in the two-level cache (`crate::cache`), an answer keyed by the
+//! query, its filters, its reader and the library's generation, which every ingestion or
+//! reveal bumps on every host sharing the cache.
 
 use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use ttrpg_vectors::{Condition, Filter, HybridQuery};
+
+use crate::cache::Kind;
 
 use super::error::require;
 use super::{Library, LibraryResult, RULEBOOK_COLLECTION, embedding_text};
@@ -21,10 +25,6 @@ use crate::embed::EmbedError;
 pub const MAX_LIMIT: usize = 50;
 /// Longest question accepted, in bytes (a question, not a document).
 pub const MAX_QUERY_BYTES: usize = 2_000;
-/// Bytes of cached answers kept (keys and passages counted).
-const ANSWER_CACHE_BYTES: u64 = 32 << 20;
-/// Bytes of cached query embeddings kept.
-const EMBEDDING_CACHE_BYTES: u64 = 16 << 20;
 
 /// A rules question and where to look.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -91,38 +91,6 @@ pub struct RulesHit {
     pub chunk_id: String,
 }
 
-/// Cached answers and query embeddings.
-pub(crate) struct AnswerCache {
-    answers: moka::sync::Cache<String, Arc<Vec<RulesHit>>>,
-    embeddings: moka::sync::Cache<String, Arc<Vec<f32>>>,
-}
-
-impl AnswerCache {
-    /// Caches bounded by bytes: what an entry weighs is its key and its contents.
-    pub(crate) fn new() -> Self {
-        let answers = moka::sync::Cache::builder()
-            .max_capacity(ANSWER_CACHE_BYTES)
-            .weigher(|key: &String, hits: &Arc<Vec<RulesHit>>| {
-                let size =
-                    key.len() + hits.iter().map(|h| 256 + h.text.len() + h.citation.len()).sum::<usize>();
-                u32::try_from(size).unwrap_or(u32::MAX)
-            })
-            .build();
-        let embeddings = moka::sync::Cache::builder()
-            .max_capacity(EMBEDDING_CACHE_BYTES)
-            .weigher(|key: &String, vector: &Arc<Vec<f32>>| {
-                u32::try_from(key.len() + vector.len() * 4 + 64).unwrap_or(u32::MAX)
-            })
-            .build();
-        AnswerCache { answers, embeddings }
-    }
-
-    /// Forgets answers (embeddings of a query never change).
-    pub(crate) fn clear(&self) {
-        self.answers.invalidate_all();
-    }
-}
-
 /// "SRD 5.1, p. 292, Conditions › Grappled" or "…, pp. 12–13, …".
 pub fn citation(book: &str, page_start: i64, page_end: i64, section: &str) -> String {
     let pages = if page_end > page_start {
@@ -151,16 +119,20 @@ impl Library {
         if let Some(campaign_id) = &query.campaign_id {
             self.storage.get_campaign(campaign_id).await?;
         }
+        // The key: the library's generation (bumped by every ingestion or reveal, on every
+        // host sharing the cache), the query with every filter, and who may read what.
+        let generation = self.generation().await;
         let key = format!(
-            "{}\u{1f}{}\u{1f}{}",
-            self.generation(),
-            serde_json::to_string(query).unwrap_or_default(),
-            serde_json::to_string(reader).unwrap_or_default()
+            "{generation}:{}",
+            super::ingest::hex(&sha2::Sha256::digest(format!(
+                "{}\u{1f}{}",
+                serde_json::to_string(query).unwrap_or_default(),
+                serde_json::to_string(reader).unwrap_or_default()
+            )))
         );
-        if let Some(hits) = self.cache.answers.get(&key) {
-            return Ok(hits.as_ref().clone());
+        if let Some(hits) = self.cache.get::<Vec<RulesHit>>(Kind::RulesAnswer, &key).await {
+            return Ok(hits);
         }
-        let generation = self.generation();
         let dense = self.query_embedding(text).await?;
         let mut filter = Filter::default();
         let mut keyword = |key: &str, value: &Option<String>| {
@@ -223,25 +195,26 @@ impl Library {
                 chunk_id: row.id.clone(),
             });
         }
-        if generation == self.generation() {
-            self.cache.answers.insert(key, Arc::new(hits.clone()));
+        // An answer computed across an ingestion is not kept: it may miss the new book.
+        if generation == self.generation().await {
+            self.cache.put(Kind::RulesAnswer, &key, &hits).await;
         }
         Ok(hits)
     }
 
     /// The embedding of a query, cached.
     pub(crate) async fn query_embedding(&self, text: &str) -> LibraryResult<Arc<Vec<f32>>> {
-        if let Some(vector) = self.cache.embeddings.get(text) {
-            return Ok(vector);
+        let key = super::ingest::hex(&sha2::Sha256::digest(text.as_bytes()));
+        if let Some(vector) = self.cache.get::<Vec<f32>>(Kind::QueryEmbedding, &key).await {
+            return Ok(Arc::new(vector));
         }
         let vector = self
             .embed(vec![embedding_text("", text)])
             .await?
             .pop()
             .ok_or_else(|| EmbedError::Inference("the model returned no vector".into()))?;
-        let vector = Arc::new(vector);
-        self.cache.embeddings.insert(text.to_owned(), vector.clone());
-        Ok(vector)
+        self.cache.put(Kind::QueryEmbedding, &key, &vector).await;
+        Ok(Arc::new(vector))
     }
 
     /// Book titles by document id.

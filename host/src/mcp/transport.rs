@@ -101,6 +101,16 @@ async fn metrics(State(state): State<MetricsState>, request: Request) -> Respons
         return (StatusCode::FORBIDDEN, "/metrics needs an admin token\n").into_response();
     }
     state.app.metrics.set_http_sessions(state.sessions.sessions.read().await.len());
+    for kind in state.app.cache.stats().snapshot() {
+        let counts = crate::telemetry::CacheCounts {
+            l1_hits: kind.l1_hits,
+            l1_misses: kind.l1_misses,
+            l2_hits: kind.l2_hits,
+            l2_misses: kind.l2_misses,
+            errors: kind.errors,
+        };
+        state.app.metrics.sync_cache(kind.kind, counts);
+    }
     let mut response = state.app.metrics.render().into_response();
     response
         .headers_mut()

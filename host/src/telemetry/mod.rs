@@ -29,7 +29,23 @@ pub struct Metrics {
     ingest_chunks: IntCounter,
     http_sessions: IntGauge,
     uptime: IntGauge,
+    cache_reads: IntCounterVec,
     started: Instant,
+}
+
+/// One kind's cache counts, as the cache reports them (`crate::cache::CacheStats`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CacheCounts {
+    /// Hits in process.
+    pub l1_hits: u64,
+    /// Misses in process.
+    pub l1_misses: u64,
+    /// Hits in the shared level.
+    pub l2_hits: u64,
+    /// Misses in the shared level.
+    pub l2_misses: u64,
+    /// Failed reads and writes of the shared level.
+    pub errors: u64,
 }
 
 impl Metrics {
@@ -60,6 +76,14 @@ impl Metrics {
             .unwrap_or_else(|_| unreachable_metric());
         let uptime = IntGauge::new("uptime_seconds", "Seconds since the server started")
             .unwrap_or_else(|_| unreachable_metric());
+        let cache_reads = IntCounterVec::new(
+            Opts::new(
+                "cache_reads_total",
+                "Cache reads by kind, level (l1, l2) and result (hit, miss, error)",
+            ),
+            &["kind", "level", "result"],
+        )
+        .unwrap_or_else(|_| unreachable_metric());
         let metrics = Metrics {
             registry,
             tool_calls,
@@ -69,6 +93,7 @@ impl Metrics {
             ingest_chunks,
             http_sessions,
             uptime,
+            cache_reads,
             started: Instant::now(),
         };
         metrics.register();
@@ -76,7 +101,8 @@ impl Metrics {
     }
 
     fn register(&self) {
-        let collectors: [Box<dyn prometheus::core::Collector>; 7] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+            Box::new(self.cache_reads.clone()),
             Box::new(self.tool_calls.clone()),
             Box::new(self.tool_seconds.clone()),
             Box::new(self.plugin_calls.clone()),
@@ -113,6 +139,25 @@ impl Metrics {
     /// The number of open HTTP sessions, as last seen.
     pub fn set_http_sessions(&self, sessions: usize) {
         self.http_sessions.set(i64::try_from(sessions).unwrap_or(i64::MAX));
+    }
+
+    /// Brings the cache counters of `kind` up to the cache's own counts (called before a
+    /// scrape; the counts only grow).
+    pub fn sync_cache(&self, kind: &str, counts: CacheCounts) {
+        let rows = [
+            ("l1", "hit", counts.l1_hits),
+            ("l1", "miss", counts.l1_misses),
+            ("l2", "hit", counts.l2_hits),
+            ("l2", "miss", counts.l2_misses),
+            ("l2", "error", counts.errors),
+        ];
+        for (level, result, value) in rows {
+            let counter = self.cache_reads.with_label_values(&[kind, level, result]);
+            let current = counter.get();
+            if value > current {
+                counter.inc_by(value - current);
+            }
+        }
     }
 
     /// Every metric in the Prometheus text format.

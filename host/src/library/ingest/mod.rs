@@ -186,7 +186,7 @@ impl Library {
             .map_err(anyhow::Error::from)?;
         let document = self.storage.get_document(document_id).await.map_err(anyhow::Error::from)?;
         self.index_pending(&document, changed, &NoProgress).await?;
-        self.invalidate();
+        self.invalidate().await;
         Ok(changed)
     }
 
@@ -270,7 +270,7 @@ impl Library {
 
         let indexed_now = self.index_pending(&document, total, progress).await?;
         let document = self.storage.finish_document(&document.id).await.map_err(anyhow::Error::from)?;
-        self.invalidate();
+        self.invalidate().await;
         Ok(IngestReport {
             chunks: document.chunk_count as u64,
             document,
