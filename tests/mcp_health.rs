@@ -90,3 +90,25 @@ async fn probes_answer_and_metrics_count_the_calls() {
     parse(&body);
     server.kill().await;
 }
+
+#[test]
+fn doctor_changes_nothing() {
+    let scratch = Scratch::new();
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(client::binary());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("TTRPG_") {
+                command.env_remove(key);
+            }
+        }
+        command.arg("--data-dir").arg(scratch.data_dir()).args(args).output().unwrap()
+    };
+    let doctor = run(&["doctor", "--json"]);
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(report.contains("plugins"), "doctor reports the parts: {report}");
+    let status = run(&["migrate", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let applied: Vec<&serde_json::Value> =
+        status["migrations"].as_array().unwrap().iter().filter(|m| m["applied"] == true).collect();
+    assert!(applied.is_empty(), "doctor applied migrations: {applied:?}");
+}

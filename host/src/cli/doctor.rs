@@ -131,7 +131,12 @@ fn check_dice(config: &Config) -> PartReport {
 
 async fn check_plugins(config: &Config) -> PartReport {
     let version = format!("plugin API {}", ttrpg_plugin_runtime::SUPPORTED_API_VERSIONS.join(", "));
-    match crate::app::App::open(config.clone()).await {
+    // The store opened as it is: doctor never applies migrations or changes anything.
+    let app = match storage::open(&config.database_url(), MigrateOnOpen::Skip).await {
+        Ok(store) => crate::app::App::with_storage(config.clone(), store),
+        Err(err) => Err(err.into()),
+    };
+    match app {
         Ok(app) => match app.plugins.installed().await {
             Ok(installed) => PartReport {
                 part: "plugins",
@@ -146,7 +151,12 @@ async fn check_plugins(config: &Config) -> PartReport {
                     config.plugins.call_timeout_ms
                 ),
             },
-            Err(err) => PartReport { part: "plugins", version, ok: false, detail: err.to_string() },
+            Err(err) => PartReport {
+                part: "plugins",
+                version,
+                ok: false,
+                detail: format!("{err} (is the schema up to date? `ttrpg migrate status`)"),
+            },
         },
         Err(err) => PartReport { part: "plugins", version, ok: false, detail: format!("{err:#}") },
     }
