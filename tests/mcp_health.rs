@@ -112,3 +112,28 @@ fn doctor_changes_nothing() {
         status["migrations"].as_array().unwrap().iter().filter(|m| m["applied"] == true).collect();
     assert!(applied.is_empty(), "doctor applied migrations: {applied:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_health_is_the_operators() {
+    let scratch = Scratch::new();
+    let server = HttpServer::start(&scratch).await;
+    let local = server.connect("local").await;
+    local.ok("campaign_create", json!({"name": "Health", "system": "dnd5e"})).await;
+    let health = local.ok("server_health", json!({})).await;
+    assert_eq!(health["database"]["engine"], "sqlite", "{health}");
+    assert!(health["database"]["size_bytes"].as_i64().unwrap() > 0, "{health}");
+    assert!(health["database"]["wal_bytes"].is_i64(), "SQLite in WAL mode has a WAL file: {health}");
+    assert_eq!(health["database"]["pending_migrations"], 0);
+    assert_eq!(health["cache"]["shared_level"], "off", "no Redis configured: {health}");
+    assert!(health["uptime_seconds"].is_u64() && health["version"].is_string(), "{health}");
+
+    let (user, _) = scratch.token("pat", false);
+    let player = server.connect_as("pat", Some(&user)).await;
+    assert!(
+        !player.tool_names().await.contains(&"server_health".to_string()),
+        "only the operator is offered it"
+    );
+    let refused = player.err("server_health", json!({})).await;
+    assert!(refused.contains("admin token"), "{refused}");
+    server.kill().await;
+}

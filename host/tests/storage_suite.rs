@@ -283,6 +283,7 @@ storage_suite!(
     unknown_stored_values_are_refused,
     library_document_lifecycle_and_resume,
     users_tokens_and_revocation,
+    database_health_reports_engine_size_and_schema,
     campaign_members_and_roles,
     visibility_filters_in_the_read,
     plugin_kv_quota_refuses_a_write_past_it,
@@ -1665,6 +1666,20 @@ mod cases {
     }
 
     // --- users, tokens, members, visibility ---
+
+    pub async fn database_health_reports_engine_size_and_schema(ctx: Ctx) {
+        let s = &ctx.store;
+        s.create_campaign(campaign("Health")).await.unwrap();
+        let health = s.health().await.unwrap();
+        assert_eq!(health.engine, s.engine().name());
+        assert!(!health.version.is_empty());
+        assert!(health.size_bytes.is_some_and(|b| b > 0), "{health:?}");
+        let status = s.migration_status().await.unwrap();
+        let newest = status.migrations.iter().map(|m| m.version).max();
+        assert_eq!(health.schema_version, newest, "{health:?}");
+        assert_eq!(health.pending_migrations, 0);
+        assert!(health.pool_max >= 1 && health.pool_idle <= health.pool_open, "{health:?}");
+    }
 
     pub async fn users_tokens_and_revocation(ctx: Ctx) {
         let s = &ctx.store;

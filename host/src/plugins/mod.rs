@@ -169,6 +169,11 @@ impl PluginHost {
         Ok(InstallOutcome { plugin: record, already_installed })
     }
 
+    /// How many plugin versions are loaded (compiled and ready) in this process.
+    pub async fn loaded_count(&self) -> usize {
+        self.loaded.read().await.len()
+    }
+
     /// Every installed plugin version.
     pub async fn installed(&self) -> Result<Vec<InstalledPluginRecord>, PluginHostError> {
         Ok(self.storage.list_plugins().await?)

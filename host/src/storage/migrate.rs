@@ -28,6 +28,29 @@ pub struct MigrationState {
     pub applied: bool,
 }
 
+/// How the database is, for health reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct DatabaseHealth {
+    /// `sqlite` or `postgres`.
+    pub engine: String,
+    /// The engine's version ("SQLite 3.46.1").
+    pub version: String,
+    /// The database's size in bytes.
+    pub size_bytes: Option<i64>,
+    /// The write-ahead log's size in bytes, when it can be known.
+    pub wal_bytes: Option<i64>,
+    /// Connections of the pool open now.
+    pub pool_open: u32,
+    /// Of those, idle.
+    pub pool_idle: u32,
+    /// The most the pool opens.
+    pub pool_max: u32,
+    /// The newest migration applied.
+    pub schema_version: Option<i64>,
+    /// Migrations this host knows that are not applied.
+    pub pending_migrations: usize,
+}
+
 /// Every migration this host knows, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MigrationStatus {
@@ -60,6 +83,8 @@ pub trait SchemaStore: Send + Sync {
     async fn migrate_down(&self, steps: usize) -> StorageResult<usize>;
     /// Lists every known migration and whether it is applied.
     async fn migration_status(&self) -> StorageResult<MigrationStatus>;
+    /// Engine, version, sizes, the pool and the schema, for health reports.
+    async fn health(&self) -> StorageResult<DatabaseHealth>;
 }
 
 #[async_trait]
@@ -85,6 +110,38 @@ impl<DB: SqlEngine> SchemaStore for SqlStorage<DB> {
             DB::migrator().undo(&self.pool, target).await.map_err(migrate_error)?;
         }
         Ok(steps)
+    }
+
+    async fn health(&self) -> StorageResult<DatabaseHealth> {
+        let version = self.ping().await?;
+        let size_bytes: Option<i64> = sqlx::query_scalar(DB::SIZE_QUERY).fetch_one(&self.pool).await.ok();
+        let wal_bytes = match (DB::WAL_QUERY, DB::FILE_QUERY) {
+            (Some(query), _) => {
+                sqlx::query_scalar::<_, Option<i64>>(query).fetch_one(&self.pool).await.ok().flatten()
+            }
+            (None, Some(query)) => {
+                let file: Option<String> = sqlx::query_scalar(query).fetch_one(&self.pool).await.ok();
+                file.filter(|f| !f.is_empty())
+                    .and_then(|f| std::fs::metadata(format!("{f}-wal")).ok())
+                    .map(|m| i64::try_from(m.len()).unwrap_or(i64::MAX))
+            }
+            (None, None) => None,
+        };
+        let status = self.migration_status().await?;
+        let schema_version = status.migrations.iter().filter(|m| m.applied).map(|m| m.version).max();
+        let open = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        Ok(DatabaseHealth {
+            engine: DB::ENGINE.name().to_string(),
+            version,
+            size_bytes,
+            wal_bytes,
+            pool_open: open,
+            pool_idle: idle.min(open),
+            pool_max: self.pool.options().get_max_connections(),
+            schema_version,
+            pending_migrations: status.pending(),
+        })
     }
 
     async fn migration_status(&self) -> StorageResult<MigrationStatus> {

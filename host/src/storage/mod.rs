@@ -41,7 +41,7 @@ pub use combat::CombatStore;
 pub use documents::DocumentStore;
 pub use error::StorageError;
 pub use library::*;
-pub use migrate::{MigrationState, MigrationStatus, SchemaStore};
+pub use migrate::{DatabaseHealth, MigrationState, MigrationStatus, SchemaStore};
 pub use notes::CampaignNoteStore;
 pub use plugin_kv::PluginKvStore;
 pub use plugins::PluginStore;

@@ -28,6 +28,10 @@ impl EngineOps for Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
 
     const VERSION_QUERY: &'static str = "SELECT 'PostgreSQL ' || current_setting('server_version')";
+    const SIZE_QUERY: &'static str = "SELECT pg_database_size(current_database())::BIGINT";
+    // Needs the pg_monitor role; without it the WAL size is reported as unknown.
+    const WAL_QUERY: Option<&'static str> = Some("SELECT sum(size)::BIGINT FROM pg_ls_waldir()");
+    const FILE_QUERY: Option<&'static str> = None;
 
     fn migrator() -> &'static Migrator {
         &migrate::POSTGRES

@@ -30,6 +30,13 @@ pub(crate) trait EngineOps: Database {
     const LOCK_CAMPAIGN_STATUS: &'static str;
     /// A query returning the engine's version as one text value.
     const VERSION_QUERY: &'static str;
+    /// A query returning the database's size in bytes (one BIGINT).
+    const SIZE_QUERY: &'static str;
+    /// A query returning the size of the write-ahead log in bytes (one BIGINT or NULL), when
+    /// the engine tells it through SQL.
+    const WAL_QUERY: Option<&'static str>;
+    /// A query returning the database file's path, for engines whose WAL is a file beside it.
+    const FILE_QUERY: Option<&'static str>;
     /// The engine's migrations (`migrations/<engine>/`, embedded in the binary).
     fn migrator() -> &'static Migrator;
     /// How many rows a statement changed.

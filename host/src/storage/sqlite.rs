@@ -46,6 +46,11 @@ impl EngineOps for Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 
     const VERSION_QUERY: &'static str = "SELECT 'SQLite ' || sqlite_version()";
+    const SIZE_QUERY: &'static str =
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+    const WAL_QUERY: Option<&'static str> = None;
+    const FILE_QUERY: Option<&'static str> =
+        Some("SELECT file FROM pragma_database_list WHERE name = 'main'");
 
     fn migrator() -> &'static Migrator {
         &migrate::SQLITE

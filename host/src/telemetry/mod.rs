@@ -160,6 +160,11 @@ impl Metrics {
         }
     }
 
+    /// Seconds since the server started.
+    pub fn uptime_seconds(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
     /// Every metric in the Prometheus text format.
     pub fn render(&self) -> String {
         self.uptime.set(i64::try_from(self.started.elapsed().as_secs()).unwrap_or(i64::MAX));

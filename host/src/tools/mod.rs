@@ -6,6 +6,7 @@ mod campaign;
 mod character;
 pub(crate) mod dice;
 mod error;
+mod health;
 mod host_tools;
 mod initiative;
 pub mod library;
@@ -30,6 +31,7 @@ pub fn core_registry() -> ToolRegistry {
         dice::tools(),
         plugins::tools(),
         library::tools(),
+        health::tools(),
     ];
     for tool in all.into_iter().flatten() {
         // Core tool names are distinct by construction; a clash is a bug caught by the tests.
