@@ -16,7 +16,7 @@ mod scope;
 pub mod token;
 
 use crate::app::App;
-pub use crate::storage::Visibility;
+use crate::storage::Visibility;
 use crate::storage::{ApiToken, DocumentRecord, MemberRole, StorageError, TokenRole};
 
 /// Who makes a request.
@@ -71,16 +71,6 @@ pub enum Role {
     Gm,
 }
 
-impl Role {
-    /// The role's name as users read it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Player => "player",
-            Role::Gm => "GM",
-        }
-    }
-}
-
 /// What a tool needs of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
@@ -128,11 +118,6 @@ impl Viewer {
     /// The calling user's id, for a token's holder.
     pub fn user_id(&self) -> Option<&str> {
         self.caller.user_id()
-    }
-
-    /// Whether content of `visibility` may reach this caller.
-    pub fn sees(&self, visibility: Visibility) -> bool {
-        self.is_gm() || visibility == Visibility::Players
     }
 }
 
