@@ -11,6 +11,8 @@
 mod client;
 #[path = "support/fixtures.rs"]
 mod fixtures;
+#[path = "e2e/pdf.rs"]
+mod pdf;
 
 use client::{Client, Elicitation, HttpServer, Notifications, Scratch, embedding_env, str_of};
 use serde_json::{Value, json};
@@ -347,11 +349,10 @@ async fn plugin_grants_need_a_persons_yes() {
 
 /// A two-chapter adventure as a PDF: a large heading and a few body lines per page.
 fn adventure_pdf() -> Vec<u8> {
-    use lopdf::{Document, Object, Stream, dictionary};
-    let chapters = [
+    pdf::chapters(&[
         (
             "Chapter 1: Goblin Arrows",
-            [
+            &[
                 "The goblins ambush the party on the Triboar Trail near two dead horses.",
                 "Klarg the bugbear leads the Cragmaw goblins from a cave hideout.",
                 "The goblins keep Sildar Hallwinter prisoner in the hideout.",
@@ -359,45 +360,13 @@ fn adventure_pdf() -> Vec<u8> {
         ),
         (
             "Chapter 2: Phandalin",
-            [
+            &[
                 "The Redbrand ruffians secretly serve the Black Spider, a drow mage.",
                 "Their leader Glasstaff hides beneath Tresendar Manor.",
                 "The Black Spider seeks the lost Wave Echo Cave and its forge.",
             ],
         ),
-    ];
-    let mut doc = Document::with_version("1.5");
-    let pages_id = doc.new_object_id();
-    let font = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "TrueType", "BaseFont" => "Test-Regular",
-        "FirstChar" => 0, "LastChar" => 255,
-        "Widths" => (0..256).map(|_| Object::Integer(500)).collect::<Vec<_>>(),
-        "Encoding" => "WinAnsiEncoding",
-    });
-    let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font } });
-    let kids: Vec<Object> = chapters
-        .iter()
-        .map(|(heading, lines)| {
-            let mut content = format!("BT /F1 20 Tf 72 700 Td ({heading}) Tj ET\n");
-            for (i, line) in lines.iter().enumerate() {
-                content.push_str(&format!("BT /F1 10 Tf 72 {} Td ({line}) Tj ET\n", 660 - 14 * i as i64));
-            }
-            let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
-            Object::Reference(doc.add_object(dictionary! {
-                "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources,
-                "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
-            }))
-        })
-        .collect();
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 2 }),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut bytes = Vec::new();
-    doc.save_to(&mut bytes).unwrap();
-    bytes
+    ])
 }
 
 /// The passages of a `search_rules` result.

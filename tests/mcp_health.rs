@@ -38,7 +38,8 @@ async fn probes_answer_and_metrics_count_the_calls() {
     assert_eq!((status, body.trim()), (200, "ok"));
     let (status, _, body) = server.raw_request("GET", "/readyz", None, None).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("database answers"), "{body}");
+    assert!(body.starts_with("ready\n") && body.contains("database: ok"), "{body}");
+    assert!(!body.contains("redis") && !body.contains("qdrant"), "neither is configured: {body}");
 
     let client = server.connect("local").await;
     for _ in 0..3 {
@@ -75,6 +76,8 @@ async fn probes_answer_and_metrics_count_the_calls() {
     }
     assert!(sample(&scrape, "ttrpg_http_sessions", &[]).unwrap() >= 1.0);
     assert!(sample(&scrape, "ttrpg_uptime_seconds", &[]).is_some());
+    assert!(sample(&scrape, "ttrpg_database", &[("figure", "size_bytes")]).unwrap() > 0.0, "{body}");
+    assert!(sample(&scrape, "ttrpg_database", &[("figure", "pool_max")]).unwrap() > 0.0, "{body}");
 
     // Once tokens exist: the probes stay open, /metrics is the operator's.
     let (user, _) = scratch.token("pat", false);
@@ -104,8 +107,22 @@ fn doctor_changes_nothing() {
         command.arg("--data-dir").arg(scratch.data_dir()).args(args).output().unwrap()
     };
     let doctor = run(&["doctor", "--json"]);
-    let report = String::from_utf8_lossy(&doctor.stdout);
-    assert!(report.contains("plugins"), "doctor reports the parts: {report}");
+    let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let parts: Vec<&str> =
+        report["parts"].as_array().unwrap().iter().map(|p| p["part"].as_str().unwrap()).collect();
+    for part in ["data dir", "database", "dice", "plugins", "onnxruntime", "model", "vectors", "redis"] {
+        assert!(parts.contains(&part), "doctor reports {part}: {report}");
+    }
+    // Every TTRPG_ variable was removed: no model folder, no ONNX Runtime, so doctor fails
+    // and says how to get them.
+    let model = report["parts"].as_array().unwrap().iter().find(|p| p["part"] == "model").unwrap();
+    assert_eq!(model["ok"], false, "{model}");
+    assert!(model["detail"].as_str().unwrap().contains("TTRPG_MODEL_DIR"), "{model}");
+    assert!(!doctor.status.success(), "a missing part makes doctor exit 1");
+    let status = run(&["status", "--json"]);
+    let health: serde_json::Value = serde_json::from_slice(&status.stdout)
+        .unwrap_or_else(|_| panic!("status --json: {}", String::from_utf8_lossy(&status.stderr)));
+    assert_eq!(health["database"]["engine"], "sqlite", "{health}");
     let status = run(&["migrate", "status", "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     let applied: Vec<&serde_json::Value> =
@@ -135,5 +152,46 @@ async fn server_health_is_the_operators() {
     );
     let refused = player.err("server_health", json!({})).await;
     assert!(refused.contains("admin token"), "{refused}");
+    server.kill().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_names_a_redis_that_does_not_answer() {
+    let scratch = Scratch::new();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("redis://127.0.0.1:{dead}");
+    let server = HttpServer::start_with_env(&scratch, &[("TTRPG_REDIS_URL", url.as_str())]).await;
+    let (status, _, body) = server.raw_request("GET", "/readyz", None, None).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.starts_with("not ready") && body.contains("redis:"), "{body}");
+    // Calls still succeed: the cache is optional at run time.
+    let client = server.connect("local").await;
+    client.ok("campaign_create", json!({"name": "No Redis", "system": "dnd5e"})).await;
+    let health = client.ok("server_health", json!({})).await;
+    assert_eq!(health["cache"]["shared_level"], "down", "{health}");
+    server.kill().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ttrpg_status_asks_a_running_server() {
+    let scratch = Scratch::new();
+    let (admin, _) = scratch.token("ops", true);
+    let (user, _) = scratch.token("pat", false);
+    let server = HttpServer::start(&scratch).await;
+    let client = server.connect_as("ops", Some(&admin)).await;
+    client.ok("roll_dice", json!({"expression": "3d6"})).await;
+    let base = server.url.trim_end_matches("/mcp").to_string();
+    let json = scratch.cli(&["status", "--url", &base, "--token", &admin, "--json"]);
+    let figures: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(figures["tools"]["calls"], 1, "{figures}");
+    assert_eq!(figures["health"]["database"]["engine"], "sqlite");
+    let text = scratch.cli(&["status", "--url", &base, "--token", &admin]);
+    assert!(text.contains("tool calls    1 (0 failed)") && text.contains("database      sqlite"), "{text}");
+    let refused = std::process::Command::new(client::binary())
+        .args(["status", "--url", &base, "--token", &user])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not an admin token"), "{refused:?}");
     server.kill().await;
 }

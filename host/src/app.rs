@@ -47,21 +47,32 @@ impl App {
     /// and builds the application.
     pub async fn open(config: Config) -> anyhow::Result<Arc<App>> {
         let url = config.database_url();
-        let storage = storage::open(&url, MigrateOnOpen::Apply)
+        let cache = Arc::new(open_cache(&config.cache)?);
+        let storage = storage::open_cached(&url, MigrateOnOpen::Apply, Some(cache.clone()))
             .await
             .with_context(|| format!("opening the database {}", storage::redact_url(&url)))?;
-        Ok(Arc::new(App::with_storage(config, storage)?))
+        Ok(Arc::new(App::with_storage_and_cache(config, storage, cache)?))
     }
 
-    /// Builds the application over an already opened store.
+    /// Builds the application over an already opened store (which reads without a cache;
+    /// the app's own cache serves the library).
     pub fn with_storage(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<App> {
+        let cache = Arc::new(open_cache(&config.cache)?);
+        App::with_storage_and_cache(config, storage, cache)
+    }
+
+    /// Builds the application over an already opened store and the cache it reads through.
+    pub fn with_storage_and_cache(
+        config: Config,
+        storage: Arc<dyn Storage>,
+        cache: Arc<TwoLevelCache>,
+    ) -> anyhow::Result<App> {
         let dice_limits = DiceLimits { max_dice: config.dice.max_dice, ..DiceLimits::default() };
         let dir = config.plugins_dir();
         let runtime = PluginHost::runtime_config(&dir, &config.plugins);
         let plugins =
             PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
         let (events, _) = tokio::sync::broadcast::channel(64);
-        let cache = Arc::new(open_cache(&config.cache)?);
         Ok(App {
             config,
             storage,
@@ -85,6 +96,11 @@ impl App {
         Ok(library.clone())
     }
 
+    /// The library if this process has opened it (health does not open it).
+    pub fn opened_library(&self) -> Option<Arc<Library>> {
+        self.library.get().cloned()
+    }
+
     /// Tells every MCP session that a campaign's tool list changed.
     pub fn tools_changed(&self, campaign_id: &str) {
         let _ = self.events.send(AppEvent::ToolsChanged { campaign_id: campaign_id.to_string() });
@@ -100,5 +116,5 @@ fn open_cache(config: &CacheConfig) -> anyhow::Result<TwoLevelCache> {
         RedisL2::new(url)
             .with_context(|| format!("the Redis cache at {}", crate::config::redact_url(url)))?,
     );
-    Ok(TwoLevelCache::new(l1_bytes, Some(l2), "ttrpg"))
+    Ok(TwoLevelCache::new(l1_bytes, Some(l2), &config.redis_prefix))
 }

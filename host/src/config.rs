@@ -33,6 +33,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_LIBRARY_MAX_FILE_MB", "library.max_file_mb"),
     ("TTRPG_REDIS_URL", "cache.redis_url"),
     ("TTRPG_CACHE_L1_MB", "cache.l1_mb"),
+    ("TTRPG_REDIS_PREFIX", "cache.redis_prefix"),
     ("TTRPG_INGEST_THREADS", "ingest.threads"),
     ("TTRPG_INGEST_CONCURRENT", "ingest.concurrent"),
     ("TTRPG_MEMORY_CEILING_MB", "ingest.memory_ceiling_mb"),
@@ -106,11 +107,14 @@ pub struct CacheConfig {
     pub redis_url: Option<String>,
     /// Bytes the in-process level may hold, in MiB.
     pub l1_mb: u64,
+    /// What every key and channel in Redis starts with: the hosts of one deployment share
+    /// it, and two deployments on one Redis must differ.
+    pub redis_prefix: String,
 }
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        CacheConfig { redis_url: None, l1_mb: 64 }
+        CacheConfig { redis_url: None, l1_mb: 64, redis_prefix: "ttrpg".into() }
     }
 }
 
@@ -368,6 +372,7 @@ impl Config {
                     std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()).collect()
             }
             "TTRPG_REDIS_URL" => self.cache.redis_url = Some(value).filter(|v| !v.is_empty()),
+            "TTRPG_REDIS_PREFIX" if !value.is_empty() => self.cache.redis_prefix = value,
             "TTRPG_CACHE_L1_MB" => {
                 self.cache.l1_mb = parse_env("TTRPG_CACHE_L1_MB", &value, "a whole number of MiB such as 64")?
             }

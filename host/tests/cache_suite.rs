@@ -1,9 +1,11 @@
 //! The two-level cache's behaviour, on L1 alone and on L1 over the real Redis at
 //! 127.0.0.1:6379 (each test under its own key prefix, deleted afterwards): round trips,
 //! values of another format are misses, invalidation by tag, a second host sharing the
-//! Redis (promotion into its L1, invalidation reaching it), and Redis going away mid-test
-//! (a `redis-server` the test starts on its own port and kills): calls keep working, the
-//! level reports itself down, and after a restart it is used again.
+//! Redis (promotion into its L1, invalidation reaching it through pub/sub without reading
+//! the generation again, old entries deleted with `SCAN`), and Redis going away mid-test
+//! (a `redis-server` the test starts on its own port and kills): calls keep working, tagged
+//! reads bypass the cache, the level reports itself down, and after a restart it is used
+//! again, with the invalidations made meanwhile applied.
 //!
 //! Without Redis on 127.0.0.1:6379 the shared-level tests say SKIPPED and why.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
@@ -11,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ttrpg_host::cache::{Kind, RedisL2, SharedCache, TwoLevelCache};
+use ttrpg_host::cache::{Kind, RedisL2, Scope, SharedCache, TwoLevelCache};
 
 const REDIS: &str = "redis://127.0.0.1:6379";
 
@@ -27,15 +29,21 @@ fn redis_up() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Deletes every key under `prefix`.
-fn clean(prefix: &str) {
+/// The keys under `prefix`.
+fn keys(prefix: &str) -> Vec<String> {
     let keys = std::process::Command::new("redis-cli")
         .args(["-p", "6379", "--scan", "--pattern", &format!("{prefix}:*")])
         .output();
-    if let Ok(keys) = keys {
-        for key in String::from_utf8_lossy(&keys.stdout).lines().filter(|k| !k.is_empty()) {
-            let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", key]).output();
-        }
+    keys.map(|k| {
+        String::from_utf8_lossy(&k.stdout).lines().filter(|k| !k.is_empty()).map(String::from).collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Deletes every key under `prefix`.
+fn clean(prefix: &str) {
+    for key in keys(prefix) {
+        let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", &key]).output();
     }
 }
 
@@ -44,20 +52,75 @@ fn shared(prefix: &str) -> TwoLevelCache {
     TwoLevelCache::new(8 << 20, Some(l2), prefix)
 }
 
+/// Waits until `cache` hears the invalidation channel (it subscribes on first use).
+async fn until_listening(cache: &TwoLevelCache) {
+    cache.stamp("warm-up").await;
+    for _ in 0..100 {
+        if cache.listening() == Some(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the cache never subscribed to the invalidation channel");
+}
+
+/// The rules answer to "grappling" under `stamp`.
+async fn read(cache: &TwoLevelCache, stamp: &ttrpg_host::cache::Stamp) -> Option<String> {
+    cache.get::<String>(Kind::RulesAnswer, Scope::Tagged(stamp), "grappling").await
+}
+
 /// The behaviour every configuration must have.
 async fn behaves(cache: &TwoLevelCache) {
-    assert_eq!(cache.get::<Vec<String>>(Kind::RulesAnswer, "q1").await, None, "empty at first");
-    cache.put(Kind::RulesAnswer, "q1", &vec!["grappled".to_string()]).await;
-    assert_eq!(cache.get::<Vec<String>>(Kind::RulesAnswer, "q1").await, Some(vec!["grappled".to_string()]));
-    assert_eq!(cache.get::<Vec<String>>(Kind::QueryEmbedding, "q1").await, None, "kinds do not share keys");
-    assert_eq!(cache.get::<u32>(Kind::RulesAnswer, "q1").await, None, "a value of another type is a miss");
-    let before = cache.generation("library").await;
+    let stamp = cache.stamp("library").await;
+    let tagged = Scope::Tagged(&stamp);
+    assert_eq!(cache.get::<Vec<String>>(Kind::RulesAnswer, tagged, "q1").await, None, "empty at first");
+    cache.put(Kind::RulesAnswer, tagged, "q1", &vec!["grappled".to_string()]).await;
+    assert_eq!(
+        cache.get::<Vec<String>>(Kind::RulesAnswer, tagged, "q1").await,
+        Some(vec!["grappled".to_string()])
+    );
+    assert_eq!(
+        cache.get::<Vec<String>>(Kind::QueryEmbedding, tagged, "q1").await,
+        None,
+        "kinds do not share keys"
+    );
+    assert_eq!(
+        cache.get::<u32>(Kind::RulesAnswer, tagged, "q1").await,
+        None,
+        "a value of another type is a miss"
+    );
+    cache.put(Kind::QueryEmbedding, Scope::Content, "e1", &vec![0.5f32, 0.25]).await;
+
     cache.invalidate("library").await;
-    let after = cache.generation("library").await;
-    assert!(after > before, "invalidation moves the generation: {before} -> {after}");
-    let stats = cache.stats().snapshot();
-    let answers = stats.iter().find(|s| s.kind == "rules_answer").unwrap();
+    let after = cache.stamp("library").await;
+    assert!(
+        after.generation() > stamp.generation(),
+        "invalidation moves the generation: {stamp:?} -> {after:?}"
+    );
+    assert_eq!(
+        cache.get::<Vec<String>>(Kind::RulesAnswer, Scope::Tagged(&after), "q1").await,
+        None,
+        "stale now"
+    );
+    assert_eq!(
+        cache.get::<Vec<f32>>(Kind::QueryEmbedding, Scope::Content, "e1").await,
+        Some(vec![0.5, 0.25]),
+        "content-keyed entries outlive every invalidation"
+    );
+    // Other tags are untouched by the library's invalidation.
+    let campaign = cache.stamp("campaign:c1").await;
+    cache.put(Kind::Campaign, Scope::Tagged(&campaign), "c1", &"Curse".to_string()).await;
+    cache.invalidate("library").await;
+    let campaign_now = cache.stamp("campaign:c1").await;
+    assert_eq!(campaign_now, campaign);
+    assert_eq!(
+        cache.get::<String>(Kind::Campaign, Scope::Tagged(&campaign_now), "c1").await.as_deref(),
+        Some("Curse")
+    );
+
+    let answers = cache.stats().of_kind(Kind::RulesAnswer);
     assert!(answers.l1_hits >= 1 && answers.bytes_stored > 0, "{answers:?}");
+    assert!(cache.l1_bytes() > 0);
 }
 
 #[tokio::test]
@@ -65,6 +128,7 @@ async fn l1_alone() {
     let cache = TwoLevelCache::local(8 << 20);
     behaves(&cache).await;
     assert_eq!(cache.shared_level(), None);
+    assert_eq!(cache.listening(), None);
 }
 
 #[tokio::test]
@@ -80,7 +144,7 @@ async fn l1_over_redis() {
     clean(&prefix);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_host_sees_entries_and_invalidations() {
     if !redis_up() {
         println!("SKIPPED: two hosts on one Redis: no Redis on 127.0.0.1:6379");
@@ -88,26 +152,56 @@ async fn a_second_host_sees_entries_and_invalidations() {
     }
     let prefix = prefix("hosts");
     let (a, b) = (shared(&prefix), shared(&prefix));
-    let generation = a.generation("library").await;
-    let key = format!("{generation}:how does grappling work");
-    a.put(Kind::RulesAnswer, &key, &"Grappled, p. 292".to_string()).await;
-    assert_eq!(b.get::<String>(Kind::RulesAnswer, &key).await.as_deref(), Some("Grappled, p. 292"));
-    let stats = b.stats().snapshot();
-    assert_eq!(stats[0].l2_hits, 1, "B found it in Redis: {stats:?}");
-    assert_eq!(b.get::<String>(Kind::RulesAnswer, &key).await.as_deref(), Some("Grappled, p. 292"));
-    assert_eq!(b.stats().snapshot()[0].l1_hits, 1, "and promoted it into its L1");
-    // A book ingested through A: B's next lookup uses the new generation and misses.
+    until_listening(&a).await;
+    until_listening(&b).await;
+    let stamp = a.stamp("library").await;
+    a.put(Kind::RulesAnswer, Scope::Tagged(&stamp), "grappling", &"Grappled, p. 292".to_string()).await;
+    let b_stamp = b.stamp("library").await;
+    assert_eq!(b_stamp, stamp, "both hosts read the same generation");
+    assert_eq!(read(&b, &b_stamp).await.as_deref(), Some("Grappled, p. 292"));
+    assert_eq!(b.stats().of_kind(Kind::RulesAnswer).l2_hits, 1, "B found it in Redis");
+    assert_eq!(read(&b, &b_stamp).await.as_deref(), Some("Grappled, p. 292"));
+    assert_eq!(b.stats().of_kind(Kind::RulesAnswer).l1_hits, 1, "and promoted it into its L1");
+
+    // A book ingested through A: B hears of it on the channel and drops its copy of the
+    // generation and its L1 entry, without asking Redis on every read.
+    let bytes_before = b.l1_bytes();
     a.invalidate("library").await;
-    let now = b.generation("library").await;
-    assert!(now > generation, "B sees A's invalidation at once");
-    assert_eq!(b.get::<String>(Kind::RulesAnswer, &format!("{now}:how does grappling work")).await, None);
+    let mut now = b.stamp("library").await;
+    for _ in 0..50 {
+        if now.generation() > stamp.generation() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        now = b.stamp("library").await;
+    }
+    assert!(now.generation() > stamp.generation(), "B sees A's invalidation: {stamp:?} -> {now:?}");
+    assert_eq!(read(&b, &now).await, None, "the answer is gone on B");
+    assert!(
+        b.l1_bytes() < bytes_before,
+        "B dropped its L1 entry of the tag ({bytes_before} -> {})",
+        b.l1_bytes()
+    );
+
+    // Redis keeps no entry of the old generation for long: it is deleted with SCAN.
+    let mut old = usize::MAX;
+    for _ in 0..50 {
+        old = keys(&prefix)
+            .iter()
+            .filter(|k| k.contains(&format!("library@{}:", stamp.generation().unwrap())))
+            .count();
+        if old == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(old, 0, "old entries left in Redis: {:?}", keys(&prefix));
     clean(&prefix);
 }
 
 /// A `redis-server` of this test's own on a free port.
 struct OwnRedis {
     child: std::process::Child,
-    port: u16,
 }
 
 impl OwnRedis {
@@ -125,7 +219,7 @@ impl OwnRedis {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        OwnRedis { child, port }
+        OwnRedis { child }
     }
 
     fn kill(mut self) {
@@ -138,7 +232,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_going_away_and_coming_back() {
     if std::process::Command::new("redis-server").arg("--version").output().is_err() {
         println!("SKIPPED: Redis going away: no redis-server on this machine");
@@ -146,45 +240,67 @@ async fn redis_going_away_and_coming_back() {
     }
     let port = free_port();
     let redis = OwnRedis::start(port);
-    let l2: Arc<dyn SharedCache> =
-        Arc::new(RedisL2::new(&format!("redis://127.0.0.1:{}", redis.port)).unwrap());
-    let cache = TwoLevelCache::new(8 << 20, Some(l2), "ttrpg-outage");
-    cache.put(Kind::RulesAnswer, "k", &1u32).await;
+    let url = format!("redis://127.0.0.1:{port}");
+    let prefix = prefix("outage");
+    let host = |url: &str| {
+        let l2: Arc<dyn SharedCache> = Arc::new(RedisL2::new(url).unwrap());
+        TwoLevelCache::new(8 << 20, Some(l2), &prefix)
+    };
+    let cache = host(&url);
+    until_listening(&cache).await;
+    let stamp = cache.stamp("campaign:c1").await;
+    cache.put(Kind::Campaign, Scope::Tagged(&stamp), "c1", &1u32).await;
+    cache.put(Kind::QueryEmbedding, Scope::Content, "e", &vec![1.0f32]).await;
     assert_eq!(cache.shared_level(), Some(true));
     redis.kill();
-
-    // Reads and writes go on (L1 and the caller's own computation); nothing waits long.
-    let started = std::time::Instant::now();
-    for i in 0..20u32 {
-        cache.put(Kind::RulesAnswer, &format!("during-{i}"), &i).await;
-        assert_eq!(
-            cache.get::<u32>(Kind::RulesAnswer, &format!("during-{i}")).await,
-            Some(i),
-            "L1 still answers"
-        );
-        assert_eq!(cache.get::<u32>(Kind::RulesAnswer, &format!("absent-{i}")).await, None);
-    }
-    assert!(started.elapsed() < Duration::from_secs(5), "an outage made calls slow: {:?}", started.elapsed());
-    assert_eq!(cache.shared_level(), Some(false), "the level reports itself down");
-    assert!(cache.stats().snapshot()[0].errors > 0);
-
-    // Back again: after the reconnect pause the shared level is used again.
-    let redis = OwnRedis::start(port);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let mut back = false;
-    for _ in 0..20 {
-        cache.put(Kind::RulesAnswer, "after", &7u32).await;
-        if cache.shared_level() == Some(true) {
-            back = true;
+    // The host notices within a ping interval (500 ms): its subscription and pings fail.
+    for _ in 0..100 {
+        if cache.listening() == Some(false) {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(back, "the cache never used Redis again after it came back");
-    let other: Arc<dyn SharedCache> = Arc::new(RedisL2::new(&format!("redis://127.0.0.1:{port}")).unwrap());
-    let second = TwoLevelCache::new(8 << 20, Some(other), "ttrpg-outage");
+    assert_eq!(cache.listening(), Some(false), "the lost subscription was noticed");
+
+    // Calls go on and nothing waits long: content-keyed entries come from L1; tagged reads go
+    // to the source of truth (another host's change could not reach this one now).
+    let started = std::time::Instant::now();
+    for i in 0..20u32 {
+        assert_eq!(cache.get::<Vec<f32>>(Kind::QueryEmbedding, Scope::Content, "e").await, Some(vec![1.0]));
+        let during = cache.stamp("campaign:c1").await;
+        assert_eq!(cache.get::<u32>(Kind::Campaign, Scope::Tagged(&during), "c1").await, None, "round {i}");
+        cache.put(Kind::Campaign, Scope::Tagged(&during), "c1", &i).await;
+    }
+    // A write made during the outage is remembered and bumped once Redis is back.
+    cache.invalidate("campaign:c1").await;
+    assert!(started.elapsed() < Duration::from_secs(5), "an outage made calls slow: {:?}", started.elapsed());
+    assert_eq!(cache.shared_level(), Some(false), "the level reports itself down");
+    let campaign = cache.stats().of_kind(Kind::Campaign);
+    assert!(campaign.bypassed >= 20, "{campaign:?}");
+
+    // Back again: after the reconnect pause the shared level is used again, and the
+    // invalidation made while it was away has reached it.
+    let redis = OwnRedis::start(port);
+    let mut back = None;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = cache.stamp("campaign:c1").await;
+        if now.generation().is_some() && cache.shared_level() == Some(true) {
+            back = Some(now);
+            break;
+        }
+    }
+    let back = back.expect("the cache never used Redis again after it came back");
+    assert!(
+        back.generation() > stamp.generation(),
+        "the outage's invalidation was replayed: {stamp:?} -> {back:?}"
+    );
+    cache.put(Kind::Campaign, Scope::Tagged(&back), "c1", &7u32).await;
+    let second = host(&url);
+    let seen = second.stamp("campaign:c1").await;
+    assert_eq!(seen, back);
     assert_eq!(
-        second.get::<u32>(Kind::RulesAnswer, "after").await,
+        second.get::<u32>(Kind::Campaign, Scope::Tagged(&seen), "c1").await,
         Some(7),
         "written to Redis after the restart"
     );

@@ -113,3 +113,49 @@ async fn open5e_imports_once_and_searches_with_filters() {
         search(app.storage.as_ref(), "fate", "monsters", "goblin", &json!({}), 5).await.unwrap();
     assert!(other_system.is_empty(), "records belong to their system");
 }
+
+/// A plugin's record search is answered from the cache the second time, and a write of the
+/// system's records makes the next search read the records again (and see the change).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_searches_are_cached_until_the_records_change() {
+    use ttrpg_host::cache::{Kind, TwoLevelCache};
+    use ttrpg_host::records::search_for_plugin;
+    use ttrpg_host::storage::NewCampaign;
+    let Some(srd) = srd_dir() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", data.path().join("cached.db").display());
+    let cache = Arc::new(TwoLevelCache::local(64 << 20));
+    let store = storage::open_cached(&url, MigrateOnOpen::Apply, Some(cache.clone())).await.unwrap();
+    import_open5e(store.as_ref(), &srd, "dnd5e").await.unwrap();
+    let campaign = store
+        .create_campaign(NewCampaign {
+            name: "Cached".into(),
+            system: "dnd5e".into(),
+            gm_user_id: None,
+            settings: json!({}),
+        })
+        .await
+        .unwrap();
+    let budget = std::time::Duration::from_secs(5);
+    let everything = json!({});
+    let find = || {
+        search_for_plugin(store.as_ref(), &cache, &campaign.id, "monsters", "goblin", &everything, 3, budget)
+    };
+    let first = find().await.unwrap();
+    assert_eq!(first[0].payload["name"], "Goblin");
+    let second = find().await.unwrap();
+    assert_eq!(second, first);
+    let stats = cache.stats().of_kind(Kind::RecordSearch);
+    assert_eq!((stats.l1_hits, stats.l1_misses), (1, 1), "the second search came from the cache: {stats:?}");
+
+    // The GM's own goblin: the records changed, so the next search reads them again.
+    let mut goblin = store.list_records("dnd5e", Some("monsters")).await.unwrap();
+    goblin.retain(|r| r.name == "Goblin");
+    let mut changed = goblin.remove(0);
+    changed.text = format!("{} Goblins of the Thornwood paint their shields green.", changed.text);
+    changed.content_hash = "changed".into();
+    assert_eq!(store.upsert_records(vec![changed]).await.unwrap(), 1);
+    let third = find().await.unwrap();
+    assert_eq!(cache.stats().of_kind(Kind::RecordSearch).l1_misses, 2, "the write invalidated the answer");
+    assert!(third[0].text.contains("Thornwood"), "the search sees the new text: {:?}", third[0]);
+}

@@ -2,8 +2,10 @@
 //!
 //! Each case is an async function in [`cases`] that takes a [`Ctx`] (a freshly migrated
 //! store and the URL it was opened from). The `storage_suite!` macro turns every case
-//! into two tests, `sqlite::<case>` (a temporary SQLite file) and `postgres::<case>` (a
-//! fresh database on the PostgreSQL server, dropped again when the test ends).
+//! into three tests, `sqlite::<case>` (a temporary SQLite file), `cached::<case>` (the
+//! same, read through the two-level cache over the real Redis when it answers) and
+//! `postgres::<case>` (a fresh database on the PostgreSQL server, dropped again when the
+//! test ends).
 //!
 //! PostgreSQL: the server named by `TTRPG_TEST_PG_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) must be reachable; the PostgreSQL tests
@@ -68,6 +70,45 @@ where
         storage::open(&url, MigrateOnOpen::Apply).await.unwrap_or_else(|err| panic!("opening {url}: {err}"));
     assert_eq!(store.engine(), Engine::Sqlite);
     run_case("sqlite", case, Ctx { store, url }, f).await;
+    drop(dir);
+}
+
+/// Runs a case against a fresh SQLite file read through the two-level cache (over the Redis
+/// at 127.0.0.1:6379 when it answers, under a prefix of the test's own; in process
+/// otherwise): every case's reads after its writes then prove that the writes invalidate
+/// what the reads cached.
+async fn run_cached<F, Fut>(case: &str, f: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let redis_up = std::process::Command::new("redis-cli")
+        .args(["-p", "6379", "ping"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let prefix = format!("ttrpg-storage-{case}-{}", uuid::Uuid::now_v7().simple());
+    let l2: Option<Arc<dyn ttrpg_host::cache::SharedCache>> = if redis_up {
+        Some(Arc::new(ttrpg_host::cache::RedisL2::new("redis://127.0.0.1:6379").expect("a Redis URL")))
+    } else {
+        None
+    };
+    let cache = Arc::new(ttrpg_host::cache::TwoLevelCache::new(8 << 20, l2, &prefix));
+    let store = storage::open_cached(&url, MigrateOnOpen::Apply, Some(cache.clone()))
+        .await
+        .unwrap_or_else(|err| panic!("opening {url}: {err}"));
+    run_case("cached", case, Ctx { store, url }, f).await;
+    if redis_up {
+        let keys = std::process::Command::new("redis-cli")
+            .args(["-p", "6379", "--scan", "--pattern", &format!("{prefix}:*")])
+            .output();
+        if let Ok(keys) = keys {
+            for key in String::from_utf8_lossy(&keys.stdout).lines().filter(|k| !k.is_empty()) {
+                let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", key]).output();
+            }
+        }
+    }
     drop(dir);
 }
 
@@ -230,7 +271,8 @@ async fn sweep_stale_databases(conn: &mut sqlx::PgConnection) {
     }
 }
 
-/// Generates `sqlite::<case>` and `postgres::<case>` for every case in [`cases`].
+/// Generates `sqlite::<case>`, `cached::<case>` (SQLite through the cache) and
+/// `postgres::<case>` for every case in [`cases`].
 macro_rules! storage_suite {
     ($($case:ident),+ $(,)?) => {
         mod sqlite {
@@ -238,6 +280,14 @@ macro_rules! storage_suite {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     super::run_sqlite(stringify!($case), super::cases::$case).await;
+                }
+            )+
+        }
+        mod cached {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::run_cached(stringify!($case), super::cases::$case).await;
                 }
             )+
         }
@@ -1482,6 +1532,8 @@ mod cases {
             ],
         )
         .await;
+        // Raw SQL goes around the store and so around its cache: read with a fresh store.
+        let s = storage::open(&ctx.url, MigrateOnOpen::Skip).await.unwrap();
         match s.get_campaign(&c.id).await {
             Err(StorageError::UnknownValue { table: "campaigns", id, column: "status", value }) => {
                 assert_eq!((id.as_str(), value.as_str()), (c.id.as_str(), "paused"));

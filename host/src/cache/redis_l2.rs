@@ -1,18 +1,24 @@
 //! The shared level on Redis: a multiplexed connection that reconnects by itself, every
-//! command under a deadline, and one warning per outage.
+//! command under a deadline, one warning per outage, and a subscription to the invalidation
+//! channel on a connection of its own (pinged every [`PING_EVERY`], so a hung server ends it).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::Mutex;
 
-use super::{CacheError, SharedCache};
+use super::{CacheError, InvalidationSink, SharedCache};
 use crate::config::redact_url;
 
 /// How long a cache command may take before the caller goes on without it.
 pub const DEADLINE: Duration = Duration::from_millis(50);
+/// How often a listening host checks that the store still answers.
+pub const PING_EVERY: Duration = Duration::from_millis(500);
+/// How many keys one `SCAN` step looks at.
+const SCAN_COUNT: usize = 500;
 /// How long after a failed connection the next attempt waits.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
@@ -113,8 +119,86 @@ impl SharedCache for RedisL2 {
         self.run(|mut c| async move { c.get::<_, Option<u64>>(key).await.map(|v| v.unwrap_or(0)) }).await
     }
 
-    async fn increment(&self, key: &str) -> Result<u64, CacheError> {
-        self.run(|mut c| async move { c.incr::<_, _, u64>(key, 1u64).await }).await
+    async fn bump(&self, key: &str, channel: &str, message: &str) -> Result<u64, CacheError> {
+        let (generation, _receivers): (u64, u64) = self
+            .run(|mut c| async move {
+                redis::pipe().atomic().incr(key, 1u64).publish(channel, message).query_async(&mut c).await
+            })
+            .await?;
+        Ok(generation)
+    }
+
+    async fn delete_matching(
+        &self,
+        pattern: &str,
+        stale: &(dyn for<'k> Fn(&'k str) -> bool + Send + Sync),
+    ) -> Result<usize, CacheError> {
+        let mut cursor: u64 = 0;
+        let mut deleted = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .run(|mut c| async move {
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(SCAN_COUNT)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            let doomed: Vec<String> = keys.into_iter().filter(|key| stale(key)).collect();
+            if !doomed.is_empty() {
+                let doomed = &doomed;
+                deleted += self.run(|mut c| async move { c.unlink::<_, usize>(doomed).await }).await?;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+
+    async fn listen(&self, channel: &str, sink: &dyn InvalidationSink) -> Result<(), CacheError> {
+        let mut pubsub = tokio::time::timeout(DEADLINE * 4, self.client.get_async_pubsub())
+            .await
+            .map_err(|_| CacheError::Timeout(DEADLINE * 4))?
+            .map_err(|err| CacheError::Store(err.to_string()))?;
+        tokio::time::timeout(DEADLINE * 4, pubsub.subscribe(channel))
+            .await
+            .map_err(|_| CacheError::Timeout(DEADLINE * 4))?
+            .map_err(|err| CacheError::Store(err.to_string()))?;
+        // The store must answer commands too, or other hosts' bumps cannot reach it.
+        self.ping().await?;
+        sink.subscribed();
+        let mut messages = pubsub.on_message();
+        let mut ping = tokio::time::interval(PING_EVERY);
+        loop {
+            tokio::select! {
+                message = messages.next() => {
+                    let Some(message) = message else {
+                        return Err(CacheError::Store("the invalidation subscription was closed".into()));
+                    };
+                    match message.get_payload::<String>() {
+                        Ok(tag) => sink.invalidated(&tag),
+                        Err(err) => tracing::debug!("an invalidation message that is not text: {err}"),
+                    }
+                }
+                _ = ping.tick() => {
+                    if !sink.alive() {
+                        return Ok(());
+                    }
+                    self.ping().await?;
+                }
+            }
+        }
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        self.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+            .await
+            .map(|_| ())
     }
 
     fn is_up(&self) -> bool {

@@ -38,6 +38,10 @@ struct DoctorReport {
 pub async fn run(config: Config, args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut parts = vec![check_data_dir(&config), check_database(&config).await, check_dice(&config)];
     parts.push(check_plugins(&config).await);
+    parts.push(check_onnxruntime(&config));
+    parts.push(check_model(&config));
+    parts.push(check_vectors(&config).await);
+    parts.push(check_redis(&config).await);
     let report = DoctorReport {
         ttrpg_version: env!("CARGO_PKG_VERSION"),
         config: serde_json::to_value(toml::from_str::<toml::Value>(&config.to_toml()).ok())?,
@@ -159,5 +163,149 @@ async fn check_plugins(config: &Config) -> PartReport {
             },
         },
         Err(err) => PartReport { part: "plugins", version, ok: false, detail: format!("{err:#}") },
+    }
+}
+
+/// The files the embedding model's folder must hold.
+const MODEL_FILES: [&str; 5] =
+    ["model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json"];
+
+fn check_onnxruntime(config: &Config) -> PartReport {
+    let part = "onnxruntime";
+    match &config.search.onnxruntime {
+        None => PartReport {
+            part,
+            version: "-".into(),
+            ok: false,
+            detail: "not configured: `pip install onnxruntime==1.31.1`, then set TTRPG_ONNXRUNTIME (or \
+                     ORT_DYLIB_PATH) to its onnxruntime/capi/libonnxruntime.so.1.31.1 (rules search and \
+                     ingestion need it)"
+                .into(),
+        },
+        Some(path) => {
+            let version = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.split(".so.").nth(1))
+                .unwrap_or("-")
+                .to_string();
+            match std::fs::metadata(path) {
+                Ok(meta) if meta.is_file() => {
+                    PartReport { part, version, ok: true, detail: format!("{}", path.display()) }
+                }
+                Ok(_) => PartReport {
+                    part,
+                    version,
+                    ok: false,
+                    detail: format!("{} is not a file", path.display()),
+                },
+                Err(err) => {
+                    PartReport { part, version, ok: false, detail: format!("{}: {err}", path.display()) }
+                }
+            }
+        }
+    }
+}
+
+fn check_model(config: &Config) -> PartReport {
+    let dir = config.model_dir();
+    let missing: Vec<&str> = MODEL_FILES.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if missing.is_empty() {
+        let bytes = std::fs::metadata(dir.join("model.onnx")).map(|m| m.len()).unwrap_or(0);
+        PartReport {
+            part: "model",
+            version: name,
+            ok: true,
+            detail: format!("{} (model.onnx {:.1} MiB)", dir.display(), bytes as f64 / f64::from(1 << 20)),
+        }
+    } else {
+        PartReport {
+            part: "model",
+            version: name,
+            ok: false,
+            detail: format!(
+                "{} lacks {} (set TTRPG_MODEL_DIR to an all-MiniLM-L6-v2 ONNX export; rules search and \
+                 ingestion need it)",
+                dir.display(),
+                missing.join(", ")
+            ),
+        }
+    }
+}
+
+async fn check_vectors(config: &Config) -> PartReport {
+    match &config.search.qdrant_url {
+        None => {
+            let dir = config.vectors_dir();
+            PartReport {
+                part: "vectors",
+                version: "qdrant-edge 0.7.2".into(),
+                ok: true,
+                detail: if dir.exists() {
+                    format!("in process, at {}", dir.display())
+                } else {
+                    format!("in process, at {} (made on first use)", dir.display())
+                },
+            }
+        }
+        Some(url) => {
+            let shown = storage::redact_url(url);
+            let connect = ttrpg_vectors::RemoteIndex::connect(url, config.search.qdrant_api_key.as_deref());
+            match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
+                Ok(Ok(index)) => {
+                    use ttrpg_vectors::VectorIndex;
+                    PartReport {
+                        part: "vectors",
+                        version: "qdrant".into(),
+                        ok: true,
+                        detail: index.describe(),
+                    }
+                }
+                Ok(Err(err)) => PartReport {
+                    part: "vectors",
+                    version: "qdrant".into(),
+                    ok: false,
+                    detail: err.to_string(),
+                },
+                Err(_) => PartReport {
+                    part: "vectors",
+                    version: "qdrant".into(),
+                    ok: false,
+                    detail: format!("{shown} did not answer within 5 s"),
+                },
+            }
+        }
+    }
+}
+
+async fn check_redis(config: &Config) -> PartReport {
+    let Some(url) = &config.cache.redis_url else {
+        return PartReport {
+            part: "redis",
+            version: "-".into(),
+            ok: true,
+            detail: "off: the cache is in process only (set cache.redis_url or TTRPG_REDIS_URL to share it)"
+                .into(),
+        };
+    };
+    let shown = storage::redact_url(url);
+    let outcome = match crate::cache::RedisL2::new(url) {
+        Ok(l2) => {
+            use crate::cache::SharedCache;
+            l2.ping().await
+        }
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(()) => {
+            PartReport { part: "redis", version: "-".into(), ok: true, detail: format!("{shown} answers") }
+        }
+        Err(err) => PartReport {
+            part: "redis",
+            version: "-".into(),
+            ok: false,
+            detail: format!("{shown}: {err} (the server runs without it, from the in-process cache)"),
+        },
     }
 }

@@ -13,6 +13,7 @@ mod plugin;
 mod roll;
 mod search;
 mod serve;
+mod status;
 mod token;
 
 use std::path::PathBuf;
@@ -71,6 +72,9 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Show the effective configuration, the version of every part and whether each is reachable.
     Doctor(doctor::DoctorArgs),
+    /// How a server is: database, vectors, cache, plugins and ingestions, from a running
+    /// server (`--url`) or the data folder.
+    Status(status::StatusArgs),
 }
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
@@ -104,6 +108,7 @@ pub fn main() -> ExitCode {
             Command::Roll(args) => roll::run(config, args).await,
             Command::Doctor(args) => doctor::run(config, args).await,
             Command::Token(args) => token::run(config, args).await,
+            Command::Status(args) => status::run(config, args).await,
         }
     });
     match outcome {

@@ -53,6 +53,8 @@ pub struct Library {
     pub(crate) extract: ttrpg_pdf::ExtractOptions,
     /// Ingestions running at once (the rest wait here).
     pub(crate) ingest_slots: Arc<tokio::sync::Semaphore>,
+    /// The ingestions running (or queued) on this host, for health.
+    pub running: ingest::RunningIngests,
     /// Extractions running at once: held by the reading threads themselves, so a cancelled
     /// ingestion's extraction still counts until it has stopped.
     pub(crate) extract_slots: Arc<tokio::sync::Semaphore>,
@@ -125,6 +127,7 @@ impl Library {
             cache,
             extract: ttrpg_pdf::ExtractOptions { threads: 2, ..Default::default() },
             ingest_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+            running: ingest::RunningIngests::default(),
             extract_slots: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
@@ -139,14 +142,21 @@ impl Library {
         &self.index
     }
 
+    /// The vector index's collections with their points and segments.
+    pub async fn index_stats(
+        &self,
+    ) -> Result<Vec<ttrpg_vectors::CollectionStats>, ttrpg_vectors::IndexError> {
+        self.index.stats().await
+    }
+
     /// The embedding model.
     pub fn embedder(&self) -> &Arc<dyn Embedder> {
         &self.embedder
     }
 
-    /// The current generation of searchable content.
-    pub(crate) async fn generation(&self) -> u64 {
-        self.cache.generation(LIBRARY_TAG).await
+    /// The current generation of searchable content (take it before searching).
+    pub(crate) async fn stamp(&self) -> crate::cache::Stamp {
+        self.cache.stamp(LIBRARY_TAG).await
     }
 
     /// Forgets cached answers on every host: what search can see has changed.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use ttrpg_vectors::{Condition, Filter, HybridQuery};
 
-use crate::cache::Kind;
+use crate::cache::{Kind, Scope};
 
 use super::error::require;
 use super::{Library, LibraryResult, RULEBOOK_COLLECTION, embedding_text};
@@ -119,18 +119,17 @@ impl Library {
         if let Some(campaign_id) = &query.campaign_id {
             self.storage.get_campaign(campaign_id).await?;
         }
-        // The key: the library's generation (bumped by every ingestion or reveal, on every
-        // host sharing the cache), the query with every filter, and who may read what.
-        let generation = self.generation().await;
-        let key = format!(
-            "{generation}:{}",
-            super::ingest::hex(&sha2::Sha256::digest(format!(
-                "{}\u{1f}{}",
-                serde_json::to_string(query).unwrap_or_default(),
-                serde_json::to_string(reader).unwrap_or_default()
-            )))
-        );
-        if let Some(hits) = self.cache.get::<Vec<RulesHit>>(Kind::RulesAnswer, &key).await {
+        // The key: the query with every filter and who may read what, under the library's
+        // generation (bumped by every ingestion or reveal, on every host sharing the cache).
+        let stamp = self.stamp().await;
+        let key = super::ingest::hex(&sha2::Sha256::digest(format!(
+            "{}\u{1f}{}",
+            serde_json::to_string(query).unwrap_or_default(),
+            serde_json::to_string(reader).unwrap_or_default()
+        )));
+        if let Some(hits) =
+            self.cache.get::<Vec<RulesHit>>(Kind::RulesAnswer, Scope::Tagged(&stamp), &key).await
+        {
             return Ok(hits);
         }
         let dense = self.query_embedding(text).await?;
@@ -195,17 +194,16 @@ impl Library {
                 chunk_id: row.id.clone(),
             });
         }
-        // An answer computed across an ingestion is not kept: it may miss the new book.
-        if generation == self.generation().await {
-            self.cache.put(Kind::RulesAnswer, &key, &hits).await;
-        }
+        // Stored under the generation read before searching: an answer computed across an
+        // ingestion is found by nobody.
+        self.cache.put(Kind::RulesAnswer, Scope::Tagged(&stamp), &key, &hits).await;
         Ok(hits)
     }
 
     /// The embedding of a query, cached.
     pub(crate) async fn query_embedding(&self, text: &str) -> LibraryResult<Arc<Vec<f32>>> {
         let key = super::ingest::hex(&sha2::Sha256::digest(text.as_bytes()));
-        if let Some(vector) = self.cache.get::<Vec<f32>>(Kind::QueryEmbedding, &key).await {
+        if let Some(vector) = self.cache.get::<Vec<f32>>(Kind::QueryEmbedding, Scope::Content, &key).await {
             return Ok(Arc::new(vector));
         }
         let vector = self
@@ -213,7 +211,7 @@ impl Library {
             .await?
             .pop()
             .ok_or_else(|| EmbedError::Inference("the model returned no vector".into()))?;
-        self.cache.put(Kind::QueryEmbedding, &key, &vector).await;
+        self.cache.put(Kind::QueryEmbedding, Scope::Content, &key, &vector).await;
         Ok(Arc::new(vector))
     }
 

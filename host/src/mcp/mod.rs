@@ -10,6 +10,7 @@ pub mod http_auth;
 pub mod progress;
 mod resources;
 pub mod session;
+pub mod status;
 pub mod transport;
 
 use std::sync::Arc;

@@ -23,14 +23,13 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use super::http_auth::{HttpAuth, require_token};
+use super::status::{self, StatusState};
 use super::{Channel, McpServer};
 use crate::app::App;
 use crate::tools::ToolRegistry;
 
 /// How long open connections get to finish after shutdown starts.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// How long `/readyz` waits for the database.
-const READY_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Serves one client over this process's stdin and stdout until it disconnects.
 pub async fn serve_stdio(app: Arc<App>, registry: Arc<ToolRegistry>) -> anyhow::Result<()> {
@@ -65,61 +64,9 @@ async fn limit_sessions(State(cap): State<SessionCap>, request: Request, next: N
     next.run(request).await
 }
 
-/// `/healthz`: the process is alive and serving HTTP.
-async fn healthz() -> &'static str {
-    "ok\n"
-}
-
-/// `/readyz`: the database answers within [`READY_DEADLINE`] (`503` and why, otherwise).
-async fn readyz(State(app): State<Arc<App>>) -> Response {
-    match tokio::time::timeout(READY_DEADLINE, app.storage.ping()).await {
-        Ok(Ok(version)) => {
-            (StatusCode::OK, format!("ready: the database answers ({version})\n")).into_response()
-        }
-        Ok(Err(err)) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: the database fails: {err}\n"))
-            .into_response(),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: the database did not answer within {READY_DEADLINE:?}\n"),
-        )
-            .into_response(),
-    }
-}
-
-/// What `/metrics` needs: the metrics and the sessions it counts.
-#[derive(Clone)]
-struct MetricsState {
-    app: Arc<App>,
-    sessions: Arc<LocalSessionManager>,
-}
-
-/// `/metrics` in the Prometheus text format, for the operator only (the local user, or an
-/// admin token): the figures say who uses the server how much.
-async fn metrics(State(state): State<MetricsState>, request: Request) -> Response {
-    let operator = request.extensions().get::<crate::access::Caller>().is_some_and(|c| c.is_operator());
-    if !operator {
-        return (StatusCode::FORBIDDEN, "/metrics needs an admin token\n").into_response();
-    }
-    state.app.metrics.set_http_sessions(state.sessions.sessions.read().await.len());
-    for kind in state.app.cache.stats().snapshot() {
-        let counts = crate::telemetry::CacheCounts {
-            l1_hits: kind.l1_hits,
-            l1_misses: kind.l1_misses,
-            l2_hits: kind.l2_hits,
-            l2_misses: kind.l2_misses,
-            errors: kind.errors,
-        };
-        state.app.metrics.sync_cache(kind.kind, counts);
-    }
-    let mut response = state.app.metrics.render().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
-    response
-}
-
 /// Serves Streamable HTTP on `listen` (path `/mcp`) until `shutdown` is cancelled, with
-/// `/healthz` and `/readyz` (no authentication: probes) and `/metrics` (operator only).
+/// `/healthz`, `/readyz` and the static `/status` page (no authentication), and `/metrics`
+/// and `/status.json` (operator only); see [`super::status`].
 /// Returns once the listener is bound via `on_bound`, so callers (and tests) learn
 /// the real address when the port was 0.
 ///
@@ -161,7 +108,7 @@ pub async fn serve_http(
     sessions.session_config = session_config;
     let sessions = Arc::new(sessions);
     let cap = SessionCap { sessions: sessions.clone(), max: server.max_sessions.max(1) };
-    let metrics_state = MetricsState { app: app.clone(), sessions: sessions.clone() };
+    let status_state = StatusState { app: app.clone(), sessions: sessions.clone() };
     let header_timeout = Duration::from_secs(server.header_timeout_secs.max(1));
     let auth = HttpAuth { storage: app.storage.clone(), loopback };
     let service = {
@@ -173,13 +120,15 @@ pub async fn serve_http(
         )
     };
     let authenticated = axum::Router::new()
-        .route("/metrics", axum::routing::get(metrics).with_state(metrics_state))
+        .route("/metrics", axum::routing::get(status::metrics).with_state(status_state.clone()))
+        .route("/status.json", axum::routing::get(status::figures).with_state(status_state))
         .nest_service("/mcp", service)
         .layer(axum::middleware::from_fn_with_state(cap, limit_sessions))
         .layer(axum::middleware::from_fn_with_state(auth, require_token));
     let router = axum::Router::new()
-        .route("/healthz", axum::routing::get(healthz))
-        .route("/readyz", axum::routing::get(readyz).with_state(app.clone()))
+        .route("/healthz", axum::routing::get(status::healthz))
+        .route("/readyz", axum::routing::get(status::readyz).with_state(app.clone()))
+        .route("/status", axum::routing::get(status::page))
         .merge(authenticated);
     on_bound(address);
     tracing::info!(%address, "serving MCP over Streamable HTTP at http://{address}/mcp");

@@ -15,6 +15,7 @@ use serde_json::Value;
 use ttrpg_plugin_runtime::model::SearchHit;
 use ttrpg_plugin_runtime::{HostServices, KV_ENTRY_OVERHEAD, ServiceError};
 
+use crate::cache::TwoLevelCache;
 use crate::records::SearchError;
 use crate::storage::{Storage, StorageError};
 
@@ -43,13 +44,15 @@ pub trait HostTools: Send + Sync {
 /// per call from narrow handles, never from the whole application.
 pub struct PluginServices {
     storage: Arc<dyn Storage>,
+    cache: Arc<TwoLevelCache>,
     host_tools: Arc<dyn HostTools>,
 }
 
 impl PluginServices {
-    /// Services over `storage` (kv spaces, collection records) and `host_tools`.
-    pub fn new(storage: Arc<dyn Storage>, host_tools: Arc<dyn HostTools>) -> Self {
-        PluginServices { storage, host_tools }
+    /// Services over `storage` (kv spaces, collection records, searches cached in `cache`)
+    /// and `host_tools`.
+    pub fn new(storage: Arc<dyn Storage>, cache: Arc<TwoLevelCache>, host_tools: Arc<dyn HostTools>) -> Self {
+        PluginServices { storage, cache, host_tools }
     }
 }
 
@@ -122,6 +125,7 @@ impl HostServices for PluginServices {
     ) -> Result<Vec<SearchHit>, ServiceError> {
         crate::records::search_for_plugin(
             self.storage.as_ref(),
+            &self.cache,
             campaign_id,
             collection,
             query,

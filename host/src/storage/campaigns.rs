@@ -2,6 +2,7 @@
 
 use super::sql::{SqlEngine, SqlStorage, known, new_id, now, sql};
 use super::{Campaign, CampaignPatch, CampaignStatus, NewCampaign, StorageError, StorageResult};
+use crate::cache::{Kind, tag};
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::Row;
@@ -47,12 +48,15 @@ impl<DB: SqlEngine> CampaignStore for SqlStorage<DB> {
     }
 
     async fn get_campaign(&self, id: &str) -> StorageResult<Campaign> {
-        let row = sqlx::query(sql!("SELECT ", CAMPAIGN_COLUMNS, " FROM campaigns WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StorageError::not_found("campaign", id))?;
-        Self::campaign_from_row(&row)
+        self.read_through(Kind::Campaign, &tag::campaign(id), id, || async {
+            let row = sqlx::query(sql!("SELECT ", CAMPAIGN_COLUMNS, " FROM campaigns WHERE id = $1"))
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StorageError::not_found("campaign", id))?;
+            Self::campaign_from_row(&row)
+        })
+        .await
     }
 
     async fn list_campaigns(&self, include_archived: bool) -> StorageResult<Vec<Campaign>> {
@@ -97,6 +101,7 @@ impl<DB: SqlEngine> CampaignStore for SqlStorage<DB> {
         .fetch_optional(&self.pool)
         .await?
         .ok_or_else(|| StorageError::not_found("campaign", id))?;
+        self.changed(&tag::campaign(id)).await;
         Self::campaign_from_row(&row)
     }
 
@@ -110,6 +115,7 @@ impl<DB: SqlEngine> CampaignStore for SqlStorage<DB> {
         .fetch_optional(&self.pool)
         .await?
         .ok_or_else(|| StorageError::not_found("campaign", id))?;
+        self.changed(&tag::campaign(id)).await;
         Self::campaign_from_row(&row)
     }
 }

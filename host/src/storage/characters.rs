@@ -4,6 +4,7 @@ use super::sql::{SqlEngine, SqlStorage, known, new_id, now, sql};
 use super::{
     CampaignStore, Character, CharacterFields, CharacterKind, CharacterPatch, StorageError, StorageResult,
 };
+use crate::cache::{Kind, tag};
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::Row;
@@ -63,12 +64,15 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
     }
 
     async fn get_character(&self, id: &str) -> StorageResult<Character> {
-        let row = sqlx::query(sql!("SELECT ", CHARACTER_COLUMNS, " FROM characters WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StorageError::not_found("character", id))?;
-        Self::character_from_row(&row)
+        self.read_through(Kind::Character, &tag::character(id), id, || async {
+            let row = sqlx::query(sql!("SELECT ", CHARACTER_COLUMNS, " FROM characters WHERE id = $1"))
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StorageError::not_found("character", id))?;
+            Self::character_from_row(&row)
+        })
+        .await
     }
 
     async fn update_character(&self, id: &str, patch: CharacterPatch) -> StorageResult<Character> {
@@ -113,6 +117,7 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
         .await?;
         let character = Self::character_from_row(&row)?;
         tx.commit().await?;
+        self.changed(&tag::character(id)).await;
         Ok(character)
     }
 

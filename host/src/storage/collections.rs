@@ -28,6 +28,7 @@ impl<DB: SqlEngine> CollectionStore for SqlStorage<DB> {
     /// Inserts or replaces records in one transaction; a record whose content hash is
     /// unchanged is left alone. Returns how many were written.
     async fn upsert_records(&self, records: Vec<CollectionRecord>) -> StorageResult<usize> {
+        let systems: std::collections::BTreeSet<String> = records.iter().map(|r| r.system.clone()).collect();
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         let mut written = 0;
         for record in records {
@@ -74,6 +75,11 @@ impl<DB: SqlEngine> CollectionStore for SqlStorage<DB> {
             written += 1;
         }
         tx.commit().await?;
+        if written > 0 {
+            for system in &systems {
+                self.changed(&crate::cache::tag::records(system)).await;
+            }
+        }
         Ok(written)
     }
 

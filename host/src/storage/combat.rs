@@ -2,6 +2,7 @@
 
 use super::sql::{SqlEngine, SqlStorage, is_unique_violation, known, new_id, now, sql};
 use super::{CampaignStore, EncounterRecord, SessionStore, StorageError, StorageResult};
+use crate::cache::{Kind, tag};
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::Row;
@@ -71,7 +72,10 @@ impl<DB: SqlEngine> CombatStore for SqlStorage<DB> {
         .fetch_one(&self.pool)
         .await;
         match result {
-            Ok(row) => Self::encounter_from_row(&row),
+            Ok(row) => {
+                self.changed(&tag::combat(campaign_id)).await;
+                Self::encounter_from_row(&row)
+            }
             Err(err) if is_unique_violation(&err) => Err(StorageError::Conflict(format!(
                 "campaign {campaign_id:?} already has a combat running; end it with initiative_end first"
             ))),
@@ -81,15 +85,18 @@ impl<DB: SqlEngine> CombatStore for SqlStorage<DB> {
 
     async fn active_encounter(&self, campaign_id: &str) -> StorageResult<Option<EncounterRecord>> {
         self.get_campaign(campaign_id).await?;
-        let row = sqlx::query(sql!(
-            "SELECT ",
-            ENCOUNTER_COLUMNS,
-            " FROM initiative_tracker WHERE campaign_id = $1 AND status = 'active'"
-        ))
-        .bind(campaign_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(Self::encounter_from_row).transpose()
+        self.read_through(Kind::Combat, &tag::combat(campaign_id), campaign_id, || async {
+            let row = sqlx::query(sql!(
+                "SELECT ",
+                ENCOUNTER_COLUMNS,
+                " FROM initiative_tracker WHERE campaign_id = $1 AND status = 'active'"
+            ))
+            .bind(campaign_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+            row.as_ref().map(Self::encounter_from_row).transpose()
+        })
+        .await
     }
 
     async fn save_encounter(
@@ -112,7 +119,7 @@ impl<DB: SqlEngine> CombatStore for SqlStorage<DB> {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => Self::encounter_from_row(&row),
+            Some(row) => self.encounter_changed(&row).await,
             None => Err(self.encounter_write_refused(id, Some(expected_version)).await),
         }
     }
@@ -128,13 +135,20 @@ impl<DB: SqlEngine> CombatStore for SqlStorage<DB> {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => Self::encounter_from_row(&row),
+            Some(row) => self.encounter_changed(&row).await,
             None => Err(self.encounter_write_refused(id, None).await),
         }
     }
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
+    /// The combat a write returned, after invalidating its campaign's cached combat.
+    async fn encounter_changed(&self, row: &DB::Row) -> StorageResult<EncounterRecord> {
+        let encounter = Self::encounter_from_row(row)?;
+        self.changed(&tag::combat(&encounter.campaign_id)).await;
+        Ok(encounter)
+    }
+
     fn encounter_from_row(row: &DB::Row) -> StorageResult<EncounterRecord> {
         let id: String = row.try_get("id")?;
         let active = known("initiative_tracker", &id, "status", row.try_get("status")?, |s| match s {

@@ -29,7 +29,7 @@ pub struct MigrationState {
 }
 
 /// How the database is, for health reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct DatabaseHealth {
     /// `sqlite` or `postgres`.
     pub engine: String,

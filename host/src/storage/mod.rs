@@ -32,6 +32,8 @@ mod users;
 
 use std::sync::Arc;
 
+use crate::cache::TwoLevelCache;
+
 pub use crate::config::redact_url;
 
 pub use campaigns::CampaignStore;
@@ -102,9 +104,20 @@ pub enum MigrateOnOpen {
 /// busy timeout; PostgreSQL must be reachable. With [`MigrateOnOpen::Apply`] pending
 /// migrations are applied before the store is returned.
 pub async fn open(url: &str, migrate: MigrateOnOpen) -> StorageResult<Arc<dyn Storage>> {
+    open_cached(url, migrate, None).await
+}
+
+/// [`open`], with the reads MCP clients poll (a campaign, a character, a campaign's combat)
+/// going through `cache`, and the writes of those rows and of records invalidating it
+/// before they return.
+pub async fn open_cached(
+    url: &str,
+    migrate: MigrateOnOpen,
+    cache: Option<Arc<TwoLevelCache>>,
+) -> StorageResult<Arc<dyn Storage>> {
     let storage: Arc<dyn Storage> = match Engine::from_url(url)? {
-        Engine::Sqlite => Arc::new(sqlite::connect(url).await?),
-        Engine::Postgres => Arc::new(postgres::connect(url).await?),
+        Engine::Sqlite => Arc::new(sqlite::connect(url).await?.with_cache(cache)),
+        Engine::Postgres => Arc::new(postgres::connect(url).await?.with_cache(cache)),
     };
     if migrate == MigrateOnOpen::Apply {
         storage.migrate_up().await?;

@@ -286,7 +286,7 @@ pub struct CharacterPatch {
 }
 
 /// A stored initiative tracker: one combat in a campaign.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncounterRecord {
     /// Stable id (UUID v7).
     pub id: String,

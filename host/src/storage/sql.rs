@@ -14,7 +14,14 @@ use sqlx::migrate::{Migrate, Migrator};
 use sqlx::types::Json;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
 
+use std::future::Future;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use super::{Engine, StorageError, StorageResult};
+use crate::cache::{Kind, Scope, TwoLevelCache};
 
 /// What differs between the engines: connection-level facts and migrations.
 pub(crate) trait EngineOps: Database {
@@ -158,8 +165,14 @@ pub(crate) trait Column<DB: Database>:
 impl<DB: Database, T> Column<DB> for T where T: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> {}
 
 /// The store over a sqlx pool of either engine; every storage area is implemented on it.
+///
+/// With a cache, the reads MCP clients poll (a campaign, a character, a campaign's combat)
+/// read through it, and every write of those rows invalidates their tag after it commits
+/// and before it returns ([`SqlStorage::read_through`], [`SqlStorage::changed`]); the
+/// writes of records invalidate their system's tag, which record searches carry.
 pub(crate) struct SqlStorage<DB: Database> {
     pub(super) pool: Pool<DB>,
+    cache: Option<Arc<TwoLevelCache>>,
 }
 
 /// The store is every storage area at once (each area's file implements its trait).
@@ -168,7 +181,44 @@ impl<DB: SqlEngine> super::Storage for SqlStorage<DB> {}
 impl<DB: Database> SqlStorage<DB> {
     /// Wraps a connected, configured pool.
     pub(crate) fn new(pool: Pool<DB>) -> Self {
-        SqlStorage { pool }
+        SqlStorage { pool, cache: None }
+    }
+
+    /// The same store, reading through `cache`.
+    pub(crate) fn with_cache(self, cache: Option<Arc<TwoLevelCache>>) -> Self {
+        SqlStorage { cache, ..self }
+    }
+
+    /// The value of `kind` under `key`, from the cache when it holds one of `tag`'s current
+    /// generation, or from `load` (then kept). The stamp is taken before `load` runs, so a
+    /// value read across a write is kept under the old generation, where nobody looks.
+    pub(super) async fn read_through<T, F, Fut>(
+        &self,
+        kind: Kind,
+        tag: &str,
+        key: &str,
+        load: F,
+    ) -> StorageResult<T>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = StorageResult<T>>,
+    {
+        let Some(cache) = &self.cache else { return load().await };
+        let stamp = cache.stamp(tag).await;
+        if let Some(value) = cache.get(kind, Scope::Tagged(&stamp), key).await {
+            return Ok(value);
+        }
+        let value = load().await?;
+        cache.put(kind, Scope::Tagged(&stamp), key, &value).await;
+        Ok(value)
+    }
+
+    /// What `tag` names has changed (call after the write commits).
+    pub(super) async fn changed(&self, tag: &str) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate(tag).await;
+        }
     }
 }
 

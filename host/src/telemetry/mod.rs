@@ -6,10 +6,13 @@
 //! uptime. Labels come from a bounded set: a tool name the server does not know is counted
 //! as `unknown`, so a client cannot grow the registry by calling made-up names.
 
+pub mod recent;
+
 use std::time::Instant;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// Latency buckets of a tool call, in seconds: from a dice roll (~0.5 ms) to an ingestion.
@@ -30,7 +33,14 @@ pub struct Metrics {
     http_sessions: IntGauge,
     uptime: IntGauge,
     cache_reads: IntCounterVec,
+    plugin_seconds: HistogramVec,
+    database: IntGaugeVec,
+    vector_points: IntGaugeVec,
     started: Instant,
+    /// Each plugin's recent call latencies (health's p50 and p99).
+    pub plugins: recent::PluginCalls,
+    /// The tool calls of the last ten minutes (the status page's chart).
+    pub timeline: recent::Timeline,
 }
 
 /// One kind's cache counts, as the cache reports them (`crate::cache::CacheStats`).
@@ -84,6 +94,23 @@ impl Metrics {
             &["kind", "level", "result"],
         )
         .unwrap_or_else(|_| unreachable_metric());
+        let plugin_seconds = HistogramVec::new(
+            HistogramOpts::new("plugin_call_seconds", "Time a plugin tool call took, by plugin")
+                .buckets(TOOL_SECONDS_BUCKETS.to_vec()),
+            &["plugin"],
+        )
+        .unwrap_or_else(|_| unreachable_metric());
+        let database = IntGaugeVec::new(
+            Opts::new(
+                "database",
+                "The database: size_bytes, wal_bytes, pool_open, pool_idle, pool_max, schema_version",
+            ),
+            &["figure"],
+        )
+        .unwrap_or_else(|_| unreachable_metric());
+        let vector_points =
+            IntGaugeVec::new(Opts::new("vector_points", "Points in each vector collection"), &["collection"])
+                .unwrap_or_else(|_| unreachable_metric());
         let metrics = Metrics {
             registry,
             tool_calls,
@@ -94,14 +121,22 @@ impl Metrics {
             http_sessions,
             uptime,
             cache_reads,
+            plugin_seconds,
+            database,
+            vector_points,
             started: Instant::now(),
+            plugins: recent::PluginCalls::default(),
+            timeline: recent::Timeline::default(),
         };
         metrics.register();
         metrics
     }
 
     fn register(&self) {
-        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 11] = [
+            Box::new(self.database.clone()),
+            Box::new(self.vector_points.clone()),
+            Box::new(self.plugin_seconds.clone()),
             Box::new(self.cache_reads.clone()),
             Box::new(self.tool_calls.clone()),
             Box::new(self.tool_seconds.clone()),
@@ -123,11 +158,14 @@ impl Metrics {
     pub fn tool_call(&self, tool: &str, outcome: &str, seconds: f64) {
         self.tool_calls.with_label_values(&[tool, outcome]).inc();
         self.tool_seconds.with_label_values(&[tool]).observe(seconds);
+        self.timeline.record(outcome == "ok", seconds);
     }
 
-    /// Counts one plugin tool call.
-    pub fn plugin_call(&self, plugin: &str, outcome: &str) {
+    /// Counts one plugin tool call: its plugin, outcome (`ok` or the kind of error) and time.
+    pub fn plugin_call(&self, plugin: &str, outcome: &str, seconds: f64) {
         self.plugin_calls.with_label_values(&[plugin, outcome]).inc();
+        self.plugin_seconds.with_label_values(&[plugin]).observe(seconds);
+        self.plugins.record(plugin, outcome == "ok", seconds);
     }
 
     /// Counts what one ingestion added.
@@ -158,6 +196,46 @@ impl Metrics {
                 counter.inc_by(value - current);
             }
         }
+    }
+
+    /// Sets the database gauges to what health read.
+    pub fn set_database(&self, health: &crate::storage::DatabaseHealth) {
+        let figures = [
+            ("size_bytes", health.size_bytes),
+            ("wal_bytes", health.wal_bytes),
+            ("pool_open", Some(i64::from(health.pool_open))),
+            ("pool_idle", Some(i64::from(health.pool_idle))),
+            ("pool_max", Some(i64::from(health.pool_max))),
+            ("schema_version", health.schema_version),
+        ];
+        for (figure, value) in figures {
+            if let Some(value) = value {
+                self.database.with_label_values(&[figure]).set(value);
+            }
+        }
+    }
+
+    /// Sets the number of points of a vector collection.
+    pub fn set_vector_points(&self, collection: &str, points: u64) {
+        self.vector_points.with_label_values(&[collection]).set(i64::try_from(points).unwrap_or(i64::MAX));
+    }
+
+    /// Tool calls since the server started, and how many of them failed (the sums of
+    /// `tool_calls_total` over every tool).
+    pub fn tool_totals(&self) -> (u64, u64) {
+        use prometheus::core::Collector;
+        let mut totals = (0, 0);
+        for family in self.tool_calls.collect() {
+            for metric in family.get_metric() {
+                let count = metric.get_counter().get_value() as u64;
+                let ok = metric.get_label().iter().any(|l| l.name() == "outcome" && l.value() == "ok");
+                totals.0 += count;
+                if !ok {
+                    totals.1 += count;
+                }
+            }
+        }
+        totals
     }
 
     /// Seconds since the server started.

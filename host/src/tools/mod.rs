@@ -6,7 +6,7 @@ mod campaign;
 mod character;
 pub(crate) mod dice;
 mod error;
-mod health;
+pub mod health;
 mod host_tools;
 mod initiative;
 pub mod library;

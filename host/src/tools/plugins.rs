@@ -227,8 +227,10 @@ pub async fn call_plugin_tool(
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
     let seed = ttrpg_dice::fresh_seed();
     let host_tools = Arc::new(CampaignScopedTools::new(app.clone(), caller.clone()));
-    let services = Arc::new(PluginServices::new(app.storage.clone(), host_tools));
+    let services = Arc::new(PluginServices::new(app.storage.clone(), app.cache.clone(), host_tools));
+    let started = std::time::Instant::now();
     let outcome = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments).await;
+    let seconds = started.elapsed().as_secs_f64();
     let manifest = enabled.plugin.manifest();
     // "ok", the kind of the plugin's own refusal, or "error" (timeout, trap, limits, bad result).
     let outcome_kind = match &outcome {
@@ -236,7 +238,7 @@ pub async fn call_plugin_tool(
         Err(CallError::Refused { kind, .. }) => kind.name(),
         Err(_) => "error",
     };
-    app.metrics.plugin_call(&manifest.id, outcome_kind);
+    app.metrics.plugin_call(&manifest.id, outcome_kind, seconds);
     tracing::info!(
         campaign_id,
         plugin = %manifest.id,

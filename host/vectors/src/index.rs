@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::error::IndexError;
-use crate::types::{CollectionSpec, Filter, Hit, HybridQuery, Point};
+use crate::types::{CollectionSpec, CollectionStats, Filter, Hit, HybridQuery, Point};
 
 /// A hybrid (dense + sparse) vector index holding named collections.
 ///
@@ -36,6 +36,9 @@ pub trait VectorIndex: Send + Sync {
     /// Makes every acknowledged write durable: after this returns, the data survives a crash
     /// or `kill -9` of the process.
     async fn flush(&self) -> Result<(), IndexError>;
+
+    /// Every collection's points and segments, by name.
+    async fn stats(&self) -> Result<Vec<CollectionStats>, IndexError>;
 
     /// One-line human description of the backend and its state, for a `doctor` command.
     fn describe(&self) -> String;

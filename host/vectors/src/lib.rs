@@ -23,6 +23,6 @@ pub use error::IndexError;
 pub use index::VectorIndex;
 pub use remote::RemoteIndex;
 pub use types::{
-    CollectionSpec, Condition, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Payload, Point,
+    CollectionSpec, CollectionStats, Condition, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Payload, Point,
     SPARSE_VECTOR_NAME, SparseVector, point_id,
 };

@@ -177,3 +177,14 @@ mod tests {
         assert!(point_id("anything") < (1 << 63));
     }
 }
+
+/// One collection's size, as health reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CollectionStats {
+    /// The collection's name.
+    pub name: String,
+    /// Points stored.
+    pub points: u64,
+    /// Segments the points are stored in.
+    pub segments: u64,
+}

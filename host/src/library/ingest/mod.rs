@@ -27,7 +27,10 @@ use sha2::{Digest, Sha256};
 use ttrpg_plugin_runtime::model::{Chunk, Document, Page};
 use ttrpg_vectors::{Point, point_id};
 
-pub use progress::{CALL_PROGRESS, NoProgress, Progress, Stage, current_progress};
+use progress::BothProgress;
+pub use progress::{
+    CALL_PROGRESS, NoProgress, Progress, RunningIngest, RunningIngests, Stage, current_progress,
+};
 
 use crate::library::{Library, RULEBOOK_COLLECTION, embedding_text};
 use crate::storage::{ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord, Visibility};
@@ -152,6 +155,9 @@ impl Library {
         chunker: Option<&dyn SystemChunker>,
         progress: &dyn Progress,
     ) -> Result<IngestReport, IngestError> {
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tracked = self.running.start(&request.book, &file);
+        let progress = &BothProgress(progress, &tracked);
         // One ingestion at a time by default: the rest wait their turn (a cancelled call
         // leaves the queue when its future is dropped).
         let _slot = self

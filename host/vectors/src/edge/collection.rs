@@ -10,7 +10,7 @@ use qdrant_edge::{
 };
 
 use crate::error::IndexError;
-use crate::types::{CollectionSpec, DENSE_VECTOR_NAME, SPARSE_VECTOR_NAME};
+use crate::types::{CollectionSpec, CollectionStats, DENSE_VECTOR_NAME, SPARSE_VECTOR_NAME};
 
 /// File Qdrant Edge writes at the root of every shard directory.
 const EDGE_CONFIG_FILE: &str = "edge_config.json";
@@ -188,6 +188,18 @@ impl EdgeCollection {
         let changed = shard.optimize().map_err(|e| edge_error(&self.name, "optimize", e))?;
         shard.flush();
         Ok(changed)
+    }
+
+    /// The collection's points and segments (waits for a write in progress).
+    pub(super) fn stats(&self) -> Result<CollectionStats, IndexError> {
+        let guard = self.shard.read().map_err(|_| self.poisoned())?;
+        let shard = guard.as_ref().ok_or_else(|| self.dropped())?;
+        let info = shard.info();
+        Ok(CollectionStats {
+            name: self.name.clone(),
+            points: info.points_count as u64,
+            segments: info.segments_count as u64,
+        })
     }
 
     /// `name: N points, S segments, ...` without waiting for a busy lock.

@@ -23,7 +23,7 @@ use qdrant_edge::{CountRequest, PointInsertOperations, PointOperations, UpdateOp
 use crate::error::IndexError;
 use crate::fusion::reciprocal_rank_fusion;
 use crate::index::VectorIndex;
-use crate::types::{CollectionSpec, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Point};
+use crate::types::{CollectionSpec, CollectionStats, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Point};
 use crate::validate;
 use collection::EdgeCollection;
 
@@ -227,6 +227,14 @@ impl VectorIndex for EdgeIndex {
             run_blocking(&name, "flush", move || target.flush()).await?;
         }
         Ok(())
+    }
+
+    async fn stats(&self) -> Result<Vec<CollectionStats>, IndexError> {
+        let collections = self.all_collections();
+        let mut stats: Vec<CollectionStats> =
+            run_blocking("*", "read stats", move || collections.iter().map(|c| c.stats()).collect()).await?;
+        stats.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(stats)
     }
 
     fn describe(&self) -> String {

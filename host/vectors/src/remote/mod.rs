@@ -24,7 +24,8 @@ use crate::error::IndexError;
 use crate::fusion::reciprocal_rank_fusion;
 use crate::index::VectorIndex;
 use crate::types::{
-    CollectionSpec, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Payload, Point, SPARSE_VECTOR_NAME,
+    CollectionSpec, CollectionStats, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Payload, Point,
+    SPARSE_VECTOR_NAME,
 };
 use crate::validate;
 use convert::{grpc_filter, hit, json_payload, point_id, point_struct};
@@ -266,6 +267,24 @@ impl VectorIndex for RemoteIndex {
     async fn flush(&self) -> Result<(), IndexError> {
         // Every write was acknowledged with wait=true: it is in the server's WAL already.
         Ok(())
+    }
+
+    async fn stats(&self) -> Result<Vec<CollectionStats>, IndexError> {
+        let listed = self.client.list_collections().await.map_err(remote("*", "list collections"))?;
+        let mut stats = Vec::new();
+        for collection in listed.collections {
+            let name = collection.name;
+            let info =
+                self.client.collection_info(name.as_str()).await.map_err(remote(&name, "read collection"))?;
+            let info = info.result.unwrap_or_default();
+            stats.push(CollectionStats {
+                points: info.points_count.unwrap_or(0),
+                segments: info.segments_count,
+                name,
+            });
+        }
+        stats.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(stats)
     }
 
     fn describe(&self) -> String {
