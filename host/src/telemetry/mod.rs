@@ -198,19 +198,12 @@ impl Metrics {
         }
     }
 
-    /// Sets the database gauges to what health read.
-    pub fn set_database(&self, health: &crate::storage::DatabaseHealth) {
-        let figures = [
-            ("size_bytes", health.size_bytes),
-            ("wal_bytes", health.wal_bytes),
-            ("pool_open", Some(i64::from(health.pool_open))),
-            ("pool_idle", Some(i64::from(health.pool_idle))),
-            ("pool_max", Some(i64::from(health.pool_max))),
-            ("schema_version", health.schema_version),
-        ];
+    /// Sets the database gauges (`size_bytes`, `wal_bytes`, `pool_open`, `pool_idle`,
+    /// `pool_max`, `schema_version`) to what health read; a figure that is `None` is left.
+    pub fn set_database(&self, figures: &[(&str, Option<i64>)]) {
         for (figure, value) in figures {
             if let Some(value) = value {
-                self.database.with_label_values(&[figure]).set(value);
+                self.database.with_label_values(&[*figure]).set(*value);
             }
         }
     }

@@ -121,7 +121,14 @@ async fn sync(state: &StatusState) {
         app.metrics.sync_cache(kind.kind, counts);
     }
     if let Ok(database) = app.storage.health().await {
-        app.metrics.set_database(&database);
+        app.metrics.set_database(&[
+            ("size_bytes", database.size_bytes),
+            ("wal_bytes", database.wal_bytes),
+            ("pool_open", Some(i64::from(database.pool_open))),
+            ("pool_idle", Some(i64::from(database.pool_idle))),
+            ("pool_max", Some(i64::from(database.pool_max))),
+            ("schema_version", database.schema_version),
+        ]);
     }
     if let Some(library) = app.opened_library()
         && let Ok(collections) = library.index_stats().await
