@@ -106,7 +106,17 @@ fn doctor_changes_nothing() {
         }
         command.arg("--data-dir").arg(scratch.data_dir()).args(args).output().unwrap()
     };
+    // On a data folder that has never been used, doctor leaves it as it found it.
+    let listing = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let before = listing(&scratch.data_dir());
     let doctor = run(&["doctor", "--json"]);
+    assert_eq!(listing(&scratch.data_dir()), before, "doctor changed the data folder");
     let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
     let parts: Vec<&str> =
         report["parts"].as_array().unwrap().iter().map(|p| p["part"].as_str().unwrap()).collect();

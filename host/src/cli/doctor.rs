@@ -74,26 +74,51 @@ pub async fn run(config: Config, args: DoctorArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check_data_dir(config: &Config) -> PartReport {
+    // Looked at, never written: doctor changes nothing.
     let dir = &config.data_dir;
-    let outcome = std::fs::create_dir_all(dir).and_then(|_| {
-        let probe = dir.join(".doctor-write-test");
-        std::fs::write(&probe, b"ok")?;
-        std::fs::remove_file(&probe)
-    });
-    PartReport {
-        part: "data dir",
-        version: "-".into(),
-        ok: outcome.is_ok(),
-        detail: match outcome {
-            Ok(()) => format!("{} is writable", dir.display()),
-            Err(err) => format!("{}: {err}", dir.display()),
-        },
-    }
+    let (ok, detail) = match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => (false, format!("{} is not a folder", dir.display())),
+        Ok(meta) if meta.permissions().readonly() => (false, format!("{} is read-only", dir.display())),
+        Ok(_) => (true, format!("{} exists and is writable", dir.display())),
+        Err(_) => {
+            let parent = dir.ancestors().skip(1).find(|a| a.exists());
+            match parent.map(|p| (p, std::fs::metadata(p).map(|m| m.permissions().readonly()))) {
+                Some((parent, Ok(false))) => (
+                    true,
+                    format!(
+                        "{} does not exist yet; it is made in {} on first start",
+                        dir.display(),
+                        parent.display()
+                    ),
+                ),
+                Some((parent, _)) => {
+                    (false, format!("{} does not exist and {} is read-only", dir.display(), parent.display()))
+                }
+                None => (false, format!("{} does not exist and nothing above it does", dir.display())),
+            }
+        }
+    };
+    PartReport { part: "data dir", version: "-".into(), ok, detail }
+}
+
+/// The SQLite file a URL names, when it does not exist yet (opening would create it).
+fn missing_sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = std::path::PathBuf::from(path.split('?').next().unwrap_or(path));
+    (!path.as_os_str().is_empty() && !path.exists()).then_some(path)
 }
 
 async fn check_database(config: &Config) -> PartReport {
     let url = config.database_url();
     let engine = Engine::from_url(&url).map(Engine::name).unwrap_or("unknown");
+    if let Some(path) = missing_sqlite_file(&url) {
+        return PartReport {
+            part: "database",
+            version: engine.into(),
+            ok: true,
+            detail: format!("no database yet at {} (made and migrated on first start)", path.display()),
+        };
+    }
     let report = async {
         let store = storage::open(&url, MigrateOnOpen::Skip).await?;
         let version = store.ping().await?;
@@ -135,6 +160,17 @@ fn check_dice(config: &Config) -> PartReport {
 
 async fn check_plugins(config: &Config) -> PartReport {
     let version = format!("plugin API {}", ttrpg_plugin_runtime::SUPPORTED_API_VERSIONS.join(", "));
+    if missing_sqlite_file(&config.database_url()).is_some() {
+        return PartReport {
+            part: "plugins",
+            version,
+            ok: true,
+            detail: format!(
+                "none installed yet (no database); they go under {}",
+                config.plugins_dir().display()
+            ),
+        };
+    }
     // The store opened as it is: doctor never applies migrations or changes anything.
     let app = match storage::open(&config.database_url(), MigrateOnOpen::Skip).await {
         Ok(store) => crate::app::App::with_storage(config.clone(), store),
