@@ -21,16 +21,22 @@ use ttrpg_host::cache::{Kind, RedisL2, Scope, SharedCache, TwoLevelCache};
 use ttrpg_host::storage::{self, MigrateOnOpen, NewCampaign, Storage};
 use ttrpg_host::telemetry::Metrics;
 
+#[path = "../tests/support/redis.rs"]
+mod redis_support;
+
 /// Five hits of a rules answer: about what `search_rules` returns by default.
 fn answer() -> Vec<String> {
     (0..5).map(|i| format!("Passage {i}: {}", "a grappled creature's speed becomes 0. ".repeat(20))).collect()
 }
 
-fn redis_up() -> bool {
-    std::process::Command::new("redis-cli")
-        .args(["-p", "6379", "ping"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// A D&D 5e campaign to read.
+fn bench_campaign() -> NewCampaign {
+    NewCampaign {
+        name: "Bench".into(),
+        system: "dnd5e".into(),
+        gm_user_id: None,
+        settings: serde_json::json!({}),
+    }
 }
 
 fn rules_answers(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
@@ -50,7 +56,7 @@ fn rules_answers(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
         })
     });
 
-    if redis_up() {
+    if redis_support::up() {
         let prefix = format!("ttrpg-bench-{}", std::process::id());
         let l2: Arc<dyn SharedCache> = Arc::new(RedisL2::new("redis://127.0.0.1:6379").unwrap());
         let writer = TwoLevelCache::new(64 << 20, Some(l2.clone()), &prefix);
@@ -72,13 +78,7 @@ fn rules_answers(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
                 reader.get::<Vec<String>>(Kind::RulesAnswer, Scope::Tagged(&stamp), "absent").await
             })
         });
-        let keys = std::process::Command::new("redis-cli")
-            .args(["-p", "6379", "--scan", "--pattern", &format!("{prefix}:*")])
-            .output()
-            .unwrap();
-        for key in String::from_utf8_lossy(&keys.stdout).lines().filter(|k| !k.is_empty()) {
-            let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", key]).output();
-        }
+        redis_support::delete_prefix(&prefix);
     } else {
         println!("L2 rows left out: no Redis on 127.0.0.1:6379");
     }
@@ -91,14 +91,7 @@ fn campaign_reads(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
     let plain = runtime.block_on(storage::open(&url, MigrateOnOpen::Apply)).unwrap();
     let cache = Arc::new(TwoLevelCache::local(64 << 20));
     let cached = runtime.block_on(storage::open_cached(&url, MigrateOnOpen::Skip, Some(cache))).unwrap();
-    let campaign = runtime
-        .block_on(plain.create_campaign(NewCampaign {
-            name: "Bench".into(),
-            system: "dnd5e".into(),
-            gm_user_id: None,
-            settings: serde_json::json!({}),
-        }))
-        .unwrap();
+    let campaign = runtime.block_on(plain.create_campaign(bench_campaign())).unwrap();
     let id = campaign.id;
     let mut group = c.benchmark_group("campaign read");
     group.bench_function("get_campaign, SQLite", |b| {
@@ -120,14 +113,7 @@ fn record_searches(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let store: Arc<dyn Storage> = runtime.block_on(storage::open(&url, MigrateOnOpen::Apply)).unwrap();
     runtime.block_on(ttrpg_host::records::import_open5e(store.as_ref(), &srd, "dnd5e")).unwrap();
-    let campaign = runtime
-        .block_on(store.create_campaign(NewCampaign {
-            name: "Bench".into(),
-            system: "dnd5e".into(),
-            gm_user_id: None,
-            settings: serde_json::json!({}),
-        }))
-        .unwrap();
+    let campaign = runtime.block_on(store.create_campaign(bench_campaign())).unwrap();
     let filter = serde_json::json!({});
     let budget = Duration::from_secs(5);
     let cold = TwoLevelCache::local(64 << 20);

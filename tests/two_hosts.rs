@@ -16,6 +16,8 @@
 mod client;
 #[path = "e2e/pdf.rs"]
 mod pdf;
+#[path = "support/redis.rs"]
+mod redis;
 
 use client::{Client, HttpServer, Scratch, embedding_env, str_of};
 use serde_json::{Value, json};
@@ -50,13 +52,6 @@ impl TestDb {
     }
 }
 
-fn redis_up() -> bool {
-    std::process::Command::new("redis-cli")
-        .args(["-p", "6379", "ping"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// A cache kind's figures in a host's `server_health`.
 async fn cache_kind(client: &Client, kind: &str) -> Value {
     let health = client.ok("server_health", json!({})).await;
@@ -76,7 +71,7 @@ async fn two_hosts_share_the_cache_and_its_invalidations() {
             return;
         }
     };
-    if !redis_up() {
+    if !redis::up() {
         println!("SKIPPED: two hosts: no Redis on 127.0.0.1:6379");
         return;
     }
@@ -149,11 +144,5 @@ async fn two_hosts_share_the_cache_and_its_invalidations() {
     host_a.kill().await;
     host_b.kill().await;
     db.drop_now().await;
-    let keys = std::process::Command::new("redis-cli")
-        .args(["-p", "6379", "--scan", "--pattern", &format!("{prefix}:*")])
-        .output()
-        .unwrap();
-    for key in String::from_utf8_lossy(&keys.stdout).lines().filter(|k| !k.is_empty()) {
-        let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", key]).output();
-    }
+    redis::delete_prefix(&prefix);
 }

@@ -15,6 +15,9 @@ use std::time::Duration;
 
 use ttrpg_host::cache::{Kind, RedisL2, Scope, SharedCache, TwoLevelCache};
 
+#[path = "../../tests/support/redis.rs"]
+mod redis_support;
+
 const REDIS: &str = "redis://127.0.0.1:6379";
 
 /// A prefix no other test run uses.
@@ -22,30 +25,7 @@ fn prefix(name: &str) -> String {
     format!("ttrpg-test-{name}-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple())
 }
 
-fn redis_up() -> bool {
-    std::process::Command::new("redis-cli")
-        .args(["-p", "6379", "ping"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// The keys under `prefix`.
-fn keys(prefix: &str) -> Vec<String> {
-    let keys = std::process::Command::new("redis-cli")
-        .args(["-p", "6379", "--scan", "--pattern", &format!("{prefix}:*")])
-        .output();
-    keys.map(|k| {
-        String::from_utf8_lossy(&k.stdout).lines().filter(|k| !k.is_empty()).map(String::from).collect()
-    })
-    .unwrap_or_default()
-}
-
-/// Deletes every key under `prefix`.
-fn clean(prefix: &str) {
-    for key in keys(prefix) {
-        let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", &key]).output();
-    }
-}
+use redis_support::{delete_prefix as clean, keys, up as redis_up};
 
 fn shared(prefix: &str) -> TwoLevelCache {
     let l2: Arc<dyn SharedCache> = Arc::new(RedisL2::new(REDIS).unwrap());

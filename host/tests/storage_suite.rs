@@ -31,6 +31,9 @@ use ttrpg_host::storage::{
     StorageResult, TokenRole, Visibility,
 };
 
+#[path = "../../tests/support/redis.rs"]
+mod redis_support;
+
 /// How long one case may take before it is declared hung.
 const CASE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -84,10 +87,7 @@ where
 {
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let redis_up = std::process::Command::new("redis-cli")
-        .args(["-p", "6379", "ping"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let redis_up = redis_support::up();
     let prefix = format!("ttrpg-storage-{case}-{}", uuid::Uuid::now_v7().simple());
     let l2: Option<Arc<dyn ttrpg_host::cache::SharedCache>> = if redis_up {
         Some(Arc::new(ttrpg_host::cache::RedisL2::new("redis://127.0.0.1:6379").expect("a Redis URL")))
@@ -100,14 +100,7 @@ where
         .unwrap_or_else(|err| panic!("opening {url}: {err}"));
     run_case("cached", case, Ctx { store, url }, f).await;
     if redis_up {
-        let keys = std::process::Command::new("redis-cli")
-            .args(["-p", "6379", "--scan", "--pattern", &format!("{prefix}:*")])
-            .output();
-        if let Ok(keys) = keys {
-            for key in String::from_utf8_lossy(&keys.stdout).lines().filter(|k| !k.is_empty()) {
-                let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", key]).output();
-            }
-        }
+        redis_support::delete_prefix(&prefix);
     }
     drop(dir);
 }
