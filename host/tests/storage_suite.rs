@@ -297,6 +297,7 @@ macro_rules! storage_suite {
 
 storage_suite!(
     ping_names_the_engine,
+    snapshot_is_a_whole_copy_or_refused,
     campaign_create_get_round_trip,
     campaign_list_newest_first_archived_hidden,
     campaign_update_patches_only_given_fields,
@@ -1457,6 +1458,35 @@ mod cases {
             "Apply brings the schema up to date"
         );
         applied.create_campaign(campaign("Migrated on open")).await.expect("usable");
+    }
+
+    // --- backups ---
+
+    pub async fn snapshot_is_a_whole_copy_or_refused(ctx: Ctx) {
+        let s = ctx.store;
+        let c = s.create_campaign(campaign("Kept")).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.db");
+        match s.engine() {
+            Engine::Sqlite => {
+                s.snapshot_into(&copy).await.unwrap();
+                let read = storage::open(&format!("sqlite://{}", copy.display()), MigrateOnOpen::Skip)
+                    .await
+                    .unwrap();
+                assert_eq!(read.get_campaign(&c.id).await.unwrap().name, "Kept");
+                let again = s.snapshot_into(&copy).await.unwrap_err();
+                assert!(matches!(again, StorageError::Invalid(_)), "a snapshot never overwrites: {again:?}");
+            }
+            Engine::Postgres => {
+                let err = s.snapshot_into(&copy).await.unwrap_err();
+                assert!(
+                    matches!(err, StorageError::Unsupported(_)) && err.to_string().contains("pg_dump"),
+                    "{err:?}"
+                );
+                assert!(!copy.exists());
+            }
+        }
+        assert_eq!(s.forget_index().await.unwrap(), 0, "no chunks, nothing to index again");
     }
 
     // --- durability ---

@@ -3,6 +3,7 @@
 //! `main.rs` only calls [`main`]. Configuration is loaded here, once, from the TOML
 //! file, the environment and the flags, then passed down.
 
+mod backup;
 mod campaign;
 mod doctor;
 mod eval;
@@ -75,6 +76,12 @@ pub enum Command {
     /// How a server is: database, vectors, cache, plugins and ingestions, from a running
     /// server (`--url`) or the data folder.
     Status(status::StatusArgs),
+    /// Take a backup (`--out FILE`), or `list` them, or `verify FILE`.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into the data folder (stop the server first), then rebuild the index.
+    Restore(backup::RestoreArgs),
+    /// Rebuild the vector index from the passages in the database.
+    Reindex,
 }
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
@@ -109,6 +116,9 @@ pub fn main() -> ExitCode {
             Command::Doctor(args) => doctor::run(config, args).await,
             Command::Token(args) => token::run(config, args).await,
             Command::Status(args) => status::run(config, args).await,
+            Command::Backup(args) => backup::run(config, args).await,
+            Command::Restore(args) => backup::restore(config, args).await,
+            Command::Reindex => backup::reindex(config).await,
         }
     });
     match outcome {

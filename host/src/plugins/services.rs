@@ -64,7 +64,8 @@ fn storage_error(err: StorageError) -> ServiceError {
         | StorageError::Conflict(_)
         | StorageError::Stale { .. }
         | StorageError::QuotaExceeded { .. }
-        | StorageError::Invalid(_) => ServiceError::Invalid(err.to_string()),
+        | StorageError::Invalid(_)
+        | StorageError::Unsupported(_) => ServiceError::Invalid(err.to_string()),
         StorageError::Config(_)
         | StorageError::Migration(_)
         | StorageError::UnknownValue { .. }

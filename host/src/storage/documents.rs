@@ -45,6 +45,9 @@ pub trait DocumentStore: Send + Sync {
     async fn unindexed_chunks(&self, document_id: &str, limit: i64) -> StorageResult<Vec<ChunkRecord>>;
     /// Records that these chunks' vectors are in the vector index.
     async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()>;
+    /// Records that no chunk's vector is in the index any more (a restored database over an
+    /// empty index); returns how many chunks must be indexed again.
+    async fn forget_index(&self) -> StorageResult<u64>;
     /// Makes a document searchable once every chunk is indexed; sets its chunk count.
     async fn finish_document(&self, id: &str) -> StorageResult<DocumentRecord>;
     /// The chunks with these ids that belong to ready documents (any order), leaving out
@@ -219,6 +222,12 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(Self::chunk_from_row).collect()
+    }
+
+    async fn forget_index(&self) -> StorageResult<u64> {
+        let result =
+            sqlx::query("UPDATE chunks SET indexed = 0 WHERE indexed <> 0").execute(&self.pool).await?;
+        Ok(DB::rows_affected(&result))
     }
 
     async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()> {

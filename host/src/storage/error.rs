@@ -62,6 +62,9 @@ pub enum StorageError {
     /// A value the caller gave is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The engine cannot do this (the message says what does).
+    #[error("{0}")]
+    Unsupported(String),
     /// The database URL or its options are wrong.
     #[error("database configuration: {0}")]
     Config(String),

@@ -85,12 +85,35 @@ pub trait SchemaStore: Send + Sync {
     async fn migration_status(&self) -> StorageResult<MigrationStatus>;
     /// Engine, version, sizes, the pool and the schema, for health reports.
     async fn health(&self) -> StorageResult<DatabaseHealth>;
+    /// Writes a transaction-consistent copy of the whole database to the new file `path`
+    /// while the store keeps serving (SQLite's `VACUUM INTO`). PostgreSQL is refused with
+    /// [`StorageError::Unsupported`]: its copies are `pg_dump`'s business.
+    async fn snapshot_into(&self, path: &std::path::Path) -> StorageResult<()>;
 }
 
 #[async_trait]
 impl<DB: SqlEngine> SchemaStore for SqlStorage<DB> {
     fn engine(&self) -> Engine {
         DB::ENGINE
+    }
+
+    async fn snapshot_into(&self, path: &std::path::Path) -> StorageResult<()> {
+        if DB::ENGINE != Engine::Sqlite {
+            return Err(StorageError::Unsupported(
+                "a copy of a PostgreSQL database is made with pg_dump, not by the host".into(),
+            ));
+        }
+        if path.exists() {
+            return Err(StorageError::Invalid(format!(
+                "{} exists already; a snapshot never overwrites",
+                path.display()
+            )));
+        }
+        let target = path.to_str().ok_or_else(|| {
+            StorageError::Invalid(format!("{} is not a UTF-8 path SQLite can take", path.display()))
+        })?;
+        sqlx::query("VACUUM INTO $1").bind(target.to_string()).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn ping(&self) -> StorageResult<String> {

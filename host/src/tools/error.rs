@@ -44,7 +44,9 @@ impl From<StorageError> for ToolError {
             StorageError::NotFound { .. } => ToolError::NotFound(err.to_string()),
             StorageError::Conflict(message) => ToolError::Conflict(message),
             StorageError::Stale { .. } => ToolError::Conflict(err.to_string()),
-            StorageError::Invalid(message) => ToolError::InvalidArguments(message),
+            StorageError::Invalid(message) | StorageError::Unsupported(message) => {
+                ToolError::InvalidArguments(message)
+            }
             other => ToolError::Internal(other.to_string()),
         }
     }

@@ -2,6 +2,7 @@
 //! trait. Nothing here knows about rmcp or JSON-RPC: a tool takes typed arguments and
 //! returns a typed result, and [`crate::mcp`] does the protocol.
 
+mod backup;
 mod campaign;
 mod character;
 pub(crate) mod dice;
@@ -32,6 +33,7 @@ pub fn core_registry() -> ToolRegistry {
         plugins::tools(),
         library::tools(),
         health::tools(),
+        backup::tools(),
     ];
     for tool in all.into_iter().flatten() {
         // Core tool names are distinct by construction; a clash is a bug caught by the tests.

@@ -376,6 +376,19 @@ impl Library {
         Ok(builtin::chunk(document, &counter, self.split))
     }
 
+    /// Indexes every chunk whose vector is not in the index, book by book (after a restore,
+    /// whose database comes without vectors: the database is the source of truth). Returns
+    /// how many chunks it indexed.
+    pub async fn reindex(&self, progress: &dyn Progress) -> Result<u64, IngestError> {
+        let mut indexed = 0;
+        for document in self.storage.list_documents().await.map_err(anyhow::Error::from)? {
+            let total = u64::try_from(document.chunk_count).unwrap_or(0);
+            indexed += self.index_pending(&document, total, progress).await?;
+        }
+        self.invalidate().await;
+        Ok(indexed)
+    }
+
     /// Embeds and indexes the document's chunks that are not indexed yet, batch by batch.
     async fn index_pending(
         &self,

@@ -1,0 +1,494 @@
+//! Backups a GM can trust: one `tar` + zstd archive holding a transaction-consistent copy of
+//! the database, the installed plugin components, and a manifest listing every file with
+//! its size and SHA-256; checked entry by entry before anything is restored.
+//!
+//! **Taking one** ([`create`]) works while the server serves writes: SQLite copies itself
+//! with `VACUUM INTO` (one read transaction, never a file copy of a live database). What
+//! else goes in is read from that copy, not from the live database: the plugin components
+//! its install records name (each checked against its recorded SHA-256), so a plugin
+//! installed after the snapshot is not half-included. The vector index is not copied: the
+//! database is the source of truth, and [`restore`] rebuilds the index from the chunk rows.
+//! The archive is written beside its destination and renamed into place when whole.
+//!
+//! **Restoring** ([`restore`], with the server stopped) first reads the whole archive and
+//! checks every entry against the manifest ([`verify`]); a damaged or hostile archive
+//! (a path that climbs out, a file that differs, one that is missing or extra) is refused
+//! before anything is written. The database in place is kept beside the restored one
+//! (`ttrpg.db.before-restore-…`), the schema is brought up to date, and every chunk is
+//! marked for indexing again.
+//!
+//! PostgreSQL is backed up with its own tools (`pg_dump`), and point-in-time recovery
+//! belongs to them too; the host refuses to pretend otherwise.
+
+pub mod manifest;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use manifest::{MANIFEST_FORMAT, Manifest, ManifestCounts, ManifestFile};
+
+use crate::config::Config;
+use crate::storage::{self, Engine, MigrateOnOpen, Storage, StorageError};
+
+/// The name of the manifest entry.
+pub const MANIFEST: &str = "manifest.json";
+/// The archive entry of the database copy.
+pub const DATABASE_ENTRY: &str = "database/ttrpg.db";
+/// The zstd level: level 3 compresses a SQLite file about 3× at hundreds of MB/s.
+const ZSTD_LEVEL: i32 = 3;
+/// The largest manifest a host reads (a hostile archive cannot make it read more).
+const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+
+/// Why a backup could not be taken, checked or restored.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The archive is not a whole, unchanged backup of this kind.
+    #[error("{file} is not a backup this host can trust: {reason}")]
+    Damaged {
+        /// The archive.
+        file: String,
+        /// What is wrong, first problem first.
+        reason: String,
+    },
+    /// What was asked cannot be done here (PostgreSQL, an existing file).
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> BackupError + '_ {
+    move |err| BackupError::Io { path: path.display().to_string(), message: err.to_string() }
+}
+
+/// What [`create`] made.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Created {
+    /// The archive.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its manifest.
+    pub manifest: Manifest,
+}
+
+/// Where backups go by default: `<data>/backups`.
+pub fn default_dir(config: &Config) -> PathBuf {
+    config.data_dir.join("backups")
+}
+
+/// A scratch folder in the data folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(config: &Config, purpose: &str) -> Result<Scratch, BackupError> {
+        let path = config.data_dir.join(format!(".{purpose}-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&path).map_err(io(&path))?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Takes a backup of the store and plugins `config` names into `out` (default: a
+/// time-stamped file in [`default_dir`]), while the server may keep serving.
+pub async fn create(
+    config: &Config,
+    store: &dyn Storage,
+    out: Option<&Path>,
+) -> Result<Created, BackupError> {
+    if store.engine() != Engine::Sqlite {
+        return Err(BackupError::Refused(
+            "this host backs up SQLite itself; back up PostgreSQL with `pg_dump --format=custom` (and use its \
+             WAL archiving for point-in-time recovery), then `ttrpg backup` keeps nothing the dump lacks except \
+             the plugin folder"
+                .into(),
+        ));
+    }
+    let created_at = chrono::Utc::now();
+    let out = match out {
+        Some(out) => out.to_path_buf(),
+        None => {
+            default_dir(config).join(format!("ttrpg-{}.tar.zst", created_at.format("%Y%m%dT%H%M%S%.3fZ")))
+        }
+    };
+    if out.exists() {
+        return Err(BackupError::Refused(format!(
+            "{} exists already; a backup never overwrites one",
+            out.display()
+        )));
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let scratch = Scratch::new(config, "backup")?;
+    let copy = scratch.0.join("ttrpg.db");
+    store.snapshot_into(&copy).await?;
+
+    // Everything else is read from the copy: what the snapshot saw, nothing newer.
+    let snapshot = storage::open(&format!("sqlite://{}", copy.display()), MigrateOnOpen::Skip).await?;
+    let plugins = snapshot.list_plugins().await?;
+    let documents = snapshot.list_documents().await?;
+    let counts = ManifestCounts {
+        campaigns: snapshot.list_campaigns(true).await?.len() as u64,
+        documents: documents.len() as u64,
+        chunks: documents.iter().map(|d| u64::try_from(d.chunk_count).unwrap_or(0)).sum(),
+        plugins: plugins.len() as u64,
+    };
+    let schema_version = snapshot.health().await?.schema_version;
+    drop(snapshot);
+
+    let mut sources = vec![(DATABASE_ENTRY.to_string(), copy.clone(), None)];
+    for plugin in &plugins {
+        let path = config.plugins_dir().join(&plugin.id).join(&plugin.version).join("plugin.wasm");
+        sources.push((
+            format!("plugins/{}/{}/plugin.wasm", plugin.id, plugin.version),
+            path,
+            Some(plugin.sha256.clone()),
+        ));
+    }
+    let manifest_base = Manifest {
+        format: MANIFEST_FORMAT,
+        product_version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version,
+        engine: "sqlite".into(),
+        created_at: created_at.to_rfc3339(),
+        vectors: "not copied: rebuilt from the chunk rows on restore".into(),
+        compiled_cache_keys: plugins.iter().map(|p| p.sha256.clone()).collect(),
+        files: Vec::new(),
+        counts,
+    };
+    let out_for_task = out.clone();
+    let manifest = tokio::task::spawn_blocking(move || write_archive(&out_for_task, sources, manifest_base))
+        .await
+        .map_err(|err| BackupError::Refused(format!("the backup task failed: {err}")))??;
+    drop(scratch);
+    let bytes = std::fs::metadata(&out).map_err(io(&out))?.len();
+    Ok(Created { path: out.display().to_string(), bytes, manifest })
+}
+
+/// The SHA-256 (hex) and size of a file, read in one pass.
+fn digest_file(path: &Path) -> Result<(String, u64), BackupError> {
+    let mut file = File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
+    Ok((hex(&hasher.finalize()), bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes the archive to `out` (through `out.partial`, renamed when whole).
+fn write_archive(
+    out: &Path,
+    sources: Vec<(String, PathBuf, Option<String>)>,
+    mut manifest: Manifest,
+) -> Result<Manifest, BackupError> {
+    let partial = out.with_extension("partial");
+    let written = (|| {
+        let file = File::create(&partial).map_err(io(&partial))?;
+        let encoder = zstd::Encoder::new(file, ZSTD_LEVEL).map_err(io(&partial))?;
+        let mut tar = tar::Builder::new(encoder);
+        for (name, path, expected) in sources {
+            let (sha256, bytes) = digest_file(&path)?;
+            if let Some(expected) = expected
+                && expected != sha256
+            {
+                return Err(BackupError::Refused(format!(
+                    "{} changed on disk since it was installed (sha256 {expected} recorded, {sha256} found); \
+                     reinstall it before backing up",
+                    path.display()
+                )));
+            }
+            let mut source = File::open(&path).map_err(io(&path))?;
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes);
+            header.set_mode(0o600);
+            header.set_cksum();
+            tar.append_data(&mut header, &name, (&mut source).take(bytes)).map_err(io(&path))?;
+            manifest.files.push(ManifestFile { path: name, bytes, sha256 });
+        }
+        let json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|err| BackupError::Refused(format!("writing the manifest: {err}")))?;
+        let mut header = tar::Header::new_gnu();
+        header.set_size(json.len() as u64);
+        header.set_mode(0o600);
+        header.set_cksum();
+        tar.append_data(&mut header, MANIFEST, json.as_slice()).map_err(io(&partial))?;
+        let encoder = tar.into_inner().map_err(io(&partial))?;
+        let file = encoder.finish().map_err(io(&partial))?;
+        file.sync_all().map_err(io(&partial))?;
+        Ok(())
+    })();
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(err);
+    }
+    std::fs::rename(&partial, out).map_err(io(out))?;
+    Ok(manifest)
+}
+
+/// An entry's path when it is a plain relative path (no `..`, no root, nothing odd).
+fn safe_entry_path(path: &Path) -> Option<PathBuf> {
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => clean.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!clean.as_os_str().is_empty()).then_some(clean)
+}
+
+/// Reads the whole archive, checking every entry; with `extract_to`, also writes the
+/// entries there (each checked again as it is written).
+fn read_archive(file: &Path, extract_to: Option<&Path>) -> Result<Manifest, BackupError> {
+    let shown = file.display().to_string();
+    let damaged = |reason: String| BackupError::Damaged { file: shown.clone(), reason };
+    let archive = File::open(file).map_err(io(file))?;
+    let decoder = zstd::Decoder::new(archive).map_err(|err| damaged(format!("not zstd: {err}")))?;
+    let mut tar = tar::Archive::new(decoder);
+    let mut seen: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    let mut manifest: Option<Manifest> = None;
+    let entries = tar.entries().map_err(|err| damaged(format!("not a tar archive: {err}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|err| damaged(format!("a damaged entry: {err}")))?;
+        if !entry.header().entry_type().is_file() {
+            return Err(damaged(format!("an entry that is not a plain file: {:?}", entry.path().ok())));
+        }
+        let raw = entry
+            .path()
+            .map_err(|err| damaged(format!("an entry with an unreadable name: {err}")))?
+            .into_owned();
+        let path = safe_entry_path(&raw)
+            .ok_or_else(|| damaged(format!("an entry outside the archive: {}", raw.display())))?;
+        let name = path.to_string_lossy().replace('\\', "/");
+        if seen.contains_key(&name) {
+            return Err(damaged(format!("{name} appears twice")));
+        }
+        if name == MANIFEST {
+            if entry.size() > MAX_MANIFEST_BYTES {
+                return Err(damaged(format!("a manifest of {} bytes", entry.size())));
+            }
+            let mut json = Vec::new();
+            entry.read_to_end(&mut json).map_err(|err| damaged(format!("the manifest: {err}")))?;
+            manifest =
+                Some(serde_json::from_slice(&json).map_err(|err| damaged(format!("the manifest: {err}")))?);
+            seen.insert(name, (json.len() as u64, String::new()));
+            continue;
+        }
+        let mut hasher = Sha256::new();
+        let bytes = match extract_to {
+            Some(root) => {
+                let target = root.join(&path);
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(io(parent))?;
+                }
+                let mut out = File::create(&target).map_err(io(&target))?;
+                let mut tee = Tee(&mut out, &mut hasher);
+                let n =
+                    std::io::copy(&mut entry, &mut tee).map_err(|err| damaged(format!("{name}: {err}")))?;
+                out.sync_all().map_err(io(&target))?;
+                n
+            }
+            None => {
+                std::io::copy(&mut entry, &mut hasher).map_err(|err| damaged(format!("{name}: {err}")))?
+            }
+        };
+        seen.insert(name, (bytes, hex(&hasher.finalize())));
+    }
+    let manifest = manifest.ok_or_else(|| damaged("it has no manifest.json".into()))?;
+    if manifest.format > MANIFEST_FORMAT {
+        return Err(damaged(format!(
+            "its manifest is of format {}, newer than this ttrpg reads ({MANIFEST_FORMAT}); restore it with ttrpg {} or newer",
+            manifest.format, manifest.product_version
+        )));
+    }
+    for file in &manifest.files {
+        match seen.remove(&file.path) {
+            None => return Err(damaged(format!("{} is in the manifest but not in the archive", file.path))),
+            Some((bytes, sha256)) if bytes != file.bytes || sha256 != file.sha256 => {
+                return Err(damaged(format!(
+                    "{} differs from the manifest ({bytes} bytes, sha256 {sha256}; the manifest says {} bytes, {})",
+                    file.path, file.bytes, file.sha256
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    seen.remove(MANIFEST);
+    if let Some(extra) = seen.keys().next() {
+        return Err(damaged(format!("{extra} is in the archive but not in the manifest")));
+    }
+    if !manifest.files.iter().any(|f| f.path == DATABASE_ENTRY) {
+        return Err(damaged(format!("it holds no {DATABASE_ENTRY}")));
+    }
+    Ok(manifest)
+}
+
+/// Writes to a file and a hasher at once.
+struct Tee<'a>(&'a mut File, &'a mut Sha256);
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.write(buf)?;
+        self.1.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Reads the whole archive and checks every file against its manifest; returns the manifest.
+pub fn verify(file: &Path) -> Result<Manifest, BackupError> {
+    read_archive(file, None)
+}
+
+/// One backup in a folder.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    /// The archive.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// When the file was last written (RFC 3339).
+    pub modified: String,
+}
+
+/// The backups (`*.tar.zst`) in `dir`, newest first (by name: the default names sort by time).
+pub fn list(dir: &Path) -> Result<Vec<Listed>, BackupError> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(Vec::new()) };
+    let mut listed = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if !path.to_string_lossy().ends_with(".tar.zst") {
+            continue;
+        }
+        let meta = entry.metadata().map_err(io(&path))?;
+        let modified = meta
+            .modified()
+            .map(chrono::DateTime::<chrono::Utc>::from)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        listed.push(Listed { path: path.display().to_string(), bytes: meta.len(), modified });
+    }
+    listed.sort_by(|a, b| b.path.cmp(&a.path));
+    Ok(listed)
+}
+
+/// What [`restore`] did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Restored {
+    /// The backup's manifest.
+    pub manifest: Manifest,
+    /// Where the database that was in place went, if there was one.
+    pub previous_database: Option<String>,
+    /// Migrations applied to bring the restored schema up to date.
+    pub migrations_applied: usize,
+    /// Chunks marked for indexing again (the caller rebuilds the vector index).
+    pub chunks_to_index: u64,
+}
+
+/// Restores `file` into the data folder `config` names (the server must be stopped). With
+/// a database in place, `replace` must be set; the old one is kept beside it.
+pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Restored, BackupError> {
+    let url = config.database_url();
+    if Engine::from_url(&url)? != Engine::Sqlite {
+        return Err(BackupError::Refused(
+            "this host restores into SQLite; restore PostgreSQL with pg_restore from its own dump".into(),
+        ));
+    }
+    let target = PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"));
+    if target.exists() && !replace {
+        return Err(BackupError::Refused(format!(
+            "{} holds a database already; pass --replace to restore over it (it is kept as {}.before-restore-…)",
+            target.display(),
+            target.display()
+        )));
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+    let scratch = Scratch::new(config, "restore")?;
+    // Checked whole before anything is written where it counts, then extracted and checked
+    // again (the file could change between the passes).
+    let (file_owned, root) = (file.to_path_buf(), scratch.0.clone());
+    let manifest = tokio::task::spawn_blocking(move || -> Result<Manifest, BackupError> {
+        read_archive(&file_owned, None)?;
+        read_archive(&file_owned, Some(&root))
+    })
+    .await
+    .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
+
+    let mut previous = None;
+    if target.exists() {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let kept = PathBuf::from(format!("{}.before-restore-{stamp}", target.display()));
+        std::fs::rename(&target, &kept).map_err(io(&target))?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", target.display()));
+            if side.exists() {
+                std::fs::rename(&side, format!("{}{suffix}", kept.display())).map_err(io(&side))?;
+            }
+        }
+        previous = Some(kept.display().to_string());
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let restored_db = scratch.0.join(DATABASE_ENTRY);
+    std::fs::rename(&restored_db, &target).map_err(io(&restored_db))?;
+    for file in manifest.files.iter().filter(|f| f.path.starts_with("plugins/")) {
+        let from = scratch.0.join(&file.path);
+        let to = config.plugins_dir().join(file.path.trim_start_matches("plugins/"));
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(&from, &to).map_err(io(&from))?;
+    }
+    // The vector index is derived data: the restored rows are its source.
+    let vectors = config.vectors_dir();
+    if vectors.exists() {
+        std::fs::remove_dir_all(&vectors).map_err(io(&vectors))?;
+    }
+    let store = storage::open(&url, MigrateOnOpen::Skip).await?;
+    let migrations_applied = store.migrate_up().await?;
+    let chunks_to_index = store.forget_index().await?;
+    Ok(Restored { manifest, previous_database: previous, migrations_applied, chunks_to_index })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_paths_that_climb_out_are_refused() {
+        assert_eq!(safe_entry_path(Path::new("database/ttrpg.db")), Some(PathBuf::from("database/ttrpg.db")));
+        assert_eq!(
+            safe_entry_path(Path::new("./plugins/a/1/plugin.wasm")),
+            Some(PathBuf::from("plugins/a/1/plugin.wasm"))
+        );
+        for bad in ["../etc/passwd", "/etc/passwd", "plugins/../../x", ""] {
+            assert_eq!(safe_entry_path(Path::new(bad)), None, "{bad}");
+        }
+    }
+}

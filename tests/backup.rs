@@ -1,0 +1,181 @@
+//! Backups over the real binary: one taken by `ttrpg backup` while a server keeps writing
+//! to the same SQLite file, checked by `ttrpg backup verify`, restored into a fresh data
+//! folder by `ttrpg restore` (the vector index rebuilt from the database), and served from
+//! there; a damaged copy is refused before anything is written; a restore over an existing
+//! database needs `--replace`; the operator's `backup_create` tool takes one over MCP.
+//!
+//! The rebuild needs the embedding model and ONNX Runtime (scripts/test provides them);
+//! without them the test says SKIPPED and why.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
+
+#[path = "e2e/client.rs"]
+mod client;
+#[path = "e2e/pdf.rs"]
+mod pdf;
+
+use std::path::Path;
+use std::process::Output;
+
+use client::{HttpServer, Scratch, embedding_env, str_of};
+use serde_json::{Value, json};
+
+/// `ttrpg ARGS…` on `scratch`'s data folder with `env` (and no other TTRPG_ variable).
+fn ttrpg(scratch: &Scratch, env: &[(String, String)], args: &[&str]) -> Output {
+    let mut command = std::process::Command::new(client::binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("TTRPG_") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    command.arg("--data-dir").arg(scratch.data_dir()).args(args).output().unwrap()
+}
+
+fn ok_json(output: &Output) -> Value {
+    assert!(output.status.success(), "ttrpg failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn texts(result: &Value) -> Vec<String> {
+    result["hits"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_serving_restores_whole() {
+    let env = match embedding_env() {
+        Ok(env) => env,
+        Err(why) => {
+            println!("SKIPPED: backup and restore (the index rebuild needs embeddings): {why}");
+            return;
+        }
+    };
+    let server_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let source = Scratch::new();
+    let library = source.data_dir().join("library");
+    std::fs::create_dir_all(&library).unwrap();
+    std::fs::write(
+        library.join("wyrm.pdf"),
+        pdf::chapters(&[(
+            "Chapter 1: The Wyrm of Thornwood",
+            &["The green wyrm Verdigrast sleeps beneath the Thornwood and hoards silver bells."],
+        )]),
+    )
+    .unwrap();
+    let server = HttpServer::start_with_env(&source, &server_env).await;
+    let gm = server.connect("gm").await;
+    let made = gm.ok("campaign_create", json!({"name": "Thornwood", "system": "dnd5e"})).await;
+    let campaign_id = str_of(&made, "/campaign/id").to_string();
+    gm.ok("ingest_document", json!({"path": "wyrm.pdf", "book": "Thornwood"})).await;
+
+    // Writes keep coming while the backup is taken by another process.
+    let writer = {
+        let gm = server.connect("writer").await;
+        let campaign_id = campaign_id.clone();
+        tokio::spawn(async move {
+            for round in 0..40 {
+                gm.ok(
+                    "campaign_update",
+                    json!({"campaign_id": campaign_id, "name": format!("Thornwood {round}")}),
+                )
+                .await;
+                gm.ok("roll_dice", json!({"expression": "1d20", "campaign_id": campaign_id})).await;
+            }
+        })
+    };
+    let archive = source.data_dir().join("../thornwood.tar.zst");
+    let created = {
+        let (source_dir, env, archive) = (source.data_dir(), env.clone(), archive.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut command = std::process::Command::new(client::binary());
+            for (key, _) in std::env::vars_os() {
+                if key.to_string_lossy().starts_with("TTRPG_") {
+                    command.env_remove(key);
+                }
+            }
+            command.envs(env.iter().map(|(k, v)| (k, v)));
+            command.arg("--data-dir").arg(&source_dir).args(["backup", "--json", "--out"]).arg(&archive);
+            command.output().unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let created = ok_json(&created);
+    writer.await.unwrap();
+    assert_eq!(created["manifest"]["counts"]["campaigns"], 1, "{created}");
+    assert_eq!(created["manifest"]["counts"]["documents"], 1, "{created}");
+    assert!(created["manifest"]["counts"]["chunks"].as_u64().unwrap() >= 1, "{created}");
+    assert_eq!(created["manifest"]["engine"], "sqlite");
+    let verified = ok_json(&ttrpg(&source, &env, &["backup", "verify", archive.to_str().unwrap(), "--json"]));
+    assert_eq!(verified, created["manifest"], "verify reads back the manifest it checked");
+
+    // The operator's tool takes one too, into <data>/backups, which `backup list` shows.
+    let by_tool = gm.ok("backup_create", json!({})).await;
+    assert!(Path::new(by_tool["path"].as_str().unwrap()).exists(), "{by_tool}");
+    let listed = ok_json(&ttrpg(&source, &env, &["backup", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    server.kill().await;
+
+    // A damaged copy is refused, and nothing is written.
+    let damaged = source.data_dir().join("../damaged.tar.zst");
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&damaged, bytes).unwrap();
+    let refused = ttrpg(&source, &env, &["backup", "verify", damaged.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("is not a backup this host can trust"),
+        "{refused:?}"
+    );
+    let elsewhere = Scratch::new();
+    let refused = ttrpg(&elsewhere, &env, &["restore", damaged.to_str().unwrap()]);
+    assert!(!refused.status.success(), "a damaged backup was restored");
+    assert!(!elsewhere.data_dir().join("ttrpg.db").exists(), "a refused restore wrote the database");
+
+    // Restored into a fresh folder: the campaign, the book, and search over a rebuilt index.
+    let target = Scratch::new();
+    let restored = ok_json(&ttrpg(&target, &env, &["restore", archive.to_str().unwrap(), "--json"]));
+    assert!(restored["indexed"].as_u64().unwrap() >= 1, "the index was rebuilt: {restored}");
+    let again = ttrpg(&target, &env, &["restore", archive.to_str().unwrap()]);
+    assert!(
+        !again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--replace"),
+        "{again:?}"
+    );
+    let server = HttpServer::start_with_env(&target, &server_env).await;
+    let gm = server.connect("gm").await;
+    let read = gm.ok("campaign_get", json!({"campaign_id": campaign_id})).await;
+    assert!(read["campaign"]["name"].as_str().unwrap().starts_with("Thornwood"), "{read}");
+    let hits = gm.ok("search_rules", json!({"query": "Where does the wyrm Verdigrast sleep?"})).await;
+    assert!(texts(&hits).iter().any(|t| t.contains("Verdigrast")), "the restored book is searchable: {hits}");
+    server.kill().await;
+}
+
+/// A hostile archive: an entry that climbs out of the data folder. Refused by `verify` and
+/// `restore`, and nothing lands outside (or inside) the folder.
+#[test]
+fn an_archive_that_climbs_out_is_refused() {
+    let scratch = Scratch::new();
+    let archive = scratch.data_dir().join("../hostile.tar.zst");
+    {
+        let file = std::fs::File::create(&archive).unwrap();
+        let mut tar = tar::Builder::new(zstd::Encoder::new(file, 3).unwrap().auto_finish());
+        let body = b"owned";
+        let mut header = tar::Header::new_gnu();
+        let name = b"../escape.txt";
+        header.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        tar.append(&header, &body[..]).unwrap();
+        tar.finish().unwrap();
+    }
+    let env: Vec<(String, String)> = Vec::new();
+    let verify = ttrpg(&scratch, &env, &["backup", "verify", archive.to_str().unwrap()]);
+    assert!(!verify.status.success());
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("an entry outside the archive"), "{verify:?}");
+    let restore = ttrpg(&scratch, &env, &["restore", archive.to_str().unwrap()]);
+    assert!(!restore.status.success());
+    assert!(!scratch.data_dir().join("../escape.txt").exists(), "the entry climbed out");
+    assert!(!scratch.data_dir().join("ttrpg.db").exists(), "a refused restore wrote the database");
+}
