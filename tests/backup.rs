@@ -179,3 +179,29 @@ fn an_archive_that_climbs_out_is_refused() {
     assert!(!scratch.data_dir().join("../escape.txt").exists(), "the entry climbed out");
     assert!(!scratch.data_dir().join("ttrpg.db").exists(), "a refused restore wrote the database");
 }
+
+/// A backup whose database a newer ttrpg migrated is refused, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_from_a_newer_schema_is_refused() {
+    use sqlx::{Connection, Executor};
+    let source = Scratch::new();
+    source.cli(&["campaign", "create", "--name", "Future", "--system", "dnd5e"]);
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(source.db_path());
+    let mut db = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+    db.execute(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from a newer ttrpg', 1, x'00', 0)",
+    )
+    .await
+    .unwrap();
+    drop(db);
+    let archive = source.data_dir().join("../future.tar.zst");
+    let env: Vec<(String, String)> = Vec::new();
+    ok_json(&ttrpg(&source, &env, &["backup", "--json", "--out", archive.to_str().unwrap()]));
+    let target = Scratch::new();
+    let refused = ttrpg(&target, &env, &["restore", archive.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("newer schema (migration 9999)"), "{stderr}");
+    assert!(!target.db_path().exists(), "a refused restore wrote the database");
+}

@@ -13,9 +13,10 @@
 //! **Restoring** ([`restore`], with the server stopped) first reads the whole archive and
 //! checks every entry against the manifest ([`verify`]); a damaged or hostile archive
 //! (a path that climbs out, a file that differs, one that is missing or extra) is refused
-//! before anything is written. The database in place is kept beside the restored one
-//! (`ttrpg.db.before-restore-…`), the schema is brought up to date, and every chunk is
-//! marked for indexing again.
+//! before anything is written. The database is readied in a scratch folder (a newer schema
+//! refused, an older one migrated, every chunk marked for indexing again, the engine's
+//! integrity check passed), the state in place is backed up, and the new database is
+//! renamed over the old one in one step.
 //!
 //! PostgreSQL is backed up with its own tools (`pg_dump`), and point-in-time recovery
 //! belongs to them too; the host refuses to pretend otherwise.
@@ -402,16 +403,22 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>, BackupError> {
 pub struct Restored {
     /// The backup's manifest.
     pub manifest: Manifest,
-    /// Where the database that was in place went, if there was one.
-    pub previous_database: Option<String>,
+    /// The backup taken of the state in place before it was replaced, if there was one.
+    pub safety_backup: Option<String>,
     /// Migrations applied to bring the restored schema up to date.
     pub migrations_applied: usize,
     /// Chunks marked for indexing again (the caller rebuilds the vector index).
     pub chunks_to_index: u64,
 }
 
-/// Restores `file` into the data folder `config` names (the server must be stopped). With
-/// a database in place, `replace` must be set; the old one is kept beside it.
+/// Restores `file` into the data folder `config` names (the server must be stopped).
+///
+/// Nothing in place is touched until the archive has been checked whole, extracted into a
+/// scratch folder and checked again, refused if its schema is newer than this host knows,
+/// migrated if older, and found consistent by the engine. With a database in place,
+/// `replace` must be set: the state in place is backed up first (the path is returned), and
+/// the restored database is renamed over it in one step, so a kill leaves either the old
+/// state or the new one.
 pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Restored, BackupError> {
     let url = config.database_url();
     if Engine::from_url(&url)? != Engine::Sqlite {
@@ -422,15 +429,12 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     let target = PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"));
     if target.exists() && !replace {
         return Err(BackupError::Refused(format!(
-            "{} holds a database already; pass --replace to restore over it (it is kept as {}.before-restore-…)",
-            target.display(),
+            "{} holds a database already; pass --replace to restore over it (the state in place is backed up first)",
             target.display()
         )));
     }
     std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
     let scratch = Scratch::new(config, "restore")?;
-    // Checked whole before anything is written where it counts, then extracted and checked
-    // again (the file could change between the passes).
     let (file_owned, root) = (file.to_path_buf(), scratch.0.clone());
     let manifest = tokio::task::spawn_blocking(move || -> Result<Manifest, BackupError> {
         read_archive(&file_owned, None)?;
@@ -439,24 +443,41 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     .await
     .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
 
-    let mut previous = None;
-    if target.exists() {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        let kept = PathBuf::from(format!("{}.before-restore-{stamp}", target.display()));
-        std::fs::rename(&target, &kept).map_err(io(&target))?;
-        for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", target.display()));
-            if side.exists() {
-                std::fs::rename(&side, format!("{}{suffix}", kept.display())).map_err(io(&side))?;
-            }
+    // Readied in the scratch folder: schema checked and brought up to date, index forgotten,
+    // consistency checked.
+    let staged = scratch.0.join(DATABASE_ENTRY);
+    let (migrations_applied, chunks_to_index) = {
+        let store = storage::open(&format!("sqlite://{}", staged.display()), MigrateOnOpen::Skip).await?;
+        let status = store.migration_status().await?;
+        if let Some(newer) = status.unknown_applied.iter().max() {
+            return Err(BackupError::Refused(format!(
+                "{} comes from a newer schema (migration {newer}) than this ttrpg {} knows; restore it with ttrpg {} or newer",
+                file.display(),
+                env!("CARGO_PKG_VERSION"),
+                manifest.product_version
+            )));
         }
-        previous = Some(kept.display().to_string());
+        let applied = store.migrate_up().await?;
+        let forgotten = store.forget_index().await?;
+        let integrity = store.integrity_check().await?;
+        if integrity != "ok" {
+            return Err(BackupError::Damaged {
+                file: file.display().to_string(),
+                reason: format!("its database: {integrity}"),
+            });
+        }
+        store.checkpoint().await?;
+        (applied, forgotten)
+    };
+
+    let mut safety_backup = None;
+    if target.exists() {
+        let current = storage::open(&url, MigrateOnOpen::Skip).await?;
+        let taken = create(config, current.as_ref(), None).await?;
+        current.checkpoint().await?;
+        drop(current);
+        safety_backup = Some(taken.path);
     }
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    let restored_db = scratch.0.join(DATABASE_ENTRY);
-    std::fs::rename(&restored_db, &target).map_err(io(&restored_db))?;
     for file in manifest.files.iter().filter(|f| f.path.starts_with("plugins/")) {
         let from = scratch.0.join(&file.path);
         let to = config.plugins_dir().join(file.path.trim_start_matches("plugins/"));
@@ -465,15 +486,30 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
         }
         std::fs::rename(&from, &to).map_err(io(&from))?;
     }
-    // The vector index is derived data: the restored rows are its source.
+    // The vector index is derived data: set aside now, deleted once the database is in.
     let vectors = config.vectors_dir();
+    let old_vectors =
+        config.data_dir.join(format!(".vectors-before-restore-{}", uuid::Uuid::now_v7().simple()));
     if vectors.exists() {
-        std::fs::remove_dir_all(&vectors).map_err(io(&vectors))?;
+        std::fs::rename(&vectors, &old_vectors).map_err(io(&vectors))?;
     }
-    let store = storage::open(&url, MigrateOnOpen::Skip).await?;
-    let migrations_applied = store.migrate_up().await?;
-    let chunks_to_index = store.forget_index().await?;
-    Ok(Restored { manifest, previous_database: previous, migrations_applied, chunks_to_index })
+    // The old log was emptied by the checkpoint; its files go before the swap so that the new
+    // database never meets them.
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(io(&side))?;
+        }
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    // The one step that switches from the old state to the new.
+    std::fs::rename(&staged, &target).map_err(io(&staged))?;
+    if old_vectors.exists() {
+        std::fs::remove_dir_all(&old_vectors).map_err(io(&old_vectors))?;
+    }
+    Ok(Restored { manifest, safety_backup, migrations_applied, chunks_to_index })
 }
 
 #[cfg(test)]

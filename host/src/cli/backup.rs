@@ -43,7 +43,7 @@ pub enum BackupAction {
 pub struct RestoreArgs {
     /// The backup to restore.
     pub file: PathBuf,
-    /// Restore over the database in place (kept beside it as `….before-restore-TIME`).
+    /// Restore over the database in place (backed up to `<data>/backups` first).
     #[arg(long)]
     pub replace: bool,
     /// Print JSON.
@@ -129,9 +129,9 @@ pub async fn restore(config: Config, args: RestoreArgs) -> anyhow::Result<ExitCo
             restored.manifest.counts.documents,
             restored.manifest.counts.plugins,
             restored
-                .previous_database
+                .safety_backup
                 .as_ref()
-                .map(|p| format!("; the database in place was kept as {p}"))
+                .map(|p| format!("; the state in place was backed up to {p}"))
                 .unwrap_or_default()
         );
         match &reindexed {

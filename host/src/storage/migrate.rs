@@ -89,12 +89,33 @@ pub trait SchemaStore: Send + Sync {
     /// while the store keeps serving (SQLite's `VACUUM INTO`). PostgreSQL is refused with
     /// [`StorageError::Unsupported`]: its copies are `pg_dump`'s business.
     async fn snapshot_into(&self, path: &std::path::Path) -> StorageResult<()>;
+    /// Moves everything in the write-ahead log into the database file and empties the log
+    /// (SQLite; PostgreSQL's log is its own business: nothing to do).
+    async fn checkpoint(&self) -> StorageResult<()>;
+    /// The engine's own consistency check: `ok`, or what it found (SQLite's
+    /// `PRAGMA integrity_check`; PostgreSQL answers `ok`).
+    async fn integrity_check(&self) -> StorageResult<String>;
 }
 
 #[async_trait]
 impl<DB: SqlEngine> SchemaStore for SqlStorage<DB> {
     fn engine(&self) -> Engine {
         DB::ENGINE
+    }
+
+    async fn checkpoint(&self) -> StorageResult<()> {
+        if DB::ENGINE == Engine::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    async fn integrity_check(&self) -> StorageResult<String> {
+        if DB::ENGINE != Engine::Sqlite {
+            return Ok("ok".into());
+        }
+        let found: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&self.pool).await?;
+        Ok(found.join("; "))
     }
 
     async fn snapshot_into(&self, path: &std::path::Path) -> StorageResult<()> {
