@@ -16,11 +16,16 @@ mod pdf;
 use std::path::Path;
 use std::process::Output;
 
-use client::{HttpServer, Scratch, embedding_env, str_of};
+use client::{HttpServer, Scratch, embedding_env, passages, str_of};
 use serde_json::{Value, json};
 
 /// `ttrpg ARGS…` on `scratch`'s data folder with `env` (and no other TTRPG_ variable).
 fn ttrpg(scratch: &Scratch, env: &[(String, String)], args: &[&str]) -> Output {
+    ttrpg_in(&scratch.data_dir(), env, args)
+}
+
+/// `ttrpg ARGS…` on the data folder `data_dir` with `env` (and no other TTRPG_ variable).
+fn ttrpg_in(data_dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
     let mut command = std::process::Command::new(client::binary());
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("TTRPG_") {
@@ -28,16 +33,12 @@ fn ttrpg(scratch: &Scratch, env: &[(String, String)], args: &[&str]) -> Output {
         }
     }
     command.envs(env.iter().map(|(k, v)| (k, v)));
-    command.arg("--data-dir").arg(scratch.data_dir()).args(args).output().unwrap()
+    command.arg("--data-dir").arg(data_dir).args(args).output().unwrap()
 }
 
 fn ok_json(output: &Output) -> Value {
     assert!(output.status.success(), "ttrpg failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn texts(result: &Value) -> Vec<String> {
-    result["hits"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,15 +87,7 @@ async fn a_backup_taken_while_serving_restores_whole() {
     let created = {
         let (source_dir, env, archive) = (source.data_dir(), env.clone(), archive.clone());
         tokio::task::spawn_blocking(move || {
-            let mut command = std::process::Command::new(client::binary());
-            for (key, _) in std::env::vars_os() {
-                if key.to_string_lossy().starts_with("TTRPG_") {
-                    command.env_remove(key);
-                }
-            }
-            command.envs(env.iter().map(|(k, v)| (k, v)));
-            command.arg("--data-dir").arg(&source_dir).args(["backup", "--json", "--out"]).arg(&archive);
-            command.output().unwrap()
+            ttrpg_in(&source_dir, &env, &["backup", "--json", "--out", archive.to_str().unwrap()])
         })
         .await
         .unwrap()
@@ -146,7 +139,10 @@ async fn a_backup_taken_while_serving_restores_whole() {
     let read = gm.ok("campaign_get", json!({"campaign_id": campaign_id})).await;
     assert!(read["campaign"]["name"].as_str().unwrap().starts_with("Thornwood"), "{read}");
     let hits = gm.ok("search_rules", json!({"query": "Where does the wyrm Verdigrast sleep?"})).await;
-    assert!(texts(&hits).iter().any(|t| t.contains("Verdigrast")), "the restored book is searchable: {hits}");
+    assert!(
+        passages(&hits).iter().any(|t| t.contains("Verdigrast")),
+        "the restored book is searchable: {hits}"
+    );
     server.kill().await;
 }
 

@@ -14,7 +14,7 @@ mod fixtures;
 #[path = "e2e/pdf.rs"]
 mod pdf;
 
-use client::{Client, Elicitation, HttpServer, Notifications, Scratch, embedding_env, str_of};
+use client::{Client, Elicitation, HttpServer, Notifications, Scratch, embedding_env, passages, str_of};
 use serde_json::{Value, json};
 
 /// The GM tools a player must never be offered.
@@ -367,11 +367,6 @@ fn adventure_pdf() -> Vec<u8> {
             ],
         ),
     ])
-}
-
-/// The passages of a `search_rules` result.
-fn passages(result: &Value) -> Vec<String> {
-    result["hits"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,7 +19,7 @@ mod pdf;
 #[path = "support/redis.rs"]
 mod redis;
 
-use client::{Client, HttpServer, Scratch, embedding_env, str_of};
+use client::{Client, HttpServer, Scratch, embedding_env, passages, str_of};
 use serde_json::{Value, json};
 use sqlx::{Connection, Executor};
 
@@ -56,10 +56,6 @@ impl TestDb {
 async fn cache_kind(client: &Client, kind: &str) -> Value {
     let health = client.ok("server_health", json!({})).await;
     health["cache"]["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == kind).cloned().unwrap()
-}
-
-fn texts(result: &Value) -> Vec<String> {
-    result["hits"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,16 +110,16 @@ async fn two_hosts_share_the_cache_and_its_invalidations() {
     a.ok("ingest_document", json!({"path": "wyrm.pdf", "book": "Thornwood"})).await;
     let question = json!({"query": "Where does the wyrm Verdigrast sleep?", "limit": 5});
     let on_a = a.ok("search_rules", question.clone()).await;
-    assert!(texts(&on_a).iter().any(|t| t.contains("Verdigrast")), "A finds its book: {on_a}");
+    assert!(passages(&on_a).iter().any(|t| t.contains("Verdigrast")), "A finds its book: {on_a}");
     let on_b = b.ok("search_rules", question.clone()).await;
-    assert_eq!(texts(&on_b), texts(&on_a), "B, whose own index is empty, got A's answer from Redis");
+    assert_eq!(passages(&on_b), passages(&on_a), "B, whose own index is empty, got A's answer from Redis");
     assert_eq!(cache_kind(&b, "rules_answer").await["l2_hits"], 1, "B read it from the shared level");
 
     // A book ingested through A: the cached answer is gone on B, which computes from its own
     // (empty) index again.
     a.ok("ingest_document", json!({"path": "bells.pdf", "book": "Bells"})).await;
     let again = b.ok("search_rules", question.clone()).await;
-    assert!(texts(&again).is_empty(), "B still served the answer cached before the ingestion: {again}");
+    assert!(passages(&again).is_empty(), "B still served the answer cached before the ingestion: {again}");
     let answers = cache_kind(&b, "rules_answer").await;
     assert_eq!(answers["l1_hits"], 0, "B never answered from its L1 copy: {answers}");
 

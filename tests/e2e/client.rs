@@ -672,6 +672,11 @@ pub async fn open_db(path: &Path) -> sqlx::SqliteConnection {
         .unwrap_or_else(|err| panic!("opening {} read-only: {err}", path.display()))
 }
 
+/// The passage texts of a `search_rules` result, best first.
+pub fn passages(result: &Value) -> Vec<String> {
+    result["hits"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_string()).collect()
+}
+
 /// The string at a JSON pointer, or a panic that shows the value.
 pub fn str_of<'a>(value: &'a Value, pointer: &str) -> &'a str {
     value
