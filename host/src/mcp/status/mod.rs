@@ -181,7 +181,8 @@ pub(super) async fn figures(State(state): State<StatusState>, request: Request) 
     if !operator(&request) {
         return (StatusCode::FORBIDDEN, "/status.json needs an admin token\n").into_response();
     }
-    sync(&state).await;
+    // Everything here is read fresh by `gather` and the live counters: the gauges `sync`
+    // sets are for `/metrics` alone, and setting them here would read the database twice.
     let app = &state.app;
     let health = match gather(app).await {
         Ok(health) => health,
