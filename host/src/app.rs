@@ -8,6 +8,7 @@ use ttrpg_dice::DiceLimits;
 
 use crate::cache::{RedisL2, SharedCache, TwoLevelCache};
 use crate::config::{CacheConfig, Config};
+use crate::images::{FolderBlobs, ImageLibrary};
 use crate::library::Library;
 use crate::plugins::PluginHost;
 use crate::storage::{self, MigrateOnOpen, Storage};
@@ -38,6 +39,10 @@ pub struct App {
     pub metrics: Arc<crate::telemetry::Metrics>,
     /// The two-level cache (in process, and Redis when configured).
     pub cache: Arc<TwoLevelCache>,
+    /// Maps, handouts, tokens and portraits.
+    pub images: ImageLibrary,
+    /// What the scheduled backups have done (`backup.every`; started by `ttrpg serve`).
+    pub backups: Arc<crate::backup::schedule::Schedule>,
     /// The rulebook library, opened on first use (it loads the embedding model).
     library: tokio::sync::OnceCell<Arc<Library>>,
 }
@@ -73,7 +78,11 @@ impl App {
         let plugins =
             PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
         let (events, _) = tokio::sync::broadcast::channel(64);
+        let blobs = Arc::new(FolderBlobs::new(config.images_dir()));
+        let images = ImageLibrary::new(storage.clone(), blobs, &config.images);
         Ok(App {
+            images,
+            backups: Arc::default(),
             config,
             storage,
             dice_limits,

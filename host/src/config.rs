@@ -97,6 +97,56 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// The two-level cache.
     pub cache: CacheConfig,
+    /// Maps, handouts, tokens and portraits.
+    pub images: ImagesConfig,
+    /// Scheduled backups.
+    pub backup: BackupConfig,
+}
+
+/// Limits on images against hostile files, and each campaign's quota. The limits are
+/// checked on the declared dimensions before a pixel is decoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// Largest file accepted, in MiB.
+    pub max_file_mb: u64,
+    /// Largest width or height accepted, in pixels.
+    pub max_side: u32,
+    /// Most pixels accepted (width × height), in millions: a decoded image takes four
+    /// bytes per pixel.
+    pub max_megapixels: u64,
+    /// Bytes a campaign's images may take (originals and derived sizes), in MiB.
+    pub campaign_quota_mb: u64,
+    /// JPEG quality of the derived sizes of opaque images (1–100).
+    pub jpeg_quality: u8,
+}
+
+impl Default for ImagesConfig {
+    fn default() -> Self {
+        ImagesConfig {
+            max_file_mb: 50,
+            max_side: 16_384,
+            max_megapixels: 100,
+            campaign_quota_mb: 1024,
+            jpeg_quality: 85,
+        }
+    }
+}
+
+/// Backups the server takes by itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// How often the server takes one (`6h`, `1d`, `30m`); none when empty.
+    pub every: Option<String>,
+    /// How many scheduled backups to keep; older ones are deleted, oldest first.
+    pub keep: usize,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig { every: None, keep: 7 }
+    }
 }
 
 /// The cache: L1 in process, and Redis as a shared L2 when a URL is given.
@@ -265,6 +315,8 @@ impl Default for Config {
             library: LibraryConfig::default(),
             ingest: IngestConfig::default(),
             cache: CacheConfig::default(),
+            images: ImagesConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -398,6 +450,14 @@ impl Config {
                 self.library.max_file_mb =
                     parse_env("TTRPG_LIBRARY_MAX_FILE_MB", &value, "a whole number of MiB such as 512")?
             }
+            "TTRPG_IMAGE_QUOTA_MB" => {
+                self.images.campaign_quota_mb =
+                    parse_env("TTRPG_IMAGE_QUOTA_MB", &value, "a whole number of MiB such as 1024")?
+            }
+            "TTRPG_BACKUP_EVERY" => self.backup.every = Some(value).filter(|v| !v.is_empty()),
+            "TTRPG_BACKUP_KEEP" => {
+                self.backup.keep = parse_env("TTRPG_BACKUP_KEEP", &value, "a whole number such as 7")?
+            }
             _ => {}
         }
         Ok(())
@@ -420,6 +480,11 @@ impl Config {
         } else {
             self.library.roots.clone()
         }
+    }
+
+    /// The folder of image files (by hash).
+    pub fn images_dir(&self) -> PathBuf {
+        self.data_dir.join("images")
     }
 
     /// The folder for plugin components and their compiled cache.

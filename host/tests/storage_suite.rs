@@ -332,6 +332,8 @@ storage_suite!(
     visibility_filters_in_the_read,
     plugin_kv_quota_refuses_a_write_past_it,
     plugin_kv_concurrent_writes_never_overshoot_the_quota,
+    images_share_files_filter_patch_and_count_against_the_quota,
+    images_concurrent_adds_never_overshoot_the_quota,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1630,6 +1632,157 @@ mod cases {
         assert_eq!(written, 5, "exactly as many writes as fit succeed");
         assert_eq!(s.kv_usage("p", &c.id, overhead).await.unwrap(), quota);
         assert_eq!(s.kv_list("p", &c.id, "", 100).await.unwrap().len(), 5);
+    }
+
+    // --- images ---
+
+    fn image_file(hash: &str, bytes: u64) -> ttrpg_host::storage::ImageFile {
+        use ttrpg_host::storage::{ImageFile, ImageSize};
+        let size = |name: &str, mime: &str, side: u32, bytes: u64| ImageSize {
+            size: name.into(),
+            mime: mime.into(),
+            width: side,
+            height: side / 2,
+            bytes,
+            sha256: hash.into(),
+        };
+        ImageFile {
+            hash: hash.into(),
+            mime: "image/png".into(),
+            width: 4000,
+            height: 2000,
+            bytes,
+            sizes: vec![
+                size("original", "image/png", 4000, bytes.saturating_sub(30)),
+                size("thumbnail", "image/jpeg", 256, 30),
+            ],
+            created_at: Utc::now(),
+        }
+    }
+
+    fn new_image(
+        campaign_id: &str,
+        hash: &str,
+        title: &str,
+        kind: ttrpg_host::storage::ImageKind,
+    ) -> ttrpg_host::storage::NewImage {
+        ttrpg_host::storage::NewImage {
+            campaign_id: campaign_id.into(),
+            hash: hash.into(),
+            title: title.into(),
+            kind,
+            tags: vec!["act-1".into()],
+            visibility: Visibility::Gm,
+        }
+    }
+
+    pub async fn images_share_files_filter_patch_and_count_against_the_quota(ctx: Ctx) {
+        use ttrpg_host::storage::{ImageFilter, ImageKind, ImagePatch, MapGrid, MapPin};
+        let s = ctx.store;
+        let c = s.create_campaign(campaign("Maps")).await.unwrap();
+        let other = s.create_campaign(campaign("Other maps")).await.unwrap();
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let stored = s.put_image_file(image_file(&a, 1000)).await.unwrap();
+        assert_eq!(stored.sizes.len(), 2);
+        assert_eq!(stored.width, 4000);
+        // A second put of the same hash leaves the first as it was.
+        let again = s.put_image_file(image_file(&a, 5)).await.unwrap();
+        assert_eq!(again.bytes, 1000);
+        s.put_image_file(image_file(&b, 400)).await.unwrap();
+
+        let map = s.add_image(new_image(&c.id, &a, "Lair", ImageKind::Map), Some(10_000)).await.unwrap();
+        assert!(map.created);
+        assert_eq!((map.image.width, map.image.bytes, map.image.mime.as_str()), (4000, 1000, "image/png"));
+        let same = s.add_image(new_image(&c.id, &a, "Copy", ImageKind::Handout), Some(10_000)).await.unwrap();
+        assert!(!same.created, "the same file twice in a campaign is one image");
+        assert_eq!((same.image.id.as_str(), same.image.title.as_str()), (map.image.id.as_str(), "Lair"));
+        let mut letter = new_image(&c.id, &b, "Letter", ImageKind::Handout);
+        letter.visibility = Visibility::Players;
+        letter.tags = vec!["clue".into()];
+        let letter = s.add_image(letter, Some(10_000)).await.unwrap().image;
+        s.add_image(new_image(&other.id, &a, "Shared", ImageKind::Map), None).await.unwrap();
+        assert_eq!(s.campaign_image_bytes(&c.id).await.unwrap(), 1400);
+        // Past the quota: refused, and nothing added.
+        let third = "c".repeat(64);
+        s.put_image_file(image_file(&third, 700)).await.unwrap();
+        let err =
+            s.add_image(new_image(&c.id, &third, "Too much", ImageKind::Map), Some(2000)).await.unwrap_err();
+        assert!(matches!(err, StorageError::QuotaExceeded { quota: 2000, would_hold: 2100, .. }), "{err:?}");
+        assert!(s.remove_image_file_if_unused(&third).await.unwrap(), "an unused file can go");
+        assert!(!s.remove_image_file_if_unused(&a).await.unwrap(), "a used one stays");
+
+        let all = s.images(&c.id, &ImageFilter::default()).await.unwrap();
+        assert_eq!(ids(&all, |i| &i.title), vec!["Lair", "Letter"]);
+        let maps =
+            s.images(&c.id, &ImageFilter { kind: Some(ImageKind::Map), ..Default::default() }).await.unwrap();
+        assert_eq!(ids(&maps, |i| &i.title), vec!["Lair"]);
+        let clues =
+            s.images(&c.id, &ImageFilter { tag: Some("clue".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(ids(&clues, |i| &i.title), vec!["Letter"]);
+        let shared =
+            s.images(&c.id, &ImageFilter { players_only: true, ..Default::default() }).await.unwrap();
+        assert_eq!(ids(&shared, |i| &i.title), vec!["Letter"]);
+        assert_eq!(s.images_of_file(&a).await.unwrap().len(), 2);
+
+        let grid = MapGrid { cell_px: 70.0, cell_feet: 5.0, offset_x: 3.0, offset_y: 0.0 };
+        let pins = vec![MapPin { x: 10.0, y: 20.0, label: "Door".into(), note_id: None }];
+        let patched = s
+            .update_image(
+                &map.image.id,
+                ImagePatch {
+                    grid: Some(Some(grid.clone())),
+                    pins: Some(pins.clone()),
+                    title: Some("Lair (lit)".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (patched.grid.as_ref(), patched.pins.as_slice(), patched.title.as_str()),
+            (Some(&grid), pins.as_slice(), "Lair (lit)")
+        );
+        assert_eq!(patched.tags, vec!["act-1".to_string()], "fields not given are kept");
+        let cleared = s
+            .update_image(&map.image.id, ImagePatch { grid: Some(None), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!((cleared.grid, cleared.pins.len()), (None, 1));
+        assert_not_found(s.update_image("nope", ImagePatch::default()).await, "image", "nope");
+
+        // Removing: the file goes with the last image that uses it.
+        assert_eq!(s.remove_image(&map.image.id).await.unwrap(), None, "the other campaign still uses it");
+        assert_eq!(s.remove_image(&letter.id).await.unwrap(), Some(b.clone()));
+        assert!(s.image_file(&b).await.unwrap().is_none());
+        assert_not_found(s.get_image(&letter.id).await, "image", &letter.id);
+        let files = s.image_files().await.unwrap();
+        assert_eq!(ids(&files, |f| &f.hash), vec![a.clone()]);
+    }
+
+    pub async fn images_concurrent_adds_never_overshoot_the_quota(ctx: Ctx) {
+        use ttrpg_host::storage::ImageKind;
+        let s = ctx.store;
+        let c = s.create_campaign(campaign("Race for pixels")).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..12u32 {
+            let hash = format!("{i:064x}");
+            s.put_image_file(image_file(&hash, 100)).await.unwrap();
+            let s = Arc::clone(&s);
+            let id = c.id.clone();
+            tasks.push(tokio::spawn(async move {
+                s.add_image(new_image(&id, &hash, "Map", ImageKind::Map), Some(450)).await
+            }));
+        }
+        let mut added = 0;
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(_) => added += 1,
+                Err(StorageError::QuotaExceeded { .. }) => {}
+                Err(other) => panic!("a refused add must be QuotaExceeded, got {other:?}"),
+            }
+        }
+        assert_eq!(added, 4, "exactly as many images as fit are added");
+        assert_eq!(s.campaign_image_bytes(&c.id).await.unwrap(), 400);
     }
 
     // --- the rulebook library ---

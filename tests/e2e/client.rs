@@ -700,3 +700,9 @@ pub fn array_of<'a>(value: &'a Value, pointer: &str) -> &'a Vec<Value> {
         .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("no array at {pointer} in {value:#}"))
 }
+
+/// SHA-256 of `bytes` in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -17,7 +17,7 @@ pub mod token;
 
 use crate::app::App;
 use crate::storage::Visibility;
-use crate::storage::{ApiToken, DocumentRecord, MemberRole, StorageError, TokenRole};
+use crate::storage::{ApiToken, DocumentRecord, Image, ImageFilter, MemberRole, StorageError, TokenRole};
 
 /// Who makes a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,6 +229,34 @@ pub async fn visible_documents(app: &App, caller: &Caller) -> Result<Vec<Documen
         if sees_document(app, caller, &document).await? {
             visible.push(document);
         }
+    }
+    Ok(visible)
+}
+
+/// Whether an image may reach `caller`: its campaign's GM sees it, a player only when it is
+/// shared with the players.
+pub async fn sees_image(app: &App, caller: &Caller, image: &Image) -> Result<bool, AccessError> {
+    Ok(match role_in(app, caller, &image.campaign_id).await? {
+        None => false,
+        Some(Role::Gm) => true,
+        Some(Role::Player) => image.visibility == Visibility::Players,
+    })
+}
+
+/// The images of every campaign `caller` is part of that they may see, campaign by campaign.
+pub async fn visible_images(app: &App, caller: &Caller) -> Result<Vec<Image>, AccessError> {
+    let campaigns = match (caller.is_operator(), caller.user_id()) {
+        (false, Some(user_id)) => app.storage.list_campaigns_of(user_id, false).await?,
+        _ => app.storage.list_campaigns(false).await?,
+    };
+    let mut visible = Vec::new();
+    for campaign in campaigns {
+        let players_only = match role_in(app, caller, &campaign.id).await? {
+            None => continue,
+            Some(role) => role == Role::Player,
+        };
+        let filter = ImageFilter { players_only, ..ImageFilter::default() };
+        visible.extend(app.storage.images(&campaign.id, &filter).await?);
     }
     Ok(visible)
 }

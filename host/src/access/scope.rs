@@ -15,7 +15,8 @@ pub(super) struct Scope {
 }
 
 /// The id arguments whose campaign a call acts in, in the order they are checked.
-const SCOPED_ARGUMENTS: [&str; 5] = ["campaign_id", "character_id", "session_id", "document_id", "note_id"];
+const SCOPED_ARGUMENTS: [&str; 6] =
+    ["campaign_id", "character_id", "session_id", "document_id", "note_id", "image_id"];
 
 /// The campaign of every id argument of `arguments`; they must all name the same one. A
 /// `document_id` of the shared library names none. `None` when no argument names one.
@@ -29,6 +30,7 @@ pub(super) async fn campaign_of(app: &App, arguments: &Value) -> Result<Option<S
             "character_id" => Some(app.storage.get_character(id).await?.fields.campaign_id),
             "session_id" => Some(app.storage.get_session(id).await?.campaign_id),
             "document_id" => app.storage.get_document(id).await?.campaign_id,
+            "image_id" => Some(app.storage.get_image(id).await?.campaign_id),
             _ => Some(app.storage.get_campaign_note(id).await?.campaign_id),
         };
         let Some(campaign_id) = campaign else { continue };
@@ -37,6 +39,7 @@ pub(super) async fn campaign_of(app: &App, arguments: &Value) -> Result<Option<S
             "character_id" => "character",
             "session_id" => "session",
             "document_id" => "document",
+            "image_id" => "image",
             _ => "note",
         };
         let unknown_message = StorageError::not_found(kind, id.clone()).to_string();

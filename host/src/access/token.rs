@@ -6,7 +6,7 @@
 //! token, and a token is looked up by its hash in one indexed read, so revoking one takes
 //! effect on the next request of every host.
 
-use sha2::{Digest, Sha256};
+use crate::digest::{hex, sha256_hex};
 
 use super::Caller;
 use crate::storage::{ApiToken, Storage, StorageError, TokenRole};
@@ -45,18 +45,7 @@ pub struct NewToken {
 
 /// The SHA-256 of a token's text, as stored (lowercase hex).
 pub fn hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-/// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
+    sha256_hex(secret)
 }
 
 /// Makes a token for the user `user_name` (made if new) with `role`.

@@ -8,7 +8,8 @@ pub const MANIFEST_FORMAT: u32 = 1;
 /// One file of the archive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ManifestFile {
-    /// Its path in the archive (`database/ttrpg.db`, `plugins/ID/VERSION/plugin.wasm`).
+    /// Its path in the archive (`database/ttrpg.db`, `plugins/ID/VERSION/plugin.wasm`,
+    /// `images/AB/HASH/SIZE`).
     pub path: String,
     /// Its size in bytes.
     pub bytes: u64,
@@ -27,6 +28,12 @@ pub struct ManifestCounts {
     pub chunks: u64,
     /// Installed plugin versions.
     pub plugins: u64,
+    /// Campaign images (maps, handouts, tokens, portraits).
+    #[serde(default)]
+    pub images: u64,
+    /// Image files (one file may serve several campaigns), every size included.
+    #[serde(default)]
+    pub image_files: u64,
 }
 
 /// The manifest.

@@ -22,6 +22,7 @@
 //! belongs to them too; the host refuses to pretend otherwise.
 
 pub mod manifest;
+pub mod schedule;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -30,10 +31,13 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::digest::hex;
+
 pub use manifest::{MANIFEST_FORMAT, Manifest, ManifestCounts, ManifestFile};
 
 use crate::config::Config;
-use crate::storage::{self, Engine, MigrateOnOpen, Storage, StorageError};
+use crate::images::{BlobStore, FolderBlobs, Size};
+use crate::storage::{self, Engine, ImageFilter, MigrateOnOpen, Storage, StorageError};
 
 /// The name of the manifest entry.
 pub const MANIFEST: &str = "manifest.json";
@@ -147,11 +151,19 @@ pub async fn create(
     let snapshot = storage::open(&format!("sqlite://{}", copy.display()), MigrateOnOpen::Skip).await?;
     let plugins = snapshot.list_plugins().await?;
     let documents = snapshot.list_documents().await?;
+    let image_files = snapshot.image_files().await?;
+    let campaigns = snapshot.list_campaigns(true).await?;
+    let mut images = 0;
+    for campaign in &campaigns {
+        images += snapshot.images(&campaign.id, &ImageFilter::default()).await?.len() as u64;
+    }
     let counts = ManifestCounts {
-        campaigns: snapshot.list_campaigns(true).await?.len() as u64,
+        campaigns: campaigns.len() as u64,
         documents: documents.len() as u64,
         chunks: documents.iter().map(|d| u64::try_from(d.chunk_count).unwrap_or(0)).sum(),
         plugins: plugins.len() as u64,
+        images,
+        image_files: image_files.len() as u64,
     };
     let schema_version = snapshot.health().await?.schema_version;
     drop(snapshot);
@@ -164,6 +176,17 @@ pub async fn create(
             path,
             Some(plugin.sha256.clone()),
         ));
+    }
+    // Every size of every image file the snapshot records, checked against its recorded
+    // SHA-256: a file added after the snapshot is not in it, and one damaged on disk stops
+    // the backup rather than going in.
+    let blobs = FolderBlobs::new(config.images_dir());
+    for file in &image_files {
+        for size in &file.sizes {
+            let Some(known) = Size::parse(&size.size) else { continue };
+            let path = blobs.path(&file.hash, known).map_err(io(&config.images_dir()))?;
+            sources.push((image_entry(&file.hash, known), path, Some(size.sha256.clone())));
+        }
     }
     let manifest_base = Manifest {
         format: MANIFEST_FORMAT,
@@ -185,16 +208,18 @@ pub async fn create(
     Ok(Created { path: out.display().to_string(), bytes, manifest })
 }
 
+/// The archive entry of one size of an image file: `images/AB/HASH/SIZE`, the layout of
+/// the data folder's `images/`.
+fn image_entry(hash: &str, size: Size) -> String {
+    format!("images/{}/{hash}/{}", &hash[..2], size.as_str())
+}
+
 /// The SHA-256 (hex) and size of a file, read in one pass.
 fn digest_file(path: &Path) -> Result<(String, u64), BackupError> {
     let mut file = File::open(path).map_err(io(path))?;
     let mut hasher = Sha256::new();
     let bytes = std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
     Ok((hex(&hasher.finalize()), bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes the archive to `out` (through `out.partial`, renamed when whole).
@@ -214,8 +239,8 @@ fn write_archive(
                 && expected != sha256
             {
                 return Err(BackupError::Refused(format!(
-                    "{} changed on disk since it was installed (sha256 {expected} recorded, {sha256} found); \
-                     reinstall it before backing up",
+                    "{} changed on disk since it was stored (sha256 {expected} recorded, {sha256} found); \
+                     reinstall the plugin or run `ttrpg image regenerate` before backing up",
                     path.display()
                 )));
             }
@@ -478,9 +503,17 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
         drop(current);
         safety_backup = Some(taken.path);
     }
-    for file in manifest.files.iter().filter(|f| f.path.starts_with("plugins/")) {
+    // Plugins and images are named by version and by hash: the restored ones join those in
+    // place before the swap, so whichever database is in place finds every file it names.
+    for file in &manifest.files {
+        let to = if let Some(rest) = file.path.strip_prefix("plugins/") {
+            config.plugins_dir().join(rest)
+        } else if let Some(rest) = file.path.strip_prefix("images/") {
+            config.images_dir().join(rest)
+        } else {
+            continue;
+        };
         let from = scratch.0.join(&file.path);
-        let to = config.plugins_dir().join(file.path.trim_start_matches("plugins/"));
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
@@ -508,6 +541,18 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     std::fs::rename(&staged, &target).map_err(io(&staged))?;
     if old_vectors.exists() {
         std::fs::remove_dir_all(&old_vectors).map_err(io(&old_vectors))?;
+    }
+    // Image files only the old state used go now (a kill before this leaves extra files,
+    // never missing ones; the next restore or nothing at all cleans them).
+    let restored_images: std::collections::BTreeSet<String> = {
+        let store = storage::open(&url, MigrateOnOpen::Skip).await?;
+        store.image_files().await?.into_iter().map(|f| f.hash).collect()
+    };
+    let blobs = FolderBlobs::new(config.images_dir());
+    for hash in blobs.hashes().map_err(io(&config.images_dir()))? {
+        if !restored_images.contains(&hash) {
+            blobs.remove(&hash).map_err(io(&config.images_dir()))?;
+        }
     }
     Ok(Restored { manifest, safety_backup, migrations_applied, chunks_to_index })
 }

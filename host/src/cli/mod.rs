@@ -7,6 +7,7 @@ mod backup;
 mod campaign;
 mod doctor;
 mod eval;
+mod image;
 mod import;
 mod ingest;
 mod migrate;
@@ -82,6 +83,8 @@ pub enum Command {
     Restore(backup::RestoreArgs),
     /// Rebuild the vector index from the passages in the database.
     Reindex,
+    /// Add, list and regenerate a campaign's maps, handouts, tokens and portraits.
+    Image(image::ImageArgs),
 }
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
@@ -118,6 +121,7 @@ pub fn main() -> ExitCode {
             Command::Status(args) => status::run(config, args).await,
             Command::Backup(args) => backup::run(config, args).await,
             Command::Restore(args) => backup::restore(config, args).await,
+            Command::Image(args) => image::run(config, args).await,
             Command::Reindex => backup::reindex(config).await,
         }
     });

@@ -37,6 +37,8 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
         config.server.listen = listen;
     }
     let app = App::open(config).await?;
+    crate::backup::schedule::start(&app.config, app.storage.clone(), app.backups.clone())
+        .map_err(anyhow::Error::msg)?;
     let registry = Arc::new(tools::core_registry());
     match args.transport {
         Transport::Stdio => transport::serve_stdio(app, registry).await?,

@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 use ttrpg_vectors::{Condition, Filter, HybridQuery};
 
 use crate::cache::{Kind, Scope};
@@ -122,11 +121,11 @@ impl Library {
         // The key: the query with every filter and who may read what, under the library's
         // generation (bumped by every ingestion or reveal, on every host sharing the cache).
         let stamp = self.stamp().await;
-        let key = super::ingest::hex(&sha2::Sha256::digest(format!(
+        let key = crate::digest::sha256_hex(format!(
             "{}\u{1f}{}",
             serde_json::to_string(query).unwrap_or_default(),
             serde_json::to_string(reader).unwrap_or_default()
-        )));
+        ));
         if let Some(hits) =
             self.cache.get::<Vec<RulesHit>>(Kind::RulesAnswer, Scope::Tagged(&stamp), &key).await
         {
@@ -202,7 +201,7 @@ impl Library {
 
     /// The embedding of a query, cached.
     pub(crate) async fn query_embedding(&self, text: &str) -> LibraryResult<Arc<Vec<f32>>> {
-        let key = super::ingest::hex(&sha2::Sha256::digest(text.as_bytes()));
+        let key = crate::digest::sha256_hex(text);
         if let Some(vector) = self.cache.get::<Vec<f32>>(Kind::QueryEmbedding, Scope::Content, &key).await {
             return Ok(Arc::new(vector));
         }

@@ -28,7 +28,7 @@ use crate::access::{self, Caller, Role};
 use crate::app::{App, AppEvent};
 use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
 use crate::tools::plugins::{call_plugin_tool, need_of_plugin_tool};
-use crate::tools::{ToolCall, ToolError, ToolHints, ToolRegistry, ToolSpec};
+use crate::tools::{Attachment, Attachments, ToolCall, ToolError, ToolHints, ToolRegistry, ToolSpec};
 use session::{CAMPAIGN_USE, SessionState};
 
 /// What the server tells a client about itself when it connects.
@@ -134,6 +134,7 @@ impl McpServer {
         peer: &rmcp::service::Peer<RoleServer>,
         name: &str,
         arguments: serde_json::Value,
+        attachments: &Attachments,
     ) -> Result<serde_json::Value, ToolError> {
         if name == CAMPAIGN_USE {
             return session::campaign_use(&self.app, caller, &self.session, arguments).await;
@@ -141,7 +142,12 @@ impl McpServer {
         if let Some(tool) = self.registry.get(name) {
             let viewer = access::authorize(&self.app, caller, name, tool.spec().need, &arguments).await?;
             let consent: Arc<dyn crate::tools::Consent> = Arc::new(consent::ElicitConsent::new(peer.clone()));
-            let call = ToolCall { app: self.app.clone(), viewer, consent: Some(consent) };
+            let call = ToolCall {
+                app: self.app.clone(),
+                viewer,
+                consent: Some(consent),
+                attachments: attachments.clone(),
+            };
             return tool.call(call, arguments).await;
         }
         if name.contains(TOOL_NAMESPACE_SEPARATOR) {
@@ -159,6 +165,19 @@ impl McpServer {
         Err(ToolError::NotFound(format!(
             "no tool named {name:?}; the core tools are: {known}, {CAMPAIGN_USE}"
         )))
+    }
+}
+
+/// The MCP content block of a tool's attachment.
+fn content_of(attachment: Attachment) -> ContentBlock {
+    use base64::Engine as _;
+    match attachment {
+        Attachment::Image { data, mime } => {
+            ContentBlock::image(base64::engine::general_purpose::STANDARD.encode(data), mime)
+        }
+        Attachment::ResourceLink { uri, name, mime, size } => ContentBlock::resource_link(
+            rmcp::model::Resource::new(uri, name).with_mime_type(mime).with_size(size),
+        ),
     }
 }
 
@@ -300,9 +319,10 @@ impl ServerHandler for McpServer {
             .meta
             .get_progress_token()
             .or_else(|| request.meta.as_ref().and_then(|m| m.get_progress_token()));
+        let attachments = Attachments::default();
         let call = async {
             let caller = self.caller(&context.extensions)?;
-            self.dispatch(&caller, &context.peer, &name, arguments).await
+            self.dispatch(&caller, &context.peer, &name, arguments, &attachments).await
         }
         .instrument(span.clone());
         let call = async {
@@ -336,7 +356,9 @@ impl ServerHandler for McpServer {
         let result = match outcome {
             Ok(value) => {
                 span.in_scope(|| tracing::debug!(elapsed_us, "tool call done"));
-                CallToolResult::structured(value)
+                let mut result = CallToolResult::structured(value);
+                result.content.extend(attachments.take().into_iter().map(content_of));
+                result
             }
             Err(err) => {
                 span.in_scope(|| match &err {

@@ -100,7 +100,14 @@ pub async fn serve_http(
     let server = &app.config.server;
     let mut allowed_hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
     allowed_hosts.extend(server.allowed_hosts.iter().cloned());
-    let mut config = StreamableHttpServerConfig::default().with_allowed_hosts(allowed_hosts);
+    // A request may carry one image as base64 (image_add): room for the largest accepted
+    // file, a third larger, plus the JSON around it.
+    let image_bytes =
+        usize::try_from(app.config.images.max_file_mb).unwrap_or(usize::MAX).saturating_mul(1 << 20);
+    let max_body = (image_bytes / 3 * 4).saturating_add(1 << 20).max(4 << 20);
+    let mut config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(allowed_hosts)
+        .with_max_request_body_bytes(max_body);
     config.cancellation_token = shutdown.child_token();
     let mut session_config = SessionConfig::default();
     session_config.keep_alive = Some(Duration::from_secs(server.session_idle_secs.max(1)));

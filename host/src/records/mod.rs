@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use ttrpg_plugin_runtime::model::SearchHit;
 
 pub use filter::{FilterError, matches_filter};
 
 use crate::cache::{Kind, Scope, TwoLevelCache, tag};
+use crate::digest::sha256_hex;
 use crate::storage::{CollectionRecord, Storage, StorageError};
 
 /// What an import did.
@@ -42,7 +42,7 @@ pub async fn import_open5e(storage: &dyn Storage, dir: &Path, system: &str) -> a
         .into_iter()
         .map(|r| {
             *read.entry(r.collection.to_string()).or_insert(0) += 1;
-            let content_hash = hex(&Sha256::digest(format!("{}\n{}", r.text, r.data).as_bytes()));
+            let content_hash = sha256_hex(format!("{}\n{}", r.text, r.data));
             CollectionRecord {
                 id: uuid::Uuid::now_v7().to_string(),
                 system: system.to_string(),
@@ -63,10 +63,6 @@ pub async fn import_open5e(storage: &dyn Storage, dir: &Path, system: &str) -> a
     let written = storage.upsert_records(rows).await?;
     tracing::info!(system, written, "Open5e records imported");
     Ok(ImportReport { system: system.to_string(), read, written, attribution })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Why a search failed.
@@ -120,7 +116,7 @@ pub async fn search_for_plugin(
     let campaign = storage.get_campaign(campaign_id).await?;
     let stamp = cache.stamp(&tag::records(&campaign.system)).await;
     let key = format!("{}\u{1f}{collection}\u{1f}{limit}\u{1f}{query}\u{1f}{filter}", campaign.system);
-    let key = sha256_hex(key.as_bytes());
+    let key = sha256_hex(key);
     if let Some(hits) = cache.get::<Vec<SearchHit>>(Kind::RecordSearch, Scope::Tagged(&stamp), &key).await {
         return Ok(hits);
     }
@@ -131,10 +127,6 @@ pub async fn search_for_plugin(
         .map_err(|err| SearchError::Scoring(err.to_string()))??;
     cache.put(Kind::RecordSearch, Scope::Tagged(&stamp), &key, &hits).await;
     Ok(hits)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Searches a system's records: every `filter` condition must hold; hits are ranked by how

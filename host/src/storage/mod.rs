@@ -5,7 +5,7 @@
 //! talks to: [`open`] picks one from the database URL and hands back an
 //! `Arc<dyn Storage>`. [`Storage`] is the sum of one trait per area (campaigns,
 //! sessions, characters, combat, rolls, plugins, plugin key-value spaces, collection
-//! records, documents, campaign notes, users and tokens, the schema), each declared and implemented once,
+//! records, documents, campaign notes, users and tokens, images, the schema), each declared and implemented once,
 //! over sqlx for both engines, in its own file. What differs between the engines
 //! (connection setup, the write-lock `BEGIN`, the migration folder) lives in `sqlite.rs`
 //! and `postgres.rs`; the bounds that let one implementation serve both are `sql.rs`'s
@@ -17,6 +17,7 @@ mod collections;
 mod combat;
 mod documents;
 mod error;
+mod images;
 mod library;
 mod migrate;
 mod notes;
@@ -42,6 +43,10 @@ pub use collections::CollectionStore;
 pub use combat::CombatStore;
 pub use documents::DocumentStore;
 pub use error::StorageError;
+pub use images::{
+    AddedImage, Image, ImageFile, ImageFilter, ImageKind, ImagePatch, ImageSize, ImageStore, MapGrid, MapPin,
+    NewImage,
+};
 pub use library::*;
 pub use migrate::{DatabaseHealth, MigrationState, MigrationStatus, SchemaStore};
 pub use notes::CampaignNoteStore;
@@ -148,5 +153,6 @@ pub trait Storage:
     + DocumentStore
     + CampaignNoteStore
     + UserStore
+    + ImageStore
 {
 }

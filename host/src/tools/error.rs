@@ -43,7 +43,9 @@ impl From<StorageError> for ToolError {
         match err {
             StorageError::NotFound { .. } => ToolError::NotFound(err.to_string()),
             StorageError::Conflict(message) => ToolError::Conflict(message),
-            StorageError::Stale { .. } => ToolError::Conflict(err.to_string()),
+            StorageError::Stale { .. } | StorageError::QuotaExceeded { .. } => {
+                ToolError::Conflict(err.to_string())
+            }
             StorageError::Invalid(message) | StorageError::Unsupported(message) => {
                 ToolError::InvalidArguments(message)
             }

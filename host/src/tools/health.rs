@@ -3,6 +3,7 @@
 //! with their call latencies, running ingestions, uptime and version. [`gather`] is shared
 //! with `ttrpg status` and the HTTP status page.
 
+use crate::backup::schedule::ScheduleStatus;
 use std::sync::Arc;
 
 use schemars::JsonSchema;
@@ -112,6 +113,9 @@ pub struct ServerHealth {
     pub plugins: PluginsHealth,
     /// Ingestions running or queued on this host, with their progress.
     pub ingests: Vec<RunningIngest>,
+    /// Scheduled backups (`backup.every`): the last, the next, how many are kept, the last error.
+    #[serde(default)]
+    pub backups: ScheduleStatus,
 }
 
 /// The health tool.
@@ -122,7 +126,8 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
         "How the server is, for its operator: database engine, version, size, WAL size, connection pool and \
          schema version; the vector backend with points and segments per collection; the cache levels with \
          hit rates (and whether Redis answers); plugins installed and loaded, with call counts, errors and \
-         p50/p99 latency; ingestions running with their progress; uptime and version.",
+         p50/p99 latency; ingestions running with their progress; scheduled backups (last, next, kept, last \
+         error); uptime and version.",
         ToolHints::READ,
         Need::Operator,
         health,
@@ -178,6 +183,7 @@ pub async fn gather(app: &App) -> Result<ServerHealth, StorageError> {
             calls: app.metrics.plugins.snapshot(),
         },
         ingests: library.map(|l| l.running.snapshot()).unwrap_or_default(),
+        backups: app.backups.status(),
     })
 }
 

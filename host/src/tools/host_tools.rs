@@ -153,7 +153,7 @@ impl HostTools for CampaignScopedTools {
             let err = AccessError::Unknown(format!("{name}: no such record in this plugin's campaign"));
             return Err(tool_error(err.into()));
         }
-        let call = ToolCall { app: self.app.clone(), viewer, consent: None };
+        let call = ToolCall { app: self.app.clone(), viewer, consent: None, attachments: Default::default() };
         let result = tool.call(call, arguments).await.map_err(tool_error)?;
         let mut named = Vec::new();
         campaign_ids(&result, &mut named);

@@ -9,6 +9,7 @@ pub(crate) mod dice;
 mod error;
 pub mod health;
 mod host_tools;
+pub mod images;
 mod initiative;
 pub mod library;
 pub mod paging;
@@ -19,7 +20,9 @@ mod validate;
 
 pub use error::ToolError;
 pub use host_tools::{CampaignScopedTools, PLUGIN_CALLABLE_TOOLS};
-pub use registry::{Consent, ConsentAnswer, ToolCall, ToolHandler, ToolHints, ToolRegistry, ToolSpec};
+pub use registry::{
+    Attachment, Attachments, Consent, ConsentAnswer, ToolCall, ToolHandler, ToolHints, ToolRegistry, ToolSpec,
+};
 
 /// A registry holding every core tool.
 pub fn core_registry() -> ToolRegistry {
@@ -34,6 +37,7 @@ pub fn core_registry() -> ToolRegistry {
         library::tools(),
         health::tools(),
         backup::tools(),
+        images::tools(),
     ];
     for tool in all.into_iter().flatten() {
         // Core tool names are distinct by construction; a clash is a bug caught by the tests.

@@ -83,6 +83,45 @@ pub trait Consent: Send + Sync {
     async fn confirm(&self, question: &str) -> ConsentAnswer;
 }
 
+/// Content a tool hands the client besides its structured result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attachment {
+    /// An image, shown inline by clients that can.
+    Image {
+        /// Its bytes.
+        data: Vec<u8>,
+        /// Its MIME type.
+        mime: String,
+    },
+    /// A resource the client can read with `resources/read`.
+    ResourceLink {
+        /// Its URI.
+        uri: String,
+        /// A short name.
+        name: String,
+        /// Its MIME type.
+        mime: String,
+        /// Its length in bytes.
+        size: u64,
+    },
+}
+
+/// Where a tool puts its [`Attachment`]s; the caller takes them after the call.
+#[derive(Debug, Clone, Default)]
+pub struct Attachments(Arc<std::sync::Mutex<Vec<Attachment>>>);
+
+impl Attachments {
+    /// Adds one.
+    pub fn push(&self, attachment: Attachment) {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(attachment);
+    }
+
+    /// Takes every one added so far.
+    pub fn take(&self) -> Vec<Attachment> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+}
+
 /// What a tool runs with: the app, who calls with which role (`app.viewer`), and how to
 /// ask the person at the client. It dereferences to the [`App`], so a tool reads
 /// `app.storage` as before.
@@ -94,12 +133,14 @@ pub struct ToolCall {
     pub viewer: Viewer,
     /// Asks the person at the client to confirm; `None` where nobody can be asked.
     pub consent: Option<Arc<dyn Consent>>,
+    /// What the tool hands the client besides its result (an image, a resource link).
+    pub attachments: Attachments,
 }
 
 impl ToolCall {
     /// A call by the local user, who sees everything (the CLI, tests).
     pub fn local(app: Arc<App>) -> Self {
-        ToolCall { app, viewer: Viewer::local(), consent: None }
+        ToolCall { app, viewer: Viewer::local(), consent: None, attachments: Attachments::default() }
     }
 
     /// Asks the person at the client; [`ConsentAnswer::Unavailable`] when nobody can be asked.

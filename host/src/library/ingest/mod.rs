@@ -22,8 +22,8 @@ pub mod split;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::digest::sha256_hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use ttrpg_plugin_runtime::model::{Chunk, Document, Page};
 use ttrpg_vectors::{Point, point_id};
 
@@ -208,7 +208,7 @@ impl Library {
         let bytes = tokio::fs::read(path)
             .await
             .map_err(|source| IngestError::Read { path: shown.clone(), source })?;
-        let content_hash = hex(&Sha256::digest(&bytes));
+        let content_hash = sha256_hex(&bytes);
         let existing =
             self.storage.find_document_by_hash(&content_hash).await.map_err(anyhow::Error::from)?;
         if let Some(document) = existing.as_ref().filter(|d| d.status == DocumentStatus::Ready) {
@@ -469,13 +469,12 @@ fn chunk_rows(document_id: &str, visibility: Visibility, chunks: Vec<Chunk>) -> 
     let mut duplicates = 0;
     for chunk in chunks {
         let section = chunk.section_path.join(" › ");
-        let text_hash =
-            hex(&Sha256::digest(format!("{}\u{1f}{}\u{1f}{}", chunk.content_type, section, chunk.text)));
+        let text_hash = sha256_hex(format!("{}\u{1f}{}\u{1f}{}", chunk.content_type, section, chunk.text));
         if !seen.insert(text_hash.clone()) {
             duplicates += 1;
             continue;
         }
-        let id = hex(&Sha256::digest(format!("{document_id}\u{1f}{text_hash}")))[..32].to_owned();
+        let id = sha256_hex(format!("{document_id}\u{1f}{text_hash}"))[..32].to_owned();
         rows.push(ChunkRecord {
             id,
             document_id: document_id.to_owned(),
@@ -510,9 +509,4 @@ fn chunk_payload(document: &DocumentRecord, scope: &str, chunk: &ChunkRecord) ->
         payload.insert("gm_scope".into(), scope.into());
     }
     payload
-}
-
-/// Lowercase hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

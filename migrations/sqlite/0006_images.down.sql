@@ -1,0 +1,2 @@
+DROP TABLE images;
+DROP TABLE image_files;
