@@ -471,7 +471,7 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     // Readied in the scratch folder: schema checked and brought up to date, index forgotten,
     // consistency checked.
     let staged = scratch.0.join(DATABASE_ENTRY);
-    let (migrations_applied, chunks_to_index) = {
+    let (migrations_applied, chunks_to_index, restored_images) = {
         let store = storage::open(&format!("sqlite://{}", staged.display()), MigrateOnOpen::Skip).await?;
         let status = store.migration_status().await?;
         if let Some(newer) = status.unknown_applied.iter().max() {
@@ -492,7 +492,9 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
             });
         }
         store.checkpoint().await?;
-        (applied, forgotten)
+        let hashes: std::collections::BTreeSet<String> =
+            store.image_files().await?.into_iter().map(|f| f.hash).collect();
+        (applied, forgotten, hashes)
     };
 
     let mut safety_backup = None;
@@ -544,10 +546,6 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     }
     // Image files only the old state used go now (a kill before this leaves extra files,
     // never missing ones; the next restore or nothing at all cleans them).
-    let restored_images: std::collections::BTreeSet<String> = {
-        let store = storage::open(&url, MigrateOnOpen::Skip).await?;
-        store.image_files().await?.into_iter().map(|f| f.hash).collect()
-    };
     let blobs = FolderBlobs::new(config.images_dir());
     for hash in blobs.hashes().map_err(io(&config.images_dir()))? {
         if !restored_images.contains(&hash) {

@@ -22,7 +22,8 @@ use thiserror::Error;
 use crate::config::ImagesConfig;
 use crate::digest::sha256_hex;
 use crate::storage::{
-    AddedImage, ImageFile, ImageKind, ImageSize, NewImage, Storage, StorageError, Visibility,
+    AddedImage, IMAGE_QUOTA_SPACE, ImageFile, ImageKind, ImageSize, NewImage, Storage, StorageError,
+    Visibility,
 };
 pub use blobs::{BlobStore, FolderBlobs};
 pub use decode::ImageLimits;
@@ -160,7 +161,7 @@ impl ImageLibrary {
             let would_hold = used.saturating_add(bytes.len() as u64);
             if would_hold > self.quota_bytes {
                 return Err(StorageError::QuotaExceeded {
-                    space: "campaign's image store (images.campaign_quota_mb)",
+                    space: IMAGE_QUOTA_SPACE,
                     quota: self.quota_bytes,
                     would_hold,
                 }
@@ -188,20 +189,25 @@ impl ImageLibrary {
         }
     }
 
-    /// The bytes and MIME type of one rendition of a stored file.
-    pub async fn read(&self, file: &ImageFile, size: Size) -> Result<(Vec<u8>, String), ImageError> {
-        let mime = file
-            .sizes
-            .iter()
-            .find(|s| s.size == size.as_str())
-            .map(|s| s.mime.clone())
-            .unwrap_or_else(|| file.mime.clone());
+    /// The bytes and MIME type of one rendition of the file `hash`, whose recorded
+    /// renditions are `sizes` (an [`crate::storage::Image`] carries them).
+    pub async fn read(
+        &self,
+        hash: &str,
+        sizes: &[ImageSize],
+        size: Size,
+    ) -> Result<(Vec<u8>, String), ImageError> {
+        let missing = |source| ImageError::Missing { hash: hash.to_string(), size: size.as_str(), source };
+        let mime =
+            sizes.iter().find(|s| s.size == size.as_str()).map(|s| s.mime.clone()).ok_or_else(|| {
+                missing(std::io::Error::new(std::io::ErrorKind::NotFound, "no such size is recorded"))
+            })?;
         let blobs = self.blobs.clone();
-        let hash = file.hash.clone();
-        let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash, size))
+        let owned = hash.to_string();
+        let bytes = tokio::task::spawn_blocking(move || blobs.get(&owned, size))
             .await
             .map_err(|err| ImageError::Derive(format!("reading the image stopped: {err}")))?
-            .map_err(|source| ImageError::Missing { hash: file.hash.clone(), size: size.as_str(), source })?;
+            .map_err(missing)?;
         Ok((bytes, mime))
     }
 

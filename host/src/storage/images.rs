@@ -16,6 +16,11 @@ use super::{CampaignStore, StorageError, StorageResult, Visibility};
 
 const IMAGE_COLUMNS: &str = "i.id, i.campaign_id, i.hash, i.title, i.kind, i.tags, i.visibility, i.grid, i.pins, \
      i.created_at, i.updated_at, f.mime, f.width, f.height, f.bytes, f.sizes";
+/// What a refused image add says is full.
+pub const IMAGE_QUOTA_SPACE: &str = "campaign's image store (images.campaign_quota_mb)";
+/// The bytes a campaign's images take ($1: the campaign).
+const CAMPAIGN_USAGE: &str = "SELECT CAST(COALESCE(SUM(f.bytes), 0) AS BIGINT) AS used FROM images i \
+     JOIN image_files f ON f.hash = i.hash WHERE i.campaign_id = $1";
 const DELETE_UNUSED_FILE: &str =
     "DELETE FROM image_files WHERE hash = $1 AND NOT EXISTS (SELECT 1 FROM images WHERE hash = $1)";
 const FILE_COLUMNS: &str = "hash, mime, width, height, bytes, sizes, created_at";
@@ -316,14 +321,11 @@ impl<DB: SqlEngine> ImageStore for SqlStorage<DB> {
             return Ok(AddedImage { image: self.get_image(&id).await?, created: false });
         }
         if let Some(quota) = quota_bytes {
-            let used: i64 = sqlx::query(
-                "SELECT CAST(COALESCE(SUM(f.bytes), 0) AS BIGINT) AS used FROM images i JOIN image_files f ON f.hash = i.hash \
-                 WHERE i.campaign_id = $1",
-            )
-            .bind(new.campaign_id.clone())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("used")?;
+            let used: i64 = sqlx::query(CAMPAIGN_USAGE)
+                .bind(new.campaign_id.clone())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("used")?;
             let adding: i64 = sqlx::query("SELECT bytes FROM image_files WHERE hash = $1")
                 .bind(new.hash.clone())
                 .fetch_optional(&mut *tx)
@@ -332,11 +334,7 @@ impl<DB: SqlEngine> ImageStore for SqlStorage<DB> {
                 .try_get("bytes")?;
             let would_hold = (used + adding).max(0) as u64;
             if would_hold > quota {
-                return Err(StorageError::QuotaExceeded {
-                    space: "campaign's image store (images.campaign_quota_mb)",
-                    quota,
-                    would_hold,
-                });
+                return Err(StorageError::QuotaExceeded { space: IMAGE_QUOTA_SPACE, quota, would_hold });
             }
         }
         let id = new_id();
@@ -474,14 +472,11 @@ impl<DB: SqlEngine> ImageStore for SqlStorage<DB> {
     }
 
     async fn campaign_image_bytes(&self, campaign_id: &str) -> StorageResult<u64> {
-        let used: i64 = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(f.bytes), 0) AS BIGINT) AS used FROM images i JOIN image_files f ON f.hash = i.hash \
-             WHERE i.campaign_id = $1",
-        )
-        .bind(campaign_id.to_string())
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("used")?;
+        let used: i64 = sqlx::query(CAMPAIGN_USAGE)
+            .bind(campaign_id.to_string())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("used")?;
         Ok(used.max(0) as u64)
     }
 }

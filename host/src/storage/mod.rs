@@ -44,8 +44,8 @@ pub use combat::CombatStore;
 pub use documents::DocumentStore;
 pub use error::StorageError;
 pub use images::{
-    AddedImage, Image, ImageFile, ImageFilter, ImageKind, ImagePatch, ImageSize, ImageStore, MapGrid, MapPin,
-    NewImage,
+    AddedImage, IMAGE_QUOTA_SPACE, Image, ImageFile, ImageFilter, ImageKind, ImagePatch, ImageSize,
+    ImageStore, MapGrid, MapPin, NewImage,
 };
 pub use library::*;
 pub use migrate::{DatabaseHealth, MigrationState, MigrationStatus, SchemaStore};

@@ -278,12 +278,7 @@ async fn list(app: ToolCall, args: ListArgs) -> Result<ImageList, ToolError> {
 async fn get(app: ToolCall, args: GetArgs) -> Result<Got, ToolError> {
     let image = visible_image(&app, &args.image_id).await?;
     let size = args.size.unwrap_or(Size::Preview);
-    let file = app
-        .storage
-        .image_file(&image.hash)
-        .await?
-        .ok_or_else(|| ToolError::Internal(format!("image {} has no stored file", image.id)))?;
-    let (bytes, mime) = app.images.read(&file, size).await.map_err(image_error)?;
+    let (bytes, mime) = app.images.read(&image.hash, &image.sizes, size).await.map_err(image_error)?;
     let image = view(image);
     let chosen = image.renditions.iter().find(|r| r.size == size.as_str()).cloned().ok_or_else(|| {
         ToolError::Internal(format!("image {} has no {} size", image.image.id, size.as_str()))

@@ -60,18 +60,15 @@ pub(super) async fn read(
     if !crate::images::blobs::is_sha256_hex(hash) {
         return Err(not_found());
     }
-    let mut visible = false;
+    let mut seen = None;
     for image in app.storage.images_of_file(hash).await.map_err(internal)? {
         if access::sees_image(app, caller, &image).await.map_err(denied)? {
-            visible = true;
+            seen = Some(image);
             break;
         }
     }
-    if !visible {
-        return Err(not_found());
-    }
-    let file = app.storage.image_file(hash).await.map_err(internal)?.ok_or_else(not_found)?;
-    let (bytes, mime) = app.images.read(&file, size).await.map_err(internal)?;
+    let image = seen.ok_or_else(not_found)?;
+    let (bytes, mime) = app.images.read(hash, &image.sizes, size).await.map_err(internal)?;
     let blob = base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(ReadResourceResult::new(vec![ResourceContents::blob(blob, uri).with_mime_type(mime)]))
 }
