@@ -99,7 +99,18 @@ impl App {
         let library = self
             .library
             .get_or_try_init(|| async {
-                Library::open(&self.config, self.storage.clone(), self.cache.clone()).await.map(Arc::new)
+                let library =
+                    Arc::new(Library::open(&self.config, self.storage.clone(), self.cache.clone()).await?);
+                if library.index_discarded {
+                    let rebuilding = library.clone();
+                    tokio::spawn(async move {
+                        match rebuilding.reindex(&crate::library::ingest::NoProgress).await {
+                            Ok(n) => tracing::info!(chunks = n, "rebuilt the vector index"),
+                            Err(err) => tracing::error!(error = %err, "rebuilding the vector index failed"),
+                        }
+                    });
+                }
+                anyhow::Ok(library)
             })
             .await?;
         Ok(library.clone())

@@ -473,6 +473,19 @@ impl Config {
         self.data_dir.join("vectors")
     }
 
+    /// The file whose presence tells the next host to open the in-process vector index to
+    /// discard it and index every chunk again: a restore writes it before it swaps the
+    /// database, so an index never outlives the database it was built from.
+    pub fn vectors_discard_marker(&self) -> PathBuf {
+        self.vectors_dir().join("DISCARD")
+    }
+
+    /// The lock file of the data folder: every `ttrpg serve` holds it shared, a restore
+    /// holds it alone, so neither starts while the other runs.
+    pub fn serve_lock(&self) -> PathBuf {
+        self.data_dir.join(".lock")
+    }
+
     /// The folders `ingest_document` may read from (`library.roots`, or `<data>/library`).
     pub fn library_roots(&self) -> Vec<PathBuf> {
         if self.library.roots.is_empty() {

@@ -15,6 +15,7 @@ pub mod images;
 pub mod library;
 pub mod mcp;
 pub mod plugins;
+pub mod portable;
 pub mod records;
 pub mod storage;
 pub mod telemetry;

@@ -22,6 +22,7 @@
 //! belongs to them too; the host refuses to pretend otherwise.
 
 pub mod manifest;
+mod restore;
 pub mod schedule;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ use sha2::{Digest, Sha256};
 use crate::digest::hex;
 
 pub use manifest::{MANIFEST_FORMAT, Manifest, ManifestCounts, ManifestFile};
+pub use restore::{FAULT_PAUSE_ENV, Restored, restore};
 
 use crate::config::Config;
 use crate::images::{BlobStore, FolderBlobs, Size};
@@ -97,6 +99,10 @@ pub fn default_dir(config: &Config) -> PathBuf {
 
 /// A scratch folder in the data folder, removed when dropped.
 struct Scratch(PathBuf);
+
+/// The prefix of every scratch folder's name (`.backup-…`, `.restore-…`): what a killed
+/// backup or restore leaves behind, removed by the next restore.
+const SCRATCH_PREFIXES: [&str; 2] = [".backup-", ".restore-"];
 
 impl Scratch {
     fn new(config: &Config, purpose: &str) -> Result<Scratch, BackupError> {
@@ -421,138 +427,6 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>, BackupError> {
     }
     listed.sort_by(|a, b| b.path.cmp(&a.path));
     Ok(listed)
-}
-
-/// What [`restore`] did.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Restored {
-    /// The backup's manifest.
-    pub manifest: Manifest,
-    /// The backup taken of the state in place before it was replaced, if there was one.
-    pub safety_backup: Option<String>,
-    /// Migrations applied to bring the restored schema up to date.
-    pub migrations_applied: usize,
-    /// Chunks marked for indexing again (the caller rebuilds the vector index).
-    pub chunks_to_index: u64,
-}
-
-/// Restores `file` into the data folder `config` names (the server must be stopped).
-///
-/// Nothing in place is touched until the archive has been checked whole, extracted into a
-/// scratch folder and checked again, refused if its schema is newer than this host knows,
-/// migrated if older, and found consistent by the engine. With a database in place,
-/// `replace` must be set: the state in place is backed up first (the path is returned), and
-/// the restored database is renamed over it in one step, so a kill leaves either the old
-/// state or the new one.
-pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Restored, BackupError> {
-    let url = config.database_url();
-    if Engine::from_url(&url)? != Engine::Sqlite {
-        return Err(BackupError::Refused(
-            "this host restores into SQLite; restore PostgreSQL with pg_restore from its own dump".into(),
-        ));
-    }
-    let target = PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"));
-    if target.exists() && !replace {
-        return Err(BackupError::Refused(format!(
-            "{} holds a database already; pass --replace to restore over it (the state in place is backed up first)",
-            target.display()
-        )));
-    }
-    std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
-    let scratch = Scratch::new(config, "restore")?;
-    let (file_owned, root) = (file.to_path_buf(), scratch.0.clone());
-    let manifest = tokio::task::spawn_blocking(move || -> Result<Manifest, BackupError> {
-        read_archive(&file_owned, None)?;
-        read_archive(&file_owned, Some(&root))
-    })
-    .await
-    .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
-
-    // Readied in the scratch folder: schema checked and brought up to date, index forgotten,
-    // consistency checked.
-    let staged = scratch.0.join(DATABASE_ENTRY);
-    let (migrations_applied, chunks_to_index, restored_images) = {
-        let store = storage::open(&format!("sqlite://{}", staged.display()), MigrateOnOpen::Skip).await?;
-        let status = store.migration_status().await?;
-        if let Some(newer) = status.unknown_applied.iter().max() {
-            return Err(BackupError::Refused(format!(
-                "{} comes from a newer schema (migration {newer}) than this ttrpg {} knows; restore it with ttrpg {} or newer",
-                file.display(),
-                env!("CARGO_PKG_VERSION"),
-                manifest.product_version
-            )));
-        }
-        let applied = store.migrate_up().await?;
-        let forgotten = store.forget_index().await?;
-        let integrity = store.integrity_check().await?;
-        if integrity != "ok" {
-            return Err(BackupError::Damaged {
-                file: file.display().to_string(),
-                reason: format!("its database: {integrity}"),
-            });
-        }
-        store.checkpoint().await?;
-        let hashes: std::collections::BTreeSet<String> =
-            store.image_files().await?.into_iter().map(|f| f.hash).collect();
-        (applied, forgotten, hashes)
-    };
-
-    let mut safety_backup = None;
-    if target.exists() {
-        let current = storage::open(&url, MigrateOnOpen::Skip).await?;
-        let taken = create(config, current.as_ref(), None).await?;
-        current.checkpoint().await?;
-        drop(current);
-        safety_backup = Some(taken.path);
-    }
-    // Plugins and images are named by version and by hash: the restored ones join those in
-    // place before the swap, so whichever database is in place finds every file it names.
-    for file in &manifest.files {
-        let to = if let Some(rest) = file.path.strip_prefix("plugins/") {
-            config.plugins_dir().join(rest)
-        } else if let Some(rest) = file.path.strip_prefix("images/") {
-            config.images_dir().join(rest)
-        } else {
-            continue;
-        };
-        let from = scratch.0.join(&file.path);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::rename(&from, &to).map_err(io(&from))?;
-    }
-    // The vector index is derived data: set aside now, deleted once the database is in.
-    let vectors = config.vectors_dir();
-    let old_vectors =
-        config.data_dir.join(format!(".vectors-before-restore-{}", uuid::Uuid::now_v7().simple()));
-    if vectors.exists() {
-        std::fs::rename(&vectors, &old_vectors).map_err(io(&vectors))?;
-    }
-    // The old log was emptied by the checkpoint; its files go before the swap so that the new
-    // database never meets them.
-    for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", target.display()));
-        if side.exists() {
-            std::fs::remove_file(&side).map_err(io(&side))?;
-        }
-    }
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    // The one step that switches from the old state to the new.
-    std::fs::rename(&staged, &target).map_err(io(&staged))?;
-    if old_vectors.exists() {
-        std::fs::remove_dir_all(&old_vectors).map_err(io(&old_vectors))?;
-    }
-    // Image files only the old state used go now (a kill before this leaves extra files,
-    // never missing ones; the next restore or nothing at all cleans them).
-    let blobs = FolderBlobs::new(config.images_dir());
-    for hash in blobs.hashes().map_err(io(&config.images_dir()))? {
-        if !restored_images.contains(&hash) {
-            blobs.remove(&hash).map_err(io(&config.images_dir()))?;
-        }
-    }
-    Ok(Restored { manifest, safety_backup, migrations_applied, chunks_to_index })
 }
 
 #[cfg(test)]

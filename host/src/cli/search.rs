@@ -48,6 +48,12 @@ struct JsonHit<'a> {
 pub async fn run(config: Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let app = App::open(config).await?;
     let library = app.library().await?;
+    if library.index_discarded {
+        eprintln!(
+            "the vector index did not match the database (a restore was interrupted); indexing again first"
+        );
+        library.reindex(&crate::library::ingest::NoProgress).await?;
+    }
     let query = RulesQuery {
         query: args.query,
         campaign_id: args.campaign,

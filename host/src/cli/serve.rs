@@ -36,6 +36,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
     if let Some(listen) = args.listen {
         config.server.listen = listen;
     }
+    let _lock = hold_data_folder(&config)?;
     let app = App::open(config).await?;
     crate::backup::schedule::start(&app.config, app.storage.clone(), app.backups.clone())
         .map_err(anyhow::Error::msg)?;
@@ -59,4 +60,30 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Holds the data folder's lock shared for as long as the server runs, so that a restore
+/// (which holds it alone) never swaps the database under a running server, and a server
+/// never starts in the middle of a restore.
+fn hold_data_folder(config: &Config) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let path = config.serve_lock();
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match lock.try_lock_shared() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "a restore is running in {}; start the server when it has finished",
+            config.data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("locking {}", path.display()))
+        }
+    }
 }

@@ -235,6 +235,33 @@ impl ImageLibrary {
         Ok(file)
     }
 
+    /// The bytes a campaign's images may take (`images.campaign_quota_mb`).
+    pub fn quota_bytes(&self) -> u64 {
+        self.quota_bytes
+    }
+
+    /// Stores a file for rows that will name it (a campaign import): probed, decoded and
+    /// derived like [`ImageLibrary::add`], recorded when new. Returns the file and whether
+    /// it was new here; the caller forgets a new one ([`ImageLibrary::forget_unused`]) if
+    /// its rows do not land.
+    pub async fn store_file_for_import(&self, bytes: Vec<u8>) -> Result<(ImageFile, bool), ImageError> {
+        decode::probe(&bytes, &self.limits)?;
+        let hash = sha256_hex(&bytes);
+        let _writing = self.writes.lock().await;
+        if let Some(file) = self.storage.image_file(&hash).await? {
+            return Ok((file, false));
+        }
+        let file = self.store_file(&hash, bytes).await?;
+        self.storage.put_image_file(file.clone()).await?;
+        Ok((file, true))
+    }
+
+    /// Deletes a file's row and bytes when no image uses it.
+    pub async fn forget_unused(&self, hash: &str) {
+        let _writing = self.writes.lock().await;
+        self.forget_if_unused(hash).await;
+    }
+
     /// Decodes, derives and writes every rendition of `bytes` (known by `hash`).
     async fn store_file(&self, hash: &str, bytes: Vec<u8>) -> Result<ImageFile, ImageError> {
         let limits = self.limits;

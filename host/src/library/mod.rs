@@ -58,6 +58,11 @@ pub struct Library {
     /// Extractions running at once: held by the reading threads themselves, so a cancelled
     /// ingestion's extraction still counts until it has stopped.
     pub(crate) extract_slots: Arc<tokio::sync::Semaphore>,
+    /// Whether [`Library::open`] found the in-process index marked for discarding (by a
+    /// restore) and discarded it: every chunk waits to be indexed again.
+    pub index_discarded: bool,
+    /// Held by [`Library::reindex`], so that two rebuilds never embed the same chunks.
+    pub(crate) reindexing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Library {
@@ -74,6 +79,7 @@ impl Library {
             tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, onnxruntime.as_deref()))
                 .await
                 .context("loading the embedding model")??;
+        let mut discarded = false;
         let index: Arc<dyn VectorIndex> = match &config.search.qdrant_url {
             Some(url) => Arc::new(
                 RemoteIndex::connect(url, config.search.qdrant_api_key.as_deref())
@@ -82,13 +88,17 @@ impl Library {
             ),
             None => {
                 let dir = config.vectors_dir();
+                discarded = discard_marked_index(config, storage.as_ref()).await?;
                 Arc::new(
                     EdgeIndex::open(&dir)
                         .with_context(|| format!("opening the vector index in {}", dir.display()))?,
                 )
             }
         };
-        Ok(Library::new(storage, index, Arc::new(embedder), cache).await?.with_limits(&config.ingest))
+        let mut library =
+            Library::new(storage, index, Arc::new(embedder), cache).await?.with_limits(&config.ingest);
+        library.index_discarded = discarded;
+        Ok(library)
     }
 
     /// The same library held to `limits`: reading threads, PDF budgets, ingestions at once.
@@ -129,6 +139,8 @@ impl Library {
             ingest_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             running: ingest::RunningIngests::default(),
             extract_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+            index_discarded: false,
+            reindexing: Arc::default(),
         })
     }
 
@@ -201,4 +213,22 @@ fn notes_spec(dense_dim: usize) -> CollectionSpec {
 /// deep in "Spellcasting › Components" knows what it is about.
 pub(crate) fn embedding_text(section: &str, text: &str) -> String {
     if section.is_empty() { text.to_owned() } else { format!("{section}\n{text}") }
+}
+
+/// Discards the in-process vector index when a restore marked it
+/// ([`Config::vectors_discard_marker`]): every chunk is marked for indexing first, then the
+/// folder goes, so a kill between the two only repeats the work. Returns whether it did.
+async fn discard_marked_index(config: &Config, storage: &dyn Storage) -> anyhow::Result<bool> {
+    if !config.vectors_discard_marker().exists() {
+        return Ok(false);
+    }
+    let dir = config.vectors_dir();
+    let forgotten = storage.forget_index().await.context("marking every chunk for indexing")?;
+    std::fs::remove_dir_all(&dir)
+        .with_context(|| format!("discarding the vector index in {}", dir.display()))?;
+    tracing::warn!(
+        chunks = forgotten,
+        "discarded a vector index a restore marked as not matching the database; indexing every chunk again"
+    );
+    Ok(true)
 }

@@ -8,7 +8,8 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const CAMPAIGN_COLUMNS: &str = "id, name, system, gm_user_id, settings, status, created_at, updated_at";
+pub(super) const CAMPAIGN_COLUMNS: &str =
+    "id, name, system, gm_user_id, settings, status, created_at, updated_at";
 
 /// The campaigns a host keeps.
 #[async_trait]
@@ -121,7 +122,7 @@ impl<DB: SqlEngine> CampaignStore for SqlStorage<DB> {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn campaign_from_row(row: &DB::Row) -> StorageResult<Campaign> {
+    pub(super) fn campaign_from_row(row: &DB::Row) -> StorageResult<Campaign> {
         let id: String = row.try_get("id")?;
         let status = known("campaigns", &id, "status", row.try_get("status")?, CampaignStatus::parse)?;
         Ok(Campaign {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const CHARACTER_COLUMNS: &str = "id, campaign_id, name, kind, player_name, player_id, level, class, ancestry, max_hp, \
+pub(super) const CHARACTER_COLUMNS: &str = "id, campaign_id, name, kind, player_name, player_id, level, class, ancestry, max_hp, \
      current_hp, armor_class, init_modifier, stats, notes, created_at, updated_at";
 
 /// A campaign's characters.
@@ -141,7 +141,7 @@ impl<DB: SqlEngine> CharacterStore for SqlStorage<DB> {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn character_from_row(row: &DB::Row) -> StorageResult<Character> {
+    pub(super) fn character_from_row(row: &DB::Row) -> StorageResult<Character> {
         let id: String = row.try_get("id")?;
         let kind = known("characters", &id, "kind", row.try_get("kind")?, CharacterKind::parse)?;
         let fields = CharacterFields {

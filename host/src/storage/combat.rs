@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const ENCOUNTER_COLUMNS: &str =
+pub(super) const ENCOUNTER_COLUMNS: &str =
     "id, campaign_id, session_id, name, status, round, state, version, created_at, updated_at";
 
 /// Combats: at most one running per campaign; every save names the version it read.
@@ -149,7 +149,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
         Ok(encounter)
     }
 
-    fn encounter_from_row(row: &DB::Row) -> StorageResult<EncounterRecord> {
+    pub(super) fn encounter_from_row(row: &DB::Row) -> StorageResult<EncounterRecord> {
         let id: String = row.try_get("id")?;
         let active = known("initiative_tracker", &id, "status", row.try_get("status")?, |s| match s {
             "active" => Some(true),

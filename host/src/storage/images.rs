@@ -14,7 +14,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::sql::{SqlEngine, SqlStorage, known, new_id, now, sql};
 use super::{CampaignStore, StorageError, StorageResult, Visibility};
 
-const IMAGE_COLUMNS: &str = "i.id, i.campaign_id, i.hash, i.title, i.kind, i.tags, i.visibility, i.grid, i.pins, \
+pub(super) const IMAGE_COLUMNS: &str = "i.id, i.campaign_id, i.hash, i.title, i.kind, i.tags, i.visibility, i.grid, i.pins, \
      i.created_at, i.updated_at, f.mime, f.width, f.height, f.bytes, f.sizes";
 /// What a refused image add says is full.
 pub const IMAGE_QUOTA_SPACE: &str = "campaign's image store (images.campaign_quota_mb)";
@@ -511,7 +511,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
         })
     }
 
-    fn image_from_row(row: &DB::Row) -> StorageResult<Image> {
+    pub(super) fn image_from_row(row: &DB::Row) -> StorageResult<Image> {
         let id: String = row.try_get("id")?;
         let kind = known("images", &id, "kind", row.try_get("kind")?, ImageKind::parse)?;
         let visibility = known("images", &id, "visibility", row.try_get("visibility")?, Visibility::parse)?;

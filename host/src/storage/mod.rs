@@ -29,6 +29,7 @@ mod rolls;
 mod sessions;
 mod sql;
 mod sqlite;
+mod transfer;
 mod users;
 
 use std::sync::Arc;
@@ -55,6 +56,7 @@ pub use plugins::PluginStore;
 pub use records::*;
 pub use rolls::RollStore;
 pub use sessions::SessionStore;
+pub use transfer::{CampaignRows, PluginEntry, TransferStore};
 pub use users::{ApiToken, CampaignMember, MemberRole, TokenRole, User, UserStore};
 
 /// Result of a storage operation.
@@ -154,5 +156,6 @@ pub trait Storage:
     + CampaignNoteStore
     + UserStore
     + ImageStore
+    + TransferStore
 {
 }

@@ -8,7 +8,8 @@ use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Row};
 
-const NOTE_COLUMNS: &str = "id, campaign_id, kind, title, body, tags, visibility, created_at, updated_at";
+pub(super) const NOTE_COLUMNS: &str =
+    "id, campaign_id, kind, title, body, tags, visibility, created_at, updated_at";
 
 /// Campaign notes.
 #[async_trait]
@@ -126,7 +127,7 @@ impl<DB: SqlEngine> CampaignNoteStore for SqlStorage<DB> {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn campaign_note_from_row(row: &DB::Row) -> StorageResult<CampaignNote> {
+    pub(super) fn campaign_note_from_row(row: &DB::Row) -> StorageResult<CampaignNote> {
         let tags = row.try_get::<Json<Value>, _>("tags")?.0;
         let id: String = row.try_get("id")?;
         let visibility =

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::types::Json;
 
 const PLUGIN_COLUMNS: &str = "id, version, sha256, api_version, system, manifest, installed_at";
-const ENABLED_COLUMNS: &str = "campaign_id, plugin_id, version_req, version, grants, enabled_at";
+pub(super) const ENABLED_COLUMNS: &str = "campaign_id, plugin_id, version_req, version, grants, enabled_at";
 
 /// Installed plugins and per-campaign enablement.
 #[async_trait]
@@ -184,7 +184,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
         })
     }
 
-    fn enabled_from_row(row: &DB::Row) -> StorageResult<CampaignPluginRecord> {
+    pub(super) fn enabled_from_row(row: &DB::Row) -> StorageResult<CampaignPluginRecord> {
         let grants = row.try_get::<Json<Value>, _>("grants")?.0;
         Ok(CampaignPluginRecord {
             campaign_id: row.try_get("campaign_id")?,

@@ -25,6 +25,7 @@ pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Postgres>> {
 impl EngineOps for Postgres {
     const ENGINE: Engine = Engine::Postgres;
     const LOCK_CAMPAIGN_STATUS: &'static str = "SELECT status FROM campaigns WHERE id = $1 FOR UPDATE";
+    const BEGIN_SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     const BEGIN_WRITE: &'static str = "BEGIN";
 
     const VERSION_QUERY: &'static str = "SELECT 'PostgreSQL ' || current_setting('server_version')";

@@ -20,6 +20,14 @@ pub enum CampaignStatus {
 }
 
 impl CampaignStatus {
+    /// The value stored in the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Active => "active",
+            CampaignStatus::Archived => "archived",
+        }
+    }
+
     /// The status a stored value names, if this host knows it.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -88,6 +96,14 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
+    /// The value stored in the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Active => "active",
+            SessionStatus::Ended => "ended",
+        }
+    }
+
     /// The status a stored value names, if this host knows it.
     pub fn parse(s: &str) -> Option<Self> {
         match s {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const ROLL_COLUMNS: &str =
+pub(super) const ROLL_COLUMNS: &str =
     "id, campaign_id, session_id, expression, total, rendered, breakdown, purpose, seed, crit, created_at";
 
 /// Recorded dice rolls.
@@ -94,7 +94,7 @@ impl<DB: SqlEngine> RollStore for SqlStorage<DB> {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn roll_from_row(row: &DB::Row) -> StorageResult<DiceRollRecord> {
+    pub(super) fn roll_from_row(row: &DB::Row) -> StorageResult<DiceRollRecord> {
         Ok(DiceRollRecord {
             id: row.try_get("id")?,
             campaign_id: row.try_get("campaign_id")?,

@@ -7,8 +7,9 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const SESSION_COLUMNS: &str = "id, campaign_id, number, title, status, summary, started_at, ended_at";
-const NOTE_COLUMNS: &str = "id, session_id, campaign_id, body, tags, visibility, created_at";
+pub(super) const SESSION_COLUMNS: &str =
+    "id, campaign_id, number, title, status, summary, started_at, ended_at";
+pub(super) const NOTE_COLUMNS: &str = "id, session_id, campaign_id, body, tags, visibility, created_at";
 
 /// Sessions and session notes.
 #[async_trait]
@@ -188,7 +189,7 @@ impl<DB: SqlEngine> SessionStore for SqlStorage<DB> {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn session_from_row(row: &DB::Row) -> StorageResult<Session> {
+    pub(super) fn session_from_row(row: &DB::Row) -> StorageResult<Session> {
         let id: String = row.try_get("id")?;
         let status = known("sessions", &id, "status", row.try_get("status")?, SessionStatus::parse)?;
         Ok(Session {
@@ -203,7 +204,7 @@ impl<DB: SqlEngine> SqlStorage<DB> {
         })
     }
 
-    fn note_from_row(row: &DB::Row) -> StorageResult<SessionNote> {
+    pub(super) fn note_from_row(row: &DB::Row) -> StorageResult<SessionNote> {
         let tags = row.try_get::<Json<Value>, _>("tags")?.0;
         let id: String = row.try_get("id")?;
         let visibility =

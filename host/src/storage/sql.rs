@@ -31,6 +31,10 @@ pub(crate) trait EngineOps: Database {
     /// `BEGIN IMMEDIATE` so a read-then-write transaction takes the write lock up
     /// front instead of failing on upgrade.
     const BEGIN_WRITE: &'static str;
+    /// The statement that opens a read-only transaction whose every statement sees one
+    /// snapshot (SQLite in WAL mode gives a read transaction one from its first read;
+    /// PostgreSQL needs `REPEATABLE READ`).
+    const BEGIN_SNAPSHOT: &'static str;
     /// Reads a campaign's status and holds it until the transaction ends, so an archive
     /// cannot slip in between the check and a new session (`FOR UPDATE` on PostgreSQL;
     /// SQLite's `BEGIN IMMEDIATE` already serializes writers).

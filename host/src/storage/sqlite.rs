@@ -43,6 +43,7 @@ pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Sqlite>> {
 impl EngineOps for Sqlite {
     const ENGINE: Engine = Engine::Sqlite;
     const LOCK_CAMPAIGN_STATUS: &'static str = "SELECT status FROM campaigns WHERE id = $1";
+    const BEGIN_SNAPSHOT: &'static str = "BEGIN";
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 
     const VERSION_QUERY: &'static str = "SELECT 'SQLite ' || sqlite_version()";

@@ -14,6 +14,7 @@ mod initiative;
 pub mod library;
 pub mod paging;
 pub mod plugins;
+mod portable;
 pub mod registry;
 mod session;
 mod validate;
@@ -38,6 +39,7 @@ pub fn core_registry() -> ToolRegistry {
         health::tools(),
         backup::tools(),
         images::tools(),
+        portable::tools(),
     ];
     for tool in all.into_iter().flatten() {
         // Core tool names are distinct by construction; a clash is a bug caught by the tests.

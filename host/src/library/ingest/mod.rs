@@ -378,8 +378,10 @@ impl Library {
 
     /// Indexes every chunk whose vector is not in the index, book by book (after a restore,
     /// whose database comes without vectors: the database is the source of truth). Returns
-    /// how many chunks it indexed.
+    /// how many chunks it indexed. One rebuild runs at a time; a second waits for the first
+    /// and then finds what is left.
     pub async fn reindex(&self, progress: &dyn Progress) -> Result<u64, IngestError> {
+        let _one_at_a_time = self.reindexing.lock().await;
         let mut indexed = 0;
         for document in self.storage.list_documents().await.map_err(anyhow::Error::from)? {
             let total = u64::try_from(document.chunk_count).unwrap_or(0);
