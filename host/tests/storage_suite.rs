@@ -334,6 +334,7 @@ storage_suite!(
     plugin_kv_concurrent_writes_never_overshoot_the_quota,
     images_share_files_filter_patch_and_count_against_the_quota,
     images_concurrent_adds_never_overshoot_the_quota,
+    campaign_rows_read_whole_and_written_anew_under_new_ids,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1632,6 +1633,103 @@ mod cases {
         assert_eq!(written, 5, "exactly as many writes as fit succeed");
         assert_eq!(s.kv_usage("p", &c.id, overhead).await.unwrap(), quota);
         assert_eq!(s.kv_list("p", &c.id, "", 100).await.unwrap().len(), 5);
+    }
+
+    // --- campaign export and import ---
+
+    pub async fn campaign_rows_read_whole_and_written_anew_under_new_ids(ctx: Ctx) {
+        use ttrpg_host::storage::{
+            CampaignPluginRecord, ImageKind, ImagePatch, InstalledPluginRecord, MapGrid, MapPin,
+            NewCampaignNote,
+        };
+        let s = ctx.store;
+        let c = s.create_campaign(campaign("Whole")).await.unwrap();
+        let session = s.start_session(&c.id, Some("One".into())).await.unwrap();
+        s.add_session_note(&session.id, "Met the duke.", &["court".into()], Visibility::Players)
+            .await
+            .unwrap();
+        let note = s
+            .add_campaign_note(NewCampaignNote {
+                campaign_id: c.id.clone(),
+                kind: "location".into(),
+                title: "Keep".into(),
+                body: "Walls of basalt.".into(),
+                tags: vec!["act-1".into()],
+                visibility: Visibility::Gm,
+            })
+            .await
+            .unwrap();
+        let hero = s.create_character(character(&c.id, "Aria", CharacterKind::Pc)).await.unwrap();
+        let state =
+            json!({"round": 1, "combatants": [{"id": "c1", "name": "Aria", "character_id": hero.id}]});
+        s.create_encounter(&c.id, Some(&session.id), Some("Gate"), state).await.unwrap();
+        s.record_roll(NewDiceRoll {
+            campaign_id: Some(c.id.clone()),
+            session_id: Some(session.id.clone()),
+            expression: "1d20".into(),
+            total: 12,
+            rendered: "1d20 (12) = 12".into(),
+            breakdown: json!({"dice": [12]}),
+            purpose: Some("attack".into()),
+            seed: 99,
+            crit: "none".into(),
+        })
+        .await
+        .unwrap();
+        s.record_plugin(InstalledPluginRecord {
+            id: "echo".into(),
+            version: "1.0.0".into(),
+            sha256: "e".repeat(64),
+            api_version: "0.2.0".into(),
+            system: "echo-system".into(),
+            manifest: json!({}),
+            installed_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+        s.enable_plugin(CampaignPluginRecord {
+            campaign_id: c.id.clone(),
+            plugin_id: "echo".into(),
+            version_req: "^1".into(),
+            version: "1.0.0".into(),
+            grants: vec!["kv".into()],
+            enabled_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+        s.kv_set("echo", &c.id, "door", b"open".to_vec(), 1 << 20, 64).await.unwrap();
+        let hash = "d".repeat(64);
+        s.put_image_file(image_file(&hash, 900)).await.unwrap();
+        let map = s.add_image(new_image(&c.id, &hash, "Gate map", ImageKind::Map), None).await.unwrap().image;
+        let patch = ImagePatch {
+            grid: Some(Some(MapGrid { cell_px: 50.0, cell_feet: 5.0, offset_x: 0.0, offset_y: 0.0 })),
+            pins: Some(vec![MapPin {
+                x: 10.0,
+                y: 20.0,
+                label: "Gate".into(),
+                note_id: Some(note.id.clone()),
+            }]),
+            ..Default::default()
+        };
+        s.update_image(&map.id, patch).await.unwrap();
+
+        let rows = s.campaign_rows(&c.id).await.unwrap();
+        let counts: Vec<usize> = rows.counts().into_values().collect();
+        assert!(counts.iter().all(|n| *n == 1), "one of each kind: {:?}", rows.counts());
+        let (copy, _) = ttrpg_host::portable::renumber(rows.clone(), None);
+        s.insert_campaign_rows(&copy).await.unwrap();
+        let read = s.campaign_rows(&copy.campaign.id).await.unwrap();
+        assert_eq!(read, copy, "what was written is what reads back, field for field");
+        assert_ne!(read.characters[0].id, hero.id);
+        assert_eq!(read.combats[0].state["combatants"][0]["character_id"], json!(read.characters[0].id));
+        assert_eq!(read.images[0].pins[0].note_id.as_deref(), Some(read.notes[0].id.as_str()));
+        assert_eq!(read.rolls[0].session_id.as_deref(), Some(read.sessions[0].id.as_str()));
+        assert_eq!(s.kv_get("echo", &copy.campaign.id, "door").await.unwrap().as_deref(), Some(&b"open"[..]));
+        // The source is as it was, and a second insert of the same rows changes nothing.
+        assert_eq!(s.campaign_rows(&c.id).await.unwrap(), rows);
+        assert!(s.insert_campaign_rows(&copy).await.is_err());
+        assert_eq!(s.campaign_rows(&copy.campaign.id).await.unwrap(), read);
+        assert!(matches!(s.campaign_rows("no-such-campaign").await, Err(StorageError::NotFound { .. })));
     }
 
     // --- images ---

@@ -18,10 +18,13 @@
 //! integrity check passed), the state in place is backed up, and the new database is
 //! renamed over the old one in one step.
 //!
-//! PostgreSQL is backed up with its own tools (`pg_dump`), and point-in-time recovery
-//! belongs to them too; the host refuses to pretend otherwise.
+//! **On PostgreSQL** (`postgres.rs`) the database goes in as a `pg_dump --format=custom`
+//! of a snapshot the host exports and holds while it reads the plugin and image lists, so
+//! the dump and the files agree; restore is `pg_restore --single-transaction`. Point-in-time
+//! recovery is the database's own tooling (WAL archiving), and the docs say so.
 
 pub mod manifest;
+mod postgres;
 mod restore;
 pub mod schedule;
 
@@ -39,11 +42,11 @@ pub use restore::{FAULT_PAUSE_ENV, Restored, restore};
 
 use crate::config::Config;
 use crate::images::{BlobStore, FolderBlobs, Size};
-use crate::storage::{self, Engine, ImageFilter, MigrateOnOpen, Storage, StorageError};
+use crate::storage::{self, Engine, ImageFilter, MigrateOnOpen, SnapshotContents, Storage, StorageError};
 
 /// The name of the manifest entry.
 pub const MANIFEST: &str = "manifest.json";
-/// The archive entry of the database copy.
+/// The archive entry of the database copy (SQLite).
 pub const DATABASE_ENTRY: &str = "database/ttrpg.db";
 /// The zstd level: level 3 compresses a SQLite file about 3× at hundreds of MB/s.
 const ZSTD_LEVEL: i32 = 3;
@@ -125,14 +128,6 @@ pub async fn create(
     store: &dyn Storage,
     out: Option<&Path>,
 ) -> Result<Created, BackupError> {
-    if store.engine() != Engine::Sqlite {
-        return Err(BackupError::Refused(
-            "this host backs up SQLite itself; back up PostgreSQL with `pg_dump --format=custom` (and use its \
-             WAL archiving for point-in-time recovery), then `ttrpg backup` keeps nothing the dump lacks except \
-             the plugin folder"
-                .into(),
-        ));
-    }
     let created_at = chrono::Utc::now();
     let out = match out {
         Some(out) => out.to_path_buf(),
@@ -150,31 +145,29 @@ pub async fn create(
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
     let scratch = Scratch::new(config, "backup")?;
-    let copy = scratch.0.join("ttrpg.db");
-    store.snapshot_into(&copy).await?;
-
-    // Everything else is read from the copy: what the snapshot saw, nothing newer.
-    let snapshot = storage::open(&format!("sqlite://{}", copy.display()), MigrateOnOpen::Skip).await?;
-    let plugins = snapshot.list_plugins().await?;
-    let documents = snapshot.list_documents().await?;
-    let image_files = snapshot.image_files().await?;
-    let campaigns = snapshot.list_campaigns(true).await?;
-    let mut images = 0;
-    for campaign in &campaigns {
-        images += snapshot.images(&campaign.id, &ImageFilter::default()).await?.len() as u64;
-    }
+    // The database at one point in time, and what that point holds: everything else is
+    // read from it, nothing newer.
+    let (engine, database_entry, database_file, contents) = match store.engine() {
+        Engine::Sqlite => {
+            let (copy, contents) = sqlite_copy(store, &scratch.0).await?;
+            ("sqlite", DATABASE_ENTRY, copy, contents)
+        }
+        Engine::Postgres => {
+            let (dump, contents) = postgres::dump(config, store, &scratch.0).await?;
+            ("postgres", postgres::DUMP_ENTRY, dump, contents)
+        }
+    };
+    let SnapshotContents { plugins, documents, image_files, campaigns, images, schema_version } = contents;
     let counts = ManifestCounts {
-        campaigns: campaigns.len() as u64,
+        campaigns,
         documents: documents.len() as u64,
         chunks: documents.iter().map(|d| u64::try_from(d.chunk_count).unwrap_or(0)).sum(),
         plugins: plugins.len() as u64,
         images,
         image_files: image_files.len() as u64,
     };
-    let schema_version = snapshot.health().await?.schema_version;
-    drop(snapshot);
 
-    let mut sources = vec![(DATABASE_ENTRY.to_string(), copy.clone(), None)];
+    let mut sources = vec![(database_entry.to_string(), database_file, None)];
     for plugin in &plugins {
         let path = config.plugins_dir().join(&plugin.id).join(&plugin.version).join("plugin.wasm");
         sources.push((
@@ -198,7 +191,7 @@ pub async fn create(
         format: MANIFEST_FORMAT,
         product_version: env!("CARGO_PKG_VERSION").to_string(),
         schema_version,
-        engine: "sqlite".into(),
+        engine: engine.into(),
         created_at: created_at.to_rfc3339(),
         vectors: "not copied: rebuilt from the chunk rows on restore".into(),
         compiled_cache_keys: plugins.iter().map(|p| p.sha256.clone()).collect(),
@@ -212,6 +205,31 @@ pub async fn create(
     drop(scratch);
     let bytes = std::fs::metadata(&out).map_err(io(&out))?.len();
     Ok(Created { path: out.display().to_string(), bytes, manifest })
+}
+
+/// A transaction-consistent copy of a SQLite database in `scratch` (`VACUUM INTO`), and
+/// what it holds, read from the copy.
+async fn sqlite_copy(
+    store: &dyn Storage,
+    scratch: &Path,
+) -> Result<(PathBuf, SnapshotContents), BackupError> {
+    let copy = scratch.join("ttrpg.db");
+    store.snapshot_into(&copy).await?;
+    let snapshot = storage::open(&format!("sqlite://{}", copy.display()), MigrateOnOpen::Skip).await?;
+    let campaigns = snapshot.list_campaigns(true).await?;
+    let mut images = 0;
+    for campaign in &campaigns {
+        images += snapshot.images(&campaign.id, &ImageFilter::default()).await?.len() as u64;
+    }
+    let contents = SnapshotContents {
+        plugins: snapshot.list_plugins().await?,
+        documents: snapshot.list_documents().await?,
+        image_files: snapshot.image_files().await?,
+        campaigns: campaigns.len() as u64,
+        images,
+        schema_version: snapshot.health().await?.schema_version,
+    };
+    Ok((copy, contents))
 }
 
 /// The archive entry of one size of an image file: `images/AB/HASH/SIZE`, the layout of
@@ -371,8 +389,9 @@ fn read_archive(file: &Path, extract_to: Option<&Path>) -> Result<Manifest, Back
     if let Some(extra) = seen.keys().next() {
         return Err(damaged(format!("{extra} is in the archive but not in the manifest")));
     }
-    if !manifest.files.iter().any(|f| f.path == DATABASE_ENTRY) {
-        return Err(damaged(format!("it holds no {DATABASE_ENTRY}")));
+    let database = if manifest.engine == "postgres" { postgres::DUMP_ENTRY } else { DATABASE_ENTRY };
+    if !manifest.files.iter().any(|f| f.path == database) {
+        return Err(damaged(format!("it holds no {database}")));
     }
     Ok(manifest)
 }

@@ -58,10 +58,25 @@ pub struct Restored {
 /// state or the new one.
 pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Restored, BackupError> {
     let url = config.database_url();
-    if Engine::from_url(&url)? != Engine::Sqlite {
-        return Err(BackupError::Refused(
-            "this host restores into SQLite; restore PostgreSQL with pg_restore from its own dump".into(),
-        ));
+    let engine = Engine::from_url(&url)?;
+    // Checked whole before anything is written, even the lock file.
+    let file_owned = file.to_path_buf();
+    let manifest = tokio::task::spawn_blocking(move || read_archive(&file_owned, None))
+        .await
+        .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
+    let here = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    if manifest.engine != here {
+        return Err(BackupError::Refused(format!(
+            "{} is a backup of a {} database, and this server's database is {here}; a backup restores into the              engine it came from (move campaigns between engines with campaign_export and campaign_import)",
+            file.display(),
+            manifest.engine
+        )));
+    }
+    if engine == Engine::Postgres {
+        return restore_postgres(config, file, replace, &manifest).await;
     }
     let target = PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"));
     if target.exists() && !replace {
@@ -70,11 +85,6 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
             target.display()
         )));
     }
-    // Checked whole before anything is written, even the lock file.
-    let file_owned = file.to_path_buf();
-    tokio::task::spawn_blocking(move || read_archive(&file_owned, None))
-        .await
-        .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
     std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
     let _lock = hold_data_folder(config)?;
     let leftovers_removed = remove_leftovers(config)?;
@@ -142,6 +152,83 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
         }
     }
     Ok(Restored { manifest, safety_backup, migrations_applied, chunks_to_index, leftovers_removed })
+}
+
+/// Restores a PostgreSQL backup: the same steps as SQLite's, with `pg_restore
+/// --single-transaction` as the one step that switches the rows from the old state to the
+/// new.
+async fn restore_postgres(
+    config: &Config,
+    file: &Path,
+    replace: bool,
+    manifest: &Manifest,
+) -> Result<Restored, BackupError> {
+    let url = config.database_url();
+    let store = storage::open(&url, MigrateOnOpen::Skip).await?;
+    let status = store.migration_status().await?;
+    let known = status.migrations.iter().map(|m| m.version).max();
+    if manifest.schema_version > known {
+        return Err(BackupError::Refused(format!(
+            "{} comes from a newer schema (migration {}) than this ttrpg {} knows; restore it with ttrpg {} or newer",
+            file.display(),
+            manifest.schema_version.unwrap_or_default(),
+            env!("CARGO_PKG_VERSION"),
+            manifest.product_version
+        )));
+    }
+    let in_place = status.migrations.iter().any(|m| m.applied) || !status.unknown_applied.is_empty();
+    if in_place && !replace {
+        return Err(BackupError::Refused(format!(
+            "{} holds a ttrpg database already; pass --replace to restore over it (the state in place is backed up first)",
+            crate::config::redact_url(&url)
+        )));
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+    let _lock = hold_data_folder(config)?;
+    let leftovers_removed = remove_leftovers(config)?;
+    let scratch = Scratch::new(config, "restore")?;
+    let (file_owned, root) = (file.to_path_buf(), scratch.0.clone());
+    tokio::task::spawn_blocking(move || read_archive(&file_owned, Some(&root)))
+        .await
+        .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
+    pause_after("extracted");
+    pause_after("staged");
+    let mut safety_backup = None;
+    if in_place {
+        safety_backup = Some(create(config, store.as_ref(), None).await?.path);
+    }
+    pause_after("safety-backup");
+    add_named_files(config, &scratch.0, manifest)?;
+    pause_after("files-added");
+    let vectors = config.vectors_dir();
+    if vectors.exists() {
+        let marker = config.vectors_discard_marker();
+        File::create(&marker).and_then(|f| f.sync_all()).map_err(io(&marker))?;
+        sync_dir(&vectors)?;
+    }
+    pause_after("index-marked");
+    super::postgres::restore_dump(config, &scratch.0.join(super::postgres::DUMP_ENTRY)).await?;
+    pause_after("swapped");
+    let migrations_applied = store.migrate_up().await?;
+    let chunks_to_index = store.forget_index().await?;
+    if vectors.exists() {
+        std::fs::remove_dir_all(&vectors).map_err(io(&vectors))?;
+    }
+    pause_after("index-removed");
+    let restored_images: BTreeSet<String> = store.image_files().await?.into_iter().map(|f| f.hash).collect();
+    let blobs = FolderBlobs::new(config.images_dir());
+    for hash in blobs.hashes().map_err(io(&config.images_dir()))? {
+        if !restored_images.contains(&hash) {
+            blobs.remove(&hash).map_err(io(&config.images_dir()))?;
+        }
+    }
+    Ok(Restored {
+        manifest: manifest.clone(),
+        safety_backup,
+        migrations_applied,
+        chunks_to_index,
+        leftovers_removed,
+    })
 }
 
 /// Readies the extracted database: its schema checked and brought up to date, its index

@@ -182,7 +182,7 @@ pub async fn import(
     let (plugins, plugins_missing) =
         resolve_plugins(&export.rows, &installed, options.allow_missing_plugins)?;
     let source_campaign_id = export.rows.campaign.id.clone();
-    let (mut rows, player_links_cleared) = remap(export.rows, options.gm_user_id.clone());
+    let (mut rows, player_links_cleared) = renumber(export.rows, options.gm_user_id.clone());
     rows.plugins = plugins;
     for plugin in &mut rows.plugins {
         plugin.campaign_id = rows.campaign.id.clone();
@@ -350,9 +350,9 @@ fn resolve_plugins(
     Ok((resolved, missing))
 }
 
-/// Gives every row a new id and rewrites every reference to it; the importer becomes the
-/// GM and characters lose their link to another server's accounts.
-fn remap(mut rows: CampaignRows, gm_user_id: Option<String>) -> (CampaignRows, usize) {
+/// Gives every row a new id and rewrites every reference to it; `gm_user_id` becomes the
+/// GM and characters lose their link to another server's accounts (returned: how many).
+pub fn renumber(mut rows: CampaignRows, gm_user_id: Option<String>) -> (CampaignRows, usize) {
     let new_id = || uuid::Uuid::now_v7().to_string();
     let campaign_id = new_id();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
@@ -395,6 +395,9 @@ fn remap(mut rows: CampaignRows, gm_user_id: Option<String>) -> (CampaignRows, u
         e.campaign_id = campaign_id.clone();
         e.session_id = mapped(&e.session_id, &ids);
         remap_combatants(&mut e.state, &ids);
+    }
+    for p in &mut rows.plugins {
+        p.campaign_id = campaign_id.clone();
     }
     for i in &mut rows.images {
         fresh(&mut i.id, &mut ids);

@@ -11,7 +11,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const DOCUMENT_COLUMNS: &str = "id, content_hash, book, system, campaign_id, file_name, page_count, chunker, \
+pub(super) const DOCUMENT_COLUMNS: &str = "id, content_hash, book, system, campaign_id, file_name, page_count, chunker, \
      status, chunk_count, created_at, updated_at, visibility";
 const CHUNK_COLUMNS: &str = "c.id, c.document_id, c.ordinal, c.page_start, c.page_end, c.section, \
      c.content_type, c.text, c.metadata, c.text_hash, c.indexed, c.visibility";
@@ -331,7 +331,7 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn document_from_row(row: &DB::Row) -> StorageResult<DocumentRecord> {
+    pub(super) fn document_from_row(row: &DB::Row) -> StorageResult<DocumentRecord> {
         let id: String = row.try_get("id")?;
         let status = known("documents", &id, "status", row.try_get("status")?, DocumentStatus::parse)?;
         let visibility =

@@ -23,7 +23,7 @@ const CAMPAIGN_USAGE: &str = "SELECT CAST(COALESCE(SUM(f.bytes), 0) AS BIGINT) A
      JOIN image_files f ON f.hash = i.hash WHERE i.campaign_id = $1";
 const DELETE_UNUSED_FILE: &str =
     "DELETE FROM image_files WHERE hash = $1 AND NOT EXISTS (SELECT 1 FROM images WHERE hash = $1)";
-const FILE_COLUMNS: &str = "hash, mime, width, height, bytes, sizes, created_at";
+pub(super) const FILE_COLUMNS: &str = "hash, mime, width, height, bytes, sizes, created_at";
 
 /// What an image is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -499,7 +499,7 @@ fn pixels(value: i64) -> u32 {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn image_file_from_row(row: &DB::Row) -> StorageResult<ImageFile> {
+    pub(super) fn image_file_from_row(row: &DB::Row) -> StorageResult<ImageFile> {
         Ok(ImageFile {
             hash: row.try_get("hash")?,
             mime: row.try_get("mime")?,

@@ -27,6 +27,7 @@ mod postgres;
 mod records;
 mod rolls;
 mod sessions;
+mod snapshot;
 mod sql;
 mod sqlite;
 mod transfer;
@@ -56,6 +57,7 @@ pub use plugins::PluginStore;
 pub use records::*;
 pub use rolls::RollStore;
 pub use sessions::SessionStore;
+pub use snapshot::{HeldSnapshot, SnapshotContents, SnapshotStore};
 pub use transfer::{CampaignRows, PluginEntry, TransferStore};
 pub use users::{ApiToken, CampaignMember, MemberRole, TokenRole, User, UserStore};
 
@@ -157,5 +159,6 @@ pub trait Storage:
     + UserStore
     + ImageStore
     + TransferStore
+    + SnapshotStore
 {
 }

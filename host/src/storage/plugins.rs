@@ -7,7 +7,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-const PLUGIN_COLUMNS: &str = "id, version, sha256, api_version, system, manifest, installed_at";
+pub(super) const PLUGIN_COLUMNS: &str = "id, version, sha256, api_version, system, manifest, installed_at";
 pub(super) const ENABLED_COLUMNS: &str = "campaign_id, plugin_id, version_req, version, grants, enabled_at";
 
 /// Installed plugins and per-campaign enablement.
@@ -172,7 +172,7 @@ impl<DB: SqlEngine> PluginStore for SqlStorage<DB> {
 }
 
 impl<DB: SqlEngine> SqlStorage<DB> {
-    fn plugin_from_row(row: &DB::Row) -> StorageResult<InstalledPluginRecord> {
+    pub(super) fn plugin_from_row(row: &DB::Row) -> StorageResult<InstalledPluginRecord> {
         Ok(InstalledPluginRecord {
             id: row.try_get("id")?,
             version: row.try_get("version")?,

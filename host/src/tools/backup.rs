@@ -21,10 +21,11 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
     vec![typed_tool(
         "backup_create",
         "Back up the server",
-        "Take a backup now, while the server keeps serving: a transaction-consistent copy of the database and \
-         the installed plugins, in one tar + zstd archive under the data folder's backups/, with a manifest of \
-         every file's size and SHA-256. Returns the file and what it holds. Restore with `ttrpg restore FILE` \
-         on the server's machine, with the server stopped.",
+        "Take a backup now, while the server keeps serving: a transaction-consistent copy of the database \
+         (SQLite's VACUUM INTO, or a pg_dump of one snapshot on PostgreSQL), the installed plugins and every \
+         image, in one tar + zstd archive under the data folder's backups/, with a manifest of every file's \
+         size and SHA-256. Returns the file and what it holds. Restore with `ttrpg restore FILE` on the \
+         server's machine, with the server stopped.",
         ToolHints::ADD,
         Need::Operator,
         create,
