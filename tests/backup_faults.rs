@@ -27,21 +27,12 @@ use client::{HttpServer, Scratch, embedding_env, open_db};
 use image::{DynamicImage, ImageFormat};
 use serde_json::Value;
 
-/// `ttrpg ARGS…` on the data folder `data_dir` with `env` (and no other TTRPG_ variable).
 fn command(data_dir: &Path, env: &[(String, String)], args: &[&str]) -> Command {
-    let mut command = Command::new(client::binary());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("TTRPG_") {
-            command.env_remove(key);
-        }
-    }
-    command.envs(env.iter().map(|(k, v)| (k, v)));
-    command.arg("--data-dir").arg(data_dir).args(args);
-    command
+    client::ttrpg_command(data_dir, env, args)
 }
 
 fn ttrpg(data_dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
-    command(data_dir, env, args).output().unwrap()
+    client::ttrpg_output(data_dir, env, args)
 }
 
 fn ok(output: Output) -> String {
@@ -50,13 +41,10 @@ fn ok(output: Output) -> String {
 }
 
 fn ok_json(output: Output) -> Value {
-    serde_json::from_str(&ok(output)).unwrap()
+    client::json_printed(&output)
 }
 
-fn failed(output: &Output) -> String {
-    assert!(!output.status.success(), "ttrpg succeeded where it had to refuse: {output:?}");
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use client::refusal as failed;
 
 /// A data folder holding campaigns `names`, one map (drawn from `seed`) in the first, and,
 /// with `env`, a book whose one fact is `fact`.

@@ -31,22 +31,11 @@ use client::{Client, HttpServer, Scratch, embedding_env, open_db, str_of};
 use serde_json::{Value, json};
 use sqlx::Row as _;
 
-/// `ttrpg ARGS…` on the data folder `data_dir` with `env` (and no other TTRPG_ variable).
 fn ttrpg_in(data_dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(client::binary());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("TTRPG_") {
-            command.env_remove(key);
-        }
-    }
-    command.envs(env.iter().map(|(k, v)| (k, v)));
-    command.arg("--data-dir").arg(data_dir).args(args).output().unwrap()
+    client::ttrpg_output(data_dir, env, args)
 }
 
-fn ok_json(output: &Output) -> Value {
-    assert!(output.status.success(), "ttrpg failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
+use client::json_printed as ok_json;
 
 fn time_of(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)

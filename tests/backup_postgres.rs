@@ -13,6 +13,8 @@
 mod client;
 #[path = "support/images.rs"]
 mod images;
+#[path = "support/postgres.rs"]
+mod postgres;
 
 use std::path::Path;
 use std::process::Output;
@@ -20,57 +22,20 @@ use std::process::Output;
 use base64::Engine as _;
 use client::{HttpServer, Scratch, array_of, str_of};
 use image::{DynamicImage, ImageFormat};
+use postgres::TestDb;
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor};
-
-const ADMIN_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A database of this test's own, dropped at the end.
-struct TestDb {
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    async fn create() -> Result<TestDb, String> {
-        let mut admin =
-            sqlx::PgConnection::connect(ADMIN_PG).await.map_err(|e| format!("PostgreSQL: {e}"))?;
-        let name = format!("ttrpg_backup_{}", uuid::Uuid::now_v7().simple());
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(TestDb { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), name })
-    }
-
-    async fn drop_now(self) {
-        if let Ok(mut admin) = sqlx::PgConnection::connect(ADMIN_PG).await {
-            let _ = admin
-                .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-                .await;
-        }
-    }
-}
+use sqlx::Connection;
 
 fn ttrpg(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(client::binary());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("TTRPG_") {
-            command.env_remove(key);
-        }
-    }
-    command.envs(env.iter().copied());
-    command.arg("--data-dir").arg(data_dir).args(args).output().unwrap()
+    client::ttrpg_output(data_dir, env, args)
 }
 
 fn ok_json(output: Output) -> Value {
-    assert!(output.status.success(), "ttrpg failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
+    client::json_printed(&output)
 }
 
 fn refused(output: Output) -> String {
-    assert!(!output.status.success(), "ttrpg succeeded where it had to refuse: {output:?}");
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    client::refusal(&output)
 }
 
 async fn campaign_names(url: &str) -> Vec<String> {
@@ -84,7 +49,7 @@ async fn a_postgres_database_is_backed_up_with_pg_dump_and_restored_whole() {
         println!("SKIPPED: PostgreSQL backups: pg_dump is not installed");
         return;
     }
-    let (db, other_db) = match (TestDb::create().await, TestDb::create().await) {
+    let (db, other_db) = match (TestDb::create("backup").await, TestDb::create("backup").await) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(why), _) | (_, Err(why)) => {
             println!("SKIPPED: PostgreSQL backups: {why}");
@@ -175,14 +140,7 @@ async fn a_postgres_database_is_backed_up_with_pg_dump_and_restored_whole() {
     let listed = gm.ok("image_list", json!({"campaign_id": campaign_id})).await;
     let image_id = array_of(&listed, "/images")[0]["id"].as_str().unwrap().to_string();
     let got = gm.call("image_get", json!({"image_id": image_id, "size": "original"})).await;
-    let bytes = got
-        .content
-        .iter()
-        .find_map(|c| match c {
-            rmcp::model::ContentBlock::Image(image) => Some(image.data.clone()),
-            _ => None,
-        })
-        .expect("an image content item");
+    let bytes = client::inline_image(&got).expect("an image content item");
     assert_eq!(bytes, data, "the restored map is byte-identical");
     let rolls = gm.ok("roll_history", json!({"campaign_id": campaign_id, "limit": 200})).await;
     assert!(!array_of(&rolls, "/rolls").is_empty());

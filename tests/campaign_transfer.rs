@@ -205,14 +205,7 @@ async fn a_campaign_moves_whole_between_servers() {
     let image =
         array_of(&other.ok("image_list", json!({"campaign_id": away_id})).await, "/images")[0].clone();
     let got = other.call("image_get", json!({"image_id": image["id"], "size": "original"})).await;
-    let original = got
-        .content
-        .iter()
-        .find_map(|c| match c {
-            rmcp::model::ContentBlock::Image(image) => Some(image.data.clone()),
-            _ => None,
-        })
-        .expect("an image content item");
+    let original = client::inline_image(&got).expect("an image content item");
     assert_eq!(original, b64(&map), "the map arrives byte for byte");
     other.close().await;
 

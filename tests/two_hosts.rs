@@ -16,41 +16,14 @@
 mod client;
 #[path = "e2e/pdf.rs"]
 mod pdf;
+#[path = "support/postgres.rs"]
+mod postgres;
 #[path = "support/redis.rs"]
 mod redis;
 
 use client::{Client, HttpServer, Scratch, embedding_env, passages, str_of};
+use postgres::TestDb;
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor};
-
-const ADMIN_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A database of this test's own, dropped at the end.
-struct TestDb {
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    async fn create() -> Result<TestDb, String> {
-        let mut admin =
-            sqlx::PgConnection::connect(ADMIN_PG).await.map_err(|e| format!("PostgreSQL: {e}"))?;
-        let name = format!("ttrpg_two_hosts_{}", uuid::Uuid::now_v7().simple());
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(TestDb { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), name })
-    }
-
-    async fn drop_now(self) {
-        if let Ok(mut admin) = sqlx::PgConnection::connect(ADMIN_PG).await {
-            let _ = admin
-                .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-                .await;
-        }
-    }
-}
 
 /// A cache kind's figures in a host's `server_health`.
 async fn cache_kind(client: &Client, kind: &str) -> Value {
@@ -71,7 +44,7 @@ async fn two_hosts_share_the_cache_and_its_invalidations() {
         println!("SKIPPED: two hosts: no Redis on 127.0.0.1:6379");
         return;
     }
-    let db = match TestDb::create().await {
+    let db = match TestDb::create("two_hosts").await {
         Ok(db) => db,
         Err(why) => {
             println!("SKIPPED: two hosts: {why}");

@@ -706,3 +706,50 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// `ttrpg ARGS…` on the data folder `data_dir`, with `env` and no other `TTRPG_` variable of
+/// the machine, ready to run or spawn.
+pub fn ttrpg_command<K: AsRef<std::ffi::OsStr>, V: AsRef<std::ffi::OsStr>>(
+    data_dir: &Path,
+    env: &[(K, V)],
+    args: &[&str],
+) -> std::process::Command {
+    let mut command = std::process::Command::new(binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("TTRPG_") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    command.arg("--data-dir").arg(data_dir).args(args);
+    command
+}
+
+/// Runs [`ttrpg_command`] to the end.
+pub fn ttrpg_output<K: AsRef<std::ffi::OsStr>, V: AsRef<std::ffi::OsStr>>(
+    data_dir: &Path,
+    env: &[(K, V)],
+    args: &[&str],
+) -> std::process::Output {
+    ttrpg_command(data_dir, env, args).output().expect("running ttrpg")
+}
+
+/// The JSON a `ttrpg … --json` run printed; panics (with its stderr) when it failed.
+pub fn json_printed(output: &std::process::Output) -> Value {
+    assert!(output.status.success(), "ttrpg failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("ttrpg --json prints JSON")
+}
+
+/// The stderr of a `ttrpg` run that had to fail; panics when it succeeded.
+pub fn refusal(output: &std::process::Output) -> String {
+    assert!(!output.status.success(), "ttrpg succeeded where it had to refuse: {output:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The base64 data of the first `image` content item of a tool result.
+pub fn inline_image(result: &CallToolResult) -> Option<String> {
+    result.content.iter().find_map(|c| match c {
+        rmcp::model::ContentBlock::Image(image) => Some(image.data.clone()),
+        _ => None,
+    })
+}
