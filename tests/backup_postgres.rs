@@ -68,6 +68,15 @@ async fn a_postgres_database_is_backed_up_with_pg_dump_and_restored_whole() {
     gm.ok("image_add", json!({"campaign_id": campaign_id, "data": data, "title": "Docks", "kind": "map"}))
         .await;
 
+    // Rolls acknowledged before the backup starts must be in it.
+    for _ in 0..3 {
+        gm.ok("roll_dice", json!({"expression": "1d20", "campaign_id": campaign_id})).await;
+    }
+    let before_ids: Vec<String> = {
+        let history = gm.ok("roll_history", json!({"campaign_id": campaign_id})).await;
+        array_of(&history, "/rolls").iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(before_ids.len(), 3);
     // Writes keep coming while another process takes the backup.
     let writer = {
         let gm = server.connect("writer").await;
@@ -143,7 +152,11 @@ async fn a_postgres_database_is_backed_up_with_pg_dump_and_restored_whole() {
     let bytes = client::inline_image(&got).expect("an image content item");
     assert_eq!(bytes, data, "the restored map is byte-identical");
     let rolls = gm.ok("roll_history", json!({"campaign_id": campaign_id, "limit": 200})).await;
-    assert!(!array_of(&rolls, "/rolls").is_empty());
+    let restored_ids: Vec<&str> =
+        array_of(&rolls, "/rolls").iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for id in &before_ids {
+        assert!(restored_ids.contains(&id.as_str()), "roll {id}, acknowledged before the backup, is missing");
+    }
     server.kill().await;
     db.drop_now().await;
     other_db.drop_now().await;
