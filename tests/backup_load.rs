@@ -165,6 +165,11 @@ async fn write_for(client: Client, writer: usize, combat_campaign: String, until
     writes
 }
 
+/// The ids a query returns.
+async fn ids(db: &mut sqlx::SqliteConnection, query: &'static str) -> HashSet<String> {
+    sqlx::query(query).fetch_all(db).await.unwrap().iter().map(|r| r.get("id")).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_under_twenty_writers_restores_every_acknowledged_write() {
     let env = match embedding_env() {
@@ -258,20 +263,8 @@ async fn a_backup_under_twenty_writers_restores_every_acknowledged_write() {
         .map(|row| row.get::<String, _>(0))
         .collect();
     assert_eq!(integrity, ["ok"], "the restored database is consistent");
-    let rolls: HashSet<String> = sqlx::query("SELECT id FROM dice_rolls")
-        .fetch_all(&mut db)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get("id"))
-        .collect();
-    let notes: HashSet<String> = sqlx::query("SELECT id FROM campaign_notes")
-        .fetch_all(&mut db)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get("id"))
-        .collect();
+    let rolls = ids(&mut db, "SELECT id FROM dice_rolls").await;
+    let notes = ids(&mut db, "SELECT id FROM campaign_notes").await;
 
     let (mut before_snapshot, mut during_backup, mut after_backup, mut present_after_snapshot) = (0, 0, 0, 0);
     let mut steps_before_snapshot = 0;

@@ -70,7 +70,8 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     };
     if manifest.engine != here {
         return Err(BackupError::Refused(format!(
-            "{} is a backup of a {} database, and this server's database is {here}; a backup restores into the              engine it came from (move campaigns between engines with campaign_export and campaign_import)",
+            "{} is a backup of a {} database, and this server's database is {here}; a backup restores into the \
+             engine it came from (move campaigns between engines with campaign_export and campaign_import)",
             file.display(),
             manifest.engine
         )));
@@ -85,15 +86,7 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
             target.display()
         )));
     }
-    std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
-    let _lock = hold_data_folder(config)?;
-    let leftovers_removed = remove_leftovers(config)?;
-
-    let scratch = Scratch::new(config, "restore")?;
-    let (file_owned, root) = (file.to_path_buf(), scratch.0.clone());
-    let manifest = tokio::task::spawn_blocking(move || read_archive(&file_owned, Some(&root)))
-        .await
-        .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
+    let (_lock, leftovers_removed, scratch, manifest) = extract(config, file).await?;
     pause_after("extracted");
 
     let staged = scratch.0.join(DATABASE_ENTRY);
@@ -113,13 +106,7 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     add_named_files(config, &scratch.0, &manifest)?;
     pause_after("files-added");
 
-    let vectors = config.vectors_dir();
-    if vectors.exists() {
-        let marker = config.vectors_discard_marker();
-        let written = File::create(&marker).and_then(|f| f.sync_all());
-        written.map_err(io(&marker))?;
-        sync_dir(&vectors)?;
-    }
+    mark_index_for_discarding(config)?;
     pause_after("index-marked");
 
     // The old log was emptied by the checkpoint; its files go before the swap so that the
@@ -139,18 +126,9 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     }
     pause_after("swapped");
 
-    if vectors.exists() {
-        std::fs::remove_dir_all(&vectors).map_err(io(&vectors))?;
-    }
+    remove_index(config)?;
     pause_after("index-removed");
-    // Image files only the old state used go now (a kill before this leaves extra files,
-    // never missing ones).
-    let blobs = FolderBlobs::new(config.images_dir());
-    for hash in blobs.hashes().map_err(io(&config.images_dir()))? {
-        if !restored_images.contains(&hash) {
-            blobs.remove(&hash).map_err(io(&config.images_dir()))?;
-        }
-    }
+    remove_images_except(config, &restored_images)?;
     Ok(Restored { manifest, safety_backup, migrations_applied, chunks_to_index, leftovers_removed })
 }
 
@@ -168,13 +146,7 @@ async fn restore_postgres(
     let status = store.migration_status().await?;
     let known = status.migrations.iter().map(|m| m.version).max();
     if manifest.schema_version > known {
-        return Err(BackupError::Refused(format!(
-            "{} comes from a newer schema (migration {}) than this ttrpg {} knows; restore it with ttrpg {} or newer",
-            file.display(),
-            manifest.schema_version.unwrap_or_default(),
-            env!("CARGO_PKG_VERSION"),
-            manifest.product_version
-        )));
+        return Err(newer_schema(file, manifest.schema_version.unwrap_or_default(), manifest));
     }
     let in_place = status.migrations.iter().any(|m| m.applied) || !status.unknown_applied.is_empty();
     if in_place && !replace {
@@ -183,14 +155,7 @@ async fn restore_postgres(
             crate::config::redact_url(&url)
         )));
     }
-    std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
-    let _lock = hold_data_folder(config)?;
-    let leftovers_removed = remove_leftovers(config)?;
-    let scratch = Scratch::new(config, "restore")?;
-    let (file_owned, root) = (file.to_path_buf(), scratch.0.clone());
-    tokio::task::spawn_blocking(move || read_archive(&file_owned, Some(&root)))
-        .await
-        .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
+    let (_lock, leftovers_removed, scratch, _) = extract(config, file).await?;
     pause_after("extracted");
     pause_after("staged");
     let mut safety_backup = None;
@@ -200,28 +165,16 @@ async fn restore_postgres(
     pause_after("safety-backup");
     add_named_files(config, &scratch.0, manifest)?;
     pause_after("files-added");
-    let vectors = config.vectors_dir();
-    if vectors.exists() {
-        let marker = config.vectors_discard_marker();
-        File::create(&marker).and_then(|f| f.sync_all()).map_err(io(&marker))?;
-        sync_dir(&vectors)?;
-    }
+    mark_index_for_discarding(config)?;
     pause_after("index-marked");
     super::postgres::restore_dump(config, &scratch.0.join(super::postgres::DUMP_ENTRY)).await?;
     pause_after("swapped");
     let migrations_applied = store.migrate_up().await?;
     let chunks_to_index = store.forget_index().await?;
-    if vectors.exists() {
-        std::fs::remove_dir_all(&vectors).map_err(io(&vectors))?;
-    }
+    remove_index(config)?;
     pause_after("index-removed");
     let restored_images: BTreeSet<String> = store.image_files().await?.into_iter().map(|f| f.hash).collect();
-    let blobs = FolderBlobs::new(config.images_dir());
-    for hash in blobs.hashes().map_err(io(&config.images_dir()))? {
-        if !restored_images.contains(&hash) {
-            blobs.remove(&hash).map_err(io(&config.images_dir()))?;
-        }
-    }
+    remove_images_except(config, &restored_images)?;
     Ok(Restored {
         manifest: manifest.clone(),
         safety_backup,
@@ -242,12 +195,7 @@ async fn ready(
     let store = storage::open(&format!("sqlite://{}", staged.display()), MigrateOnOpen::Skip).await?;
     let status = store.migration_status().await?;
     if let Some(newer) = status.unknown_applied.iter().max() {
-        return Err(BackupError::Refused(format!(
-            "{} comes from a newer schema (migration {newer}) than this ttrpg {} knows; restore it with ttrpg {} or newer",
-            file.display(),
-            env!("CARGO_PKG_VERSION"),
-            manifest.product_version
-        )));
+        return Err(newer_schema(file, *newer, manifest));
     }
     let applied = store.migrate_up().await?;
     let forgotten = store.forget_index().await?;
@@ -261,6 +209,64 @@ async fn ready(
     store.checkpoint().await?;
     let hashes = store.image_files().await?.into_iter().map(|f| f.hash).collect();
     Ok((applied, forgotten, hashes))
+}
+
+/// The refusal of a backup whose schema has `migration`, newer than this host knows.
+fn newer_schema(file: &Path, migration: i64, manifest: &Manifest) -> BackupError {
+    BackupError::Refused(format!(
+        "{} comes from a newer schema (migration {migration}) than this ttrpg {} knows; restore it with ttrpg {} or newer",
+        file.display(),
+        env!("CARGO_PKG_VERSION"),
+        manifest.product_version
+    ))
+}
+
+/// Takes the data folder's lock, removes what killed runs left, and extracts the archive
+/// (checked again as it is written) into a new scratch folder. Returns the lock, how many
+/// leftovers went, the scratch folder and the manifest.
+async fn extract(config: &Config, file: &Path) -> Result<(File, usize, Scratch, Manifest), BackupError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(io(&config.data_dir))?;
+    let lock = hold_data_folder(config)?;
+    let leftovers_removed = remove_leftovers(config)?;
+    let scratch = Scratch::new(config, "restore")?;
+    let (file_owned, root) = (file.to_path_buf(), scratch.0.clone());
+    let manifest = tokio::task::spawn_blocking(move || read_archive(&file_owned, Some(&root)))
+        .await
+        .map_err(|err| BackupError::Refused(format!("the restore task failed: {err}")))??;
+    Ok((lock, leftovers_removed, scratch, manifest))
+}
+
+/// Marks the in-process vector index, if there is one, to be discarded by the next host
+/// that opens it ([`Config::vectors_discard_marker`]), durably.
+fn mark_index_for_discarding(config: &Config) -> Result<(), BackupError> {
+    let vectors = config.vectors_dir();
+    if vectors.exists() {
+        let marker = config.vectors_discard_marker();
+        File::create(&marker).and_then(|f| f.sync_all()).map_err(io(&marker))?;
+        sync_dir(&vectors)?;
+    }
+    Ok(())
+}
+
+/// Removes the in-process vector index (the restored database rebuilds it).
+fn remove_index(config: &Config) -> Result<(), BackupError> {
+    let vectors = config.vectors_dir();
+    if vectors.exists() {
+        std::fs::remove_dir_all(&vectors).map_err(io(&vectors))?;
+    }
+    Ok(())
+}
+
+/// Deletes the image files the restored database does not name: only the old state used
+/// them (a kill before this leaves extra files, never missing ones).
+fn remove_images_except(config: &Config, restored: &BTreeSet<String>) -> Result<(), BackupError> {
+    let blobs = FolderBlobs::new(config.images_dir());
+    for hash in blobs.hashes().map_err(io(&config.images_dir()))? {
+        if !restored.contains(&hash) {
+            blobs.remove(&hash).map_err(io(&config.images_dir()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Moves the restored plugins and images in beside those in place.
