@@ -29,6 +29,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_ONNXRUNTIME", "search.onnxruntime (falls back to ORT_DYLIB_PATH)"),
     ("TTRPG_QDRANT_URL", "search.qdrant_url"),
     ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
+    ("TTRPG_QDRANT_REPLICATION", "search.qdrant_replication"),
     ("TTRPG_LIBRARY_ROOTS", "library.roots (folders, separated like PATH)"),
     ("TTRPG_LIBRARY_MAX_FILE_MB", "library.max_file_mb"),
     ("TTRPG_REDIS_URL", "cache.redis_url"),
@@ -242,11 +243,31 @@ pub struct SearchConfig {
     /// The ONNX Runtime shared library (`libonnxruntime.so.1.31.1`). Default:
     /// `ORT_DYLIB_PATH`.
     pub onnxruntime: Option<PathBuf>,
-    /// A Qdrant server (`http://host:6334`, gRPC). Unset: Qdrant Edge in process, with its
+    /// A Qdrant server (`http://host:6334`, gRPC), or several peers of one cluster separated
+    /// by commas (the host fails over between them). Unset: Qdrant Edge in process, with its
     /// files in `vectors/` in the data folder.
     pub qdrant_url: Option<String>,
     /// The Qdrant server's API key, if it needs one.
     pub qdrant_api_key: Option<String>,
+    /// Copies of each shard a new collection keeps on different peers of a Qdrant cluster
+    /// (2 lets search answer while one peer is down). Unset: the server's default, 1.
+    pub qdrant_replication: Option<u32>,
+    /// Shards per new collection. Unset: the server's default (one per peer).
+    pub qdrant_shards: Option<u32>,
+}
+
+impl SearchConfig {
+    /// The Qdrant peers `qdrant_url` names, in order (empty when it is unset).
+    pub fn qdrant_urls(&self) -> Vec<String> {
+        self.qdrant_url
+            .as_deref()
+            .unwrap_or_default()
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 /// MCP server settings.
@@ -419,6 +440,10 @@ impl Config {
             }
             "TTRPG_QDRANT_URL" => self.search.qdrant_url = Some(value).filter(|v| !v.is_empty()),
             "TTRPG_QDRANT_API_KEY" => self.search.qdrant_api_key = Some(value).filter(|v| !v.is_empty()),
+            "TTRPG_QDRANT_REPLICATION" => {
+                self.search.qdrant_replication =
+                    Some(parse_env("TTRPG_QDRANT_REPLICATION", &value, "a whole number of copies such as 2")?)
+            }
             "TTRPG_LIBRARY_ROOTS" => {
                 self.library.roots =
                     std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()).collect()
@@ -519,7 +544,10 @@ impl Config {
     pub fn to_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = Some(redact_url(&self.database_url()));
-        shown.search.qdrant_url = self.search.qdrant_url.as_deref().map(redact_url);
+        shown.search.qdrant_url =
+            self.search.qdrant_url.as_ref().map(|_| {
+                self.search.qdrant_urls().iter().map(|u| redact_url(u)).collect::<Vec<_>>().join(",")
+            });
         shown.search.qdrant_api_key = self.search.qdrant_api_key.as_ref().map(|_| "***".to_string());
         shown.cache.redis_url = self.cache.redis_url.as_deref().map(redact_url);
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))

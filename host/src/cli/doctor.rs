@@ -287,7 +287,7 @@ async fn check_vectors(config: &Config) -> PartReport {
         }
         Some(url) => {
             let shown = storage::redact_url(url);
-            let connect = ttrpg_vectors::RemoteIndex::connect(url, config.search.qdrant_api_key.as_deref());
+            let connect = crate::library::connect_remote_index(config);
             match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
                 Ok(Ok(index)) => {
                     use ttrpg_vectors::VectorIndex;

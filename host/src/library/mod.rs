@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ttrpg_vectors::bm25::Bm25;
-use ttrpg_vectors::{CollectionSpec, EdgeIndex, RemoteIndex, VectorIndex};
+use ttrpg_vectors::{CollectionSpec, EdgeIndex, IndexError, RemoteIndex, RemoteOptions, VectorIndex};
 
 use crate::cache::TwoLevelCache;
 use crate::config::{Config, IngestConfig};
@@ -65,6 +65,18 @@ pub struct Library {
     pub(crate) reindexing: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// Connects to the Qdrant server (or cluster peers) the configuration names, with the
+/// replication and shards it asks new collections to have.
+pub async fn connect_remote_index(config: &Config) -> Result<RemoteIndex, IndexError> {
+    let search = &config.search;
+    let options = RemoteOptions {
+        api_key: search.qdrant_api_key.clone(),
+        replication_factor: search.qdrant_replication,
+        shard_number: search.qdrant_shards,
+    };
+    RemoteIndex::connect(&search.qdrant_urls(), options).await
+}
+
 impl Library {
     /// Opens the library the configuration describes: loads the embedding model and opens
     /// the vector index (Qdrant Edge under the data folder, or the configured Qdrant server).
@@ -81,11 +93,9 @@ impl Library {
                 .context("loading the embedding model")??;
         let mut discarded = false;
         let index: Arc<dyn VectorIndex> = match &config.search.qdrant_url {
-            Some(url) => Arc::new(
-                RemoteIndex::connect(url, config.search.qdrant_api_key.as_deref())
-                    .await
-                    .with_context(|| format!("connecting to the Qdrant server at {url}"))?,
-            ),
+            Some(url) => Arc::new(connect_remote_index(config).await.with_context(|| {
+                format!("connecting to the Qdrant server at {}", crate::config::redact_url(url))
+            })?),
             None => {
                 let dir = config.vectors_dir();
                 discarded = discard_marked_index(config, storage.as_ref()).await?;

@@ -62,6 +62,20 @@ pub enum IndexError {
         message: String,
     },
 
+    /// The Qdrant server is older than this backend supports.
+    #[error(
+        "the qdrant server at {url} runs version {version}; this host needs {minimum} or newer \
+         (the Query API with prefetch and fusion, and IDF-weighted sparse vectors): upgrade the server"
+    )]
+    ServerTooOld {
+        /// Server URL.
+        url: String,
+        /// The version the server reported.
+        version: String,
+        /// The oldest version supported.
+        minimum: String,
+    },
+
     /// File-system trouble around the index directory.
     #[error("i/o error on {path}: {source}")]
     Io {

@@ -21,7 +21,7 @@ mod validate;
 pub use edge::EdgeIndex;
 pub use error::IndexError;
 pub use index::VectorIndex;
-pub use remote::RemoteIndex;
+pub use remote::{MINIMUM_SERVER_VERSION, RemoteIndex, RemoteOptions};
 pub use types::{
     CollectionSpec, CollectionStats, Condition, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Payload, Point,
     SPARSE_VECTOR_NAME, SparseVector, point_id,

@@ -68,9 +68,8 @@ pub(super) async fn readyz(State(app): State<Arc<App>>) -> Response {
         }
     }
     if let Some(url) = &app.config.search.qdrant_url {
-        let api_key = app.config.search.qdrant_api_key.as_deref();
         let shown = crate::config::redact_url(url);
-        match tokio::time::timeout(READY_DEADLINE, ttrpg_vectors::RemoteIndex::connect(url, api_key)).await {
+        match tokio::time::timeout(READY_DEADLINE, crate::library::connect_remote_index(&app.config)).await {
             Ok(Ok(_)) => lines.push(format!("qdrant: ok ({shown})")),
             Ok(Err(err)) => {
                 ready = false;

@@ -6,12 +6,12 @@
 //! (which the server replays after a crash) when a call returns.
 
 mod convert;
+mod peers;
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
 use async_trait::async_trait;
-use qdrant_client::Qdrant;
 use qdrant_client::qdrant::vectors_config::Config as VectorsConfigKind;
 use qdrant_client::qdrant::{
     self, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder,
@@ -29,50 +29,49 @@ use crate::types::{
 };
 use crate::validate;
 use convert::{grpc_filter, hit, json_payload, point_id, point_struct};
+use peers::Peers;
+pub use peers::{MINIMUM_SERVER_VERSION, RemoteOptions};
 
 /// Points per upsert request.
 const UPSERT_CHUNK: usize = 256;
 
-/// A Qdrant server holding the collections.
+/// A Qdrant server (one peer, or any peers of a cluster) holding the collections.
 pub struct RemoteIndex {
-    client: Qdrant,
-    url: String,
+    peers: Peers,
+    options: RemoteOptions,
     server_version: String,
-    has_api_key: bool,
     /// Dense dimension per collection, learned from the server on first use.
     dense_dims: RwLock<HashMap<String, usize>>,
 }
 
 impl RemoteIndex {
-    /// Connects to `url` (gRPC, e.g. `http://localhost:6334`) and checks the server answers.
-    pub async fn connect(url: &str, api_key: Option<&str>) -> Result<Self, IndexError> {
-        let connect_error =
-            |e: qdrant_client::QdrantError| IndexError::Connect { url: url.into(), message: e.to_string() };
-        // The client's own version check prints to stdout; the version goes into `describe` instead.
-        let client = Qdrant::from_url(url)
-            .api_key(api_key.map(str::to_owned))
-            .skip_compatibility_check()
-            .build()
-            .map_err(connect_error)?;
-        let health = client.health_check().await.map_err(connect_error)?;
-        Ok(Self {
-            client,
-            url: url.to_owned(),
-            server_version: health.version,
-            has_api_key: api_key.is_some(),
-            dense_dims: RwLock::default(),
-        })
+    /// Connects to the peers at `urls` (gRPC, e.g. `http://localhost:6334`; one server, or
+    /// several peers of a cluster to fail over between) and checks that one answers with a
+    /// version this backend supports ([`MINIMUM_SERVER_VERSION`]).
+    pub async fn connect(urls: &[String], options: RemoteOptions) -> Result<Self, IndexError> {
+        let (peers, server_version) = Peers::connect(urls, options.api_key.as_deref()).await?;
+        Ok(Self { peers, options, server_version, dense_dims: RwLock::default() })
+    }
+
+    /// The version the server reported when the index connected.
+    pub fn server_version(&self) -> &str {
+        &self.server_version
     }
 
     async fn dense_dim(&self, collection: &str) -> Result<usize, IndexError> {
         if let Some(dim) = self.dense_dims.read().ok().and_then(|dims| dims.get(collection).copied()) {
             return Ok(dim);
         }
-        if !self.client.collection_exists(collection).await.map_err(remote(collection, "check collection"))? {
+        if !self.exists(collection).await? {
             return Err(IndexError::CollectionNotFound { collection: collection.to_owned() });
         }
-        let info =
-            self.client.collection_info(collection).await.map_err(remote(collection, "read collection"))?;
+        let info = self
+            .peers
+            .call(collection, "read collection", |c| {
+                let arg = collection;
+                async move { c.collection_info(arg).await }
+            })
+            .await?;
         let params = info.result.and_then(|i| i.config).and_then(|c| c.params);
         let dense = params.as_ref().and_then(|p| p.vectors_config.clone()).and_then(|v| v.config).and_then(
             |c| match c {
@@ -90,10 +89,21 @@ impl RemoteIndex {
         Ok(dim)
     }
 
+    async fn exists(&self, collection: &str) -> Result<bool, IndexError> {
+        self.peers
+            .call(collection, "check collection", |c| async move { c.collection_exists(collection).await })
+            .await
+    }
+
     async fn add_missing_payload_indexes(&self, spec: &CollectionSpec) -> Result<(), IndexError> {
         let name = &spec.name;
-        let info =
-            self.client.collection_info(name.as_str()).await.map_err(remote(name, "read collection"))?;
+        let info = self
+            .peers
+            .call(name, "read collection", |c| {
+                let arg = name.as_str();
+                async move { c.collection_info(arg).await }
+            })
+            .await?;
         let existing = info.result.map(|i| i.payload_schema).unwrap_or_default();
         let wanted =
             spec.keyword_fields.iter().map(|f| (f, FieldType::Keyword, PayloadSchemaType::Keyword)).chain(
@@ -115,10 +125,12 @@ impl RemoteIndex {
                     let request =
                         CreateFieldIndexCollectionBuilder::new(name.as_str(), field.as_str(), field_type)
                             .wait(true);
-                    self.client
-                        .create_field_index(request)
-                        .await
-                        .map_err(remote(name, "create payload index"))?;
+                    self.peers
+                        .call(name, "create payload index", |c| {
+                            let arg = request.clone();
+                            async move { c.create_field_index(arg).await }
+                        })
+                        .await?;
                 }
             }
         }
@@ -141,7 +153,13 @@ impl RemoteIndex {
         if let Some(filter) = filter {
             request = request.filter(filter);
         }
-        let response = self.client.query(request).await.map_err(remote(collection, "search"))?;
+        let response = self
+            .peers
+            .call(collection, "search", |c| {
+                let arg = request.clone();
+                async move { c.query(arg).await }
+            })
+            .await?;
         response.result.iter().map(|p| point_id(collection, p.id.clone())).collect()
     }
 }
@@ -151,7 +169,7 @@ impl VectorIndex for RemoteIndex {
     async fn ensure_collection(&self, spec: &CollectionSpec) -> Result<(), IndexError> {
         validate::spec(spec)?;
         let name = spec.name.as_str();
-        if self.client.collection_exists(name).await.map_err(remote(name, "check collection"))? {
+        if self.exists(name).await? {
             let dim = self.dense_dim(name).await?;
             if dim != spec.dense_dim {
                 return Err(IndexError::SchemaMismatch {
@@ -173,11 +191,24 @@ impl VectorIndex for RemoteIndex {
                 SPARSE_VECTOR_NAME,
                 SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
             );
-            let request = CreateCollectionBuilder::new(name)
+            let mut request = CreateCollectionBuilder::new(name)
                 .vectors_config(dense)
                 .sparse_vectors_config(sparse)
                 .on_disk_payload(true);
-            self.client.create_collection(request).await.map_err(remote(name, "create collection"))?;
+            if let Some(factor) = self.options.replication_factor {
+                // A write is acknowledged once one replica has it; the others catch up, and a
+                // replica that missed writes while its peer was down is recovered by the cluster.
+                request = request.replication_factor(factor).write_consistency_factor(1);
+            }
+            if let Some(shards) = self.options.shard_number {
+                request = request.shard_number(shards);
+            }
+            self.peers
+                .call(name, "create collection", |c| {
+                    let arg = request.clone();
+                    async move { c.create_collection(arg).await }
+                })
+                .await?;
         }
         self.add_missing_payload_indexes(spec).await
     }
@@ -187,10 +218,15 @@ impl VectorIndex for RemoteIndex {
         if let Ok(mut dims) = self.dense_dims.write() {
             dims.remove(collection);
         }
-        if !self.client.collection_exists(collection).await.map_err(remote(collection, "check collection"))? {
+        if !self.exists(collection).await? {
             return Ok(false);
         }
-        self.client.delete_collection(collection).await.map_err(remote(collection, "drop collection"))?;
+        self.peers
+            .call(collection, "drop collection", |c| {
+                let arg = collection;
+                async move { c.delete_collection(arg).await }
+            })
+            .await?;
         Ok(true)
     }
 
@@ -201,7 +237,12 @@ impl VectorIndex for RemoteIndex {
         while points.peek().is_some() {
             let chunk: Vec<PointStruct> = points.by_ref().take(UPSERT_CHUNK).map(point_struct).collect();
             let request = UpsertPointsBuilder::new(collection, chunk).wait(true);
-            self.client.upsert_points(request).await.map_err(remote(collection, "upsert points"))?;
+            self.peers
+                .call(collection, "upsert points", |c| {
+                    let arg = request.clone();
+                    async move { c.upsert_points(arg).await }
+                })
+                .await?;
         }
         Ok(())
     }
@@ -210,7 +251,12 @@ impl VectorIndex for RemoteIndex {
         validate::delete_filter(collection, filter)?;
         self.dense_dim(collection).await?;
         let request = DeletePointsBuilder::new(collection).points(grpc_filter(filter)).wait(true);
-        self.client.delete_points(request).await.map_err(remote(collection, "delete points"))?;
+        self.peers
+            .call(collection, "delete points", |c| {
+                let arg = request.clone();
+                async move { c.delete_points(arg).await }
+            })
+            .await?;
         Ok(())
     }
 
@@ -220,7 +266,13 @@ impl VectorIndex for RemoteIndex {
         if !filter.is_empty() {
             request = request.filter(grpc_filter(filter));
         }
-        let response = self.client.count(request).await.map_err(remote(collection, "count points"))?;
+        let response = self
+            .peers
+            .call(collection, "count points", |c| {
+                let arg = request.clone();
+                async move { c.count(arg).await }
+            })
+            .await?;
         Ok(response.result.map(|r| r.count).unwrap_or(0))
     }
 
@@ -260,7 +312,13 @@ impl VectorIndex for RemoteIndex {
         if let Some(filter) = filter {
             request = request.filter(filter);
         }
-        let response = self.client.query(request).await.map_err(remote(collection, "search"))?;
+        let response = self
+            .peers
+            .call(collection, "search", |c| {
+                let arg = request.clone();
+                async move { c.query(arg).await }
+            })
+            .await?;
         response.result.into_iter().map(|p| hit(collection, p)).collect()
     }
 
@@ -270,12 +328,18 @@ impl VectorIndex for RemoteIndex {
     }
 
     async fn stats(&self) -> Result<Vec<CollectionStats>, IndexError> {
-        let listed = self.client.list_collections().await.map_err(remote("*", "list collections"))?;
+        let listed =
+            self.peers.call("*", "list collections", |c| async move { c.list_collections().await }).await?;
         let mut stats = Vec::new();
         for collection in listed.collections {
             let name = collection.name;
-            let info =
-                self.client.collection_info(name.as_str()).await.map_err(remote(&name, "read collection"))?;
+            let info = self
+                .peers
+                .call(&name, "read collection", |c| {
+                    let arg = name.as_str();
+                    async move { c.collection_info(arg).await }
+                })
+                .await?;
             let info = info.result.unwrap_or_default();
             stats.push(CollectionStats {
                 points: info.points_count.unwrap_or(0),
@@ -288,11 +352,20 @@ impl VectorIndex for RemoteIndex {
     }
 
     fn describe(&self) -> String {
+        let urls = self.peers.urls();
+        let peers = if urls.len() == 1 {
+            format!("at {}", urls[0])
+        } else {
+            format!("through {} peers ({}; now {})", urls.len(), urls.join(", "), self.peers.current_url())
+        };
+        let replication = match self.options.replication_factor {
+            Some(factor) => format!(", new collections replicated {factor}x"),
+            None => String::new(),
+        };
         format!(
-            "qdrant server {} at {} via qdrant-client 1.20 (gRPC, api key {})",
+            "qdrant server {} {peers} via qdrant-client 1.20 (gRPC, api key {}{replication})",
             self.server_version,
-            self.url,
-            if self.has_api_key { "set" } else { "not set" }
+            if self.options.api_key.is_some() { "set" } else { "not set" }
         )
     }
 }
@@ -318,8 +391,13 @@ async fn explain_search(
     let mut payloads: HashMap<u64, Payload> = HashMap::new();
     if !ids.is_empty() {
         let request = qdrant::GetPointsBuilder::new(collection, ids).with_payload(true);
-        let response =
-            index.client.get_points(request).await.map_err(remote(collection, "retrieve payloads"))?;
+        let response = index
+            .peers
+            .call(collection, "retrieve payloads", |c| {
+                let arg = request.clone();
+                async move { c.get_points(arg).await }
+            })
+            .await?;
         for record in response.result {
             let id = point_id(collection, record.id)?;
             payloads.insert(id, json_payload(record.payload));
@@ -338,9 +416,4 @@ async fn explain_search(
             }
         })
         .collect())
-}
-
-fn remote(collection: &str, operation: &'static str) -> impl Fn(qdrant_client::QdrantError) -> IndexError {
-    let collection = collection.to_owned();
-    move |e| IndexError::Remote { collection: collection.clone(), operation, message: e.to_string() }
 }
