@@ -39,6 +39,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_INGEST_CONCURRENT", "ingest.concurrent"),
     ("TTRPG_MEMORY_CEILING_MB", "ingest.memory_ceiling_mb"),
     ("TTRPG_INGEST_PAGE_TIME_MS", "ingest.page_time_ms"),
+    ("TTRPG_INGEST_LEASE_SECS", "ingest.lease_secs"),
 ];
 
 /// Why the configuration could not be loaded.
@@ -188,6 +189,9 @@ pub struct IngestConfig {
     pub page_time_ms: u64,
     /// Most bytes one file may decompress, in MiB.
     pub file_decompressed_mb: u64,
+    /// How long an ingestion's lease lasts unless its host renews it, in seconds: a host
+    /// that dies mid-ingest leaves the document to the next host after this long.
+    pub lease_secs: u64,
 }
 
 impl Default for IngestConfig {
@@ -199,6 +203,7 @@ impl Default for IngestConfig {
             page_decompressed_mb: 64,
             page_time_ms: 5000,
             file_decompressed_mb: 2048,
+            lease_secs: 30,
         }
     }
 }
@@ -463,6 +468,10 @@ impl Config {
             "TTRPG_MEMORY_CEILING_MB" => {
                 self.ingest.memory_ceiling_mb =
                     parse_env("TTRPG_MEMORY_CEILING_MB", &value, "a whole number of MiB such as 1024")?
+            }
+            "TTRPG_INGEST_LEASE_SECS" => {
+                self.ingest.lease_secs =
+                    parse_env("TTRPG_INGEST_LEASE_SECS", &value, "a whole number of seconds such as 30")?
             }
             "TTRPG_INGEST_PAGE_TIME_MS" => {
                 self.ingest.page_time_ms = parse_env(

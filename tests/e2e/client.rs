@@ -279,6 +279,28 @@ pub async fn connect_stdio_with_env(scratch: &Scratch, env: &[(&str, &str)]) -> 
     Client::ready(service, pid, "stdio", notifications).await
 }
 
+/// Connects an MCP client over Streamable HTTP to `url` (a server, or a proxy in front of
+/// several), sending `token` as its bearer token when given.
+pub async fn connect_url(
+    url: &str,
+    label: &str,
+    token: Option<&str>,
+    notifications: Notifications,
+) -> Client {
+    let mut config = rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+        url.to_string(),
+    );
+    if let Some(token) = token {
+        config = config.auth_header(token.to_string());
+    }
+    let transport = StreamableHttpClientTransport::from_config(config);
+    let service = tokio::time::timeout(CALL_TIMEOUT, notifications.clone().serve(transport))
+        .await
+        .expect("initialize over HTTP timed out")
+        .unwrap_or_else(|err| panic!("initialize over HTTP failed: {err}"));
+    Client::ready(service, None, label, notifications).await
+}
+
 /// A running `ttrpg serve --transport http --listen 127.0.0.1:0`.
 pub struct HttpServer {
     pub child: tokio::process::Child,
@@ -342,19 +364,7 @@ impl HttpServer {
         token: Option<&str>,
         notifications: Notifications,
     ) -> Client {
-        let mut config =
-            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-                self.url.clone(),
-            );
-        if let Some(token) = token {
-            config = config.auth_header(token.to_string());
-        }
-        let transport = StreamableHttpClientTransport::from_config(config);
-        let service = tokio::time::timeout(CALL_TIMEOUT, notifications.clone().serve(transport))
-            .await
-            .expect("initialize over HTTP timed out")
-            .unwrap_or_else(|err| panic!("initialize over HTTP failed: {err}"));
-        Client::ready(service, None, label, notifications).await
+        connect_url(&self.url, label, token, notifications).await
     }
 
     /// POSTs an `initialize` request by hand (one connection, HTTP/1.1) with an optional

@@ -27,3 +27,43 @@ pub fn delete_prefix(prefix: &str) {
         let _ = std::process::Command::new("redis-cli").args(["-p", "6379", "del", &key]).output();
     }
 }
+
+/// A `redis-server` of the test's own on a free port (nothing kept on disk), killed when
+/// dropped; for tests that must not share, or that stop, Redis.
+pub struct RedisServer {
+    child: std::process::Child,
+    /// `redis://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl RedisServer {
+    /// Starts one, or says why it cannot.
+    pub fn start() -> Result<RedisServer, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|err| format!("finding a free port: {err}"))?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|err| format!("starting redis-server: {err}"))?;
+        let server = RedisServer { child, url: format!("redis://127.0.0.1:{port}") };
+        for _ in 0..100 {
+            let ping =
+                std::process::Command::new("redis-cli").args(["-p", &port.to_string(), "ping"]).output();
+            if ping.is_ok_and(|o| o.status.success()) {
+                return Ok(server);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(format!("redis-server on port {port} did not answer within 5 s"))
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -38,6 +38,8 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
     }
     let _lock = hold_data_folder(&config)?;
     let app = App::open(config).await?;
+    // Other hosts on the same database tell this one what their sessions changed.
+    app.events.relay();
     crate::backup::schedule::start(&app.config, app.storage.clone(), app.backups.clone())
         .map_err(anyhow::Error::msg)?;
     let registry = Arc::new(tools::core_registry());

@@ -63,6 +63,8 @@ pub struct Library {
     pub index_discarded: bool,
     /// Held by [`Library::reindex`], so that two rebuilds never embed the same chunks.
     pub(crate) reindexing: Arc<tokio::sync::Mutex<()>>,
+    /// How long an ingestion's lease lasts unless renewed (`ingest.lease_secs`).
+    pub(crate) lease: std::time::Duration,
 }
 
 /// Connects to the Qdrant server (or cluster peers) the configuration names, with the
@@ -121,6 +123,7 @@ impl Library {
         self.extract = extract;
         self.ingest_slots = Arc::new(tokio::sync::Semaphore::new(limits.concurrent.max(1)));
         self.extract_slots = Arc::new(tokio::sync::Semaphore::new(limits.concurrent.max(1)));
+        self.lease = std::time::Duration::from_secs(limits.lease_secs.max(1));
         self
     }
 
@@ -151,6 +154,7 @@ impl Library {
             extract_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             index_discarded: false,
             reindexing: Arc::default(),
+            lease: std::time::Duration::from_secs(IngestConfig::default().lease_secs),
         })
     }
 

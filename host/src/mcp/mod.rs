@@ -10,6 +10,7 @@ pub mod http_auth;
 pub mod progress;
 mod resources;
 pub mod session;
+mod shared_sessions;
 pub mod status;
 pub mod transport;
 
@@ -65,7 +66,14 @@ impl McpServer {
     /// tools in `registry` plus those of the plugins enabled in the campaign the session
     /// uses.
     pub fn new(app: Arc<App>, registry: Arc<ToolRegistry>, channel: Channel) -> Self {
-        McpServer { app, registry, session: Arc::new(SessionState::default()), channel }
+        let session = match channel {
+            Channel::Stdio => SessionState::in_memory(),
+            Channel::Http => SessionState::in_database(
+                app.storage.clone(),
+                std::time::Duration::from_secs(app.config.server.session_idle_secs.max(1)),
+            ),
+        };
+        McpServer { app, registry, session: Arc::new(session), channel }
     }
 
     /// Who makes a request: the local user over stdio, the authenticated caller over HTTP.
@@ -83,7 +91,7 @@ impl McpServer {
     /// The role `tools/list` shows tools for: the caller's role in the session's campaign,
     /// or without one, GM when the caller runs any campaign (or is the operator).
     async fn listing_role(&self, caller: &Caller) -> Result<Role, ToolError> {
-        if let Some(campaign_id) = self.session.campaign() {
+        if let Some(campaign_id) = self.session.campaign().await? {
             return Ok(access::role_in(&self.app, caller, &campaign_id).await?.unwrap_or(Role::Player));
         }
         let Some(user_id) = caller.user_id() else { return Ok(Role::Gm) };
@@ -103,7 +111,7 @@ impl McpServer {
     async fn tool_specs(&self) -> Result<Vec<ToolSpec>, ToolError> {
         let mut specs = self.registry.specs();
         specs.push(session::campaign_use_spec());
-        if let Some(campaign_id) = self.session.campaign() {
+        if let Some(campaign_id) = self.session.campaign().await? {
             for enabled in self.app.plugins.enabled(&campaign_id).await? {
                 let manifest = enabled.plugin.manifest();
                 for tool in enabled.plugin.tools() {
@@ -151,7 +159,7 @@ impl McpServer {
             return tool.call(call, arguments).await;
         }
         if name.contains(TOOL_NAMESPACE_SEPARATOR) {
-            let Some(campaign_id) = self.session.campaign() else {
+            let Some(campaign_id) = self.session.campaign().await? else {
                 return Err(ToolError::Conflict(format!(
                     "{name} is a plugin tool: choose the campaign it runs in with campaign_use first"
                 )));
@@ -238,6 +246,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let internal = |err: ToolError| McpError::internal_error(err.to_string(), None);
+        self.session.learn_id(&context.extensions);
         let caller = self.caller(&context.extensions).map_err(internal)?;
         let role = self.listing_role(&caller).await.map_err(internal)?;
         let specs = self.tool_specs().await.map_err(internal)?;
@@ -247,7 +256,9 @@ impl ServerHandler for McpServer {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        // Forward "this campaign's plugins changed" to this client when it uses that campaign.
+        // Forward "this campaign's plugins changed" (from this host or another) to this client
+        // when it uses that campaign.
+        self.session.learn_id(&context.extensions);
         let mut events = self.app.events.subscribe();
         let session = self.session.clone();
         let peer = context.peer;
@@ -255,9 +266,16 @@ impl ServerHandler for McpServer {
             loop {
                 match events.recv().await {
                     Ok(AppEvent::ToolsChanged { campaign_id }) => {
-                        if session.campaign().as_deref() == Some(campaign_id.as_str())
+                        let used = session.campaign().await.ok().flatten();
+                        if used.as_deref() == Some(campaign_id.as_str())
                             && peer.notify_tool_list_changed().await.is_err()
                         {
+                            break;
+                        }
+                    }
+                    // A change on another host may have been missed: the list may differ.
+                    Ok(AppEvent::Resync) => {
+                        if peer.notify_tool_list_changed().await.is_err() {
                             break;
                         }
                     }
@@ -312,7 +330,8 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, McpError> {
         let name = request.name.to_string();
         let arguments = request.arguments.map(serde_json::Value::Object).unwrap_or(serde_json::Value::Null);
-        let campaign = self.session.campaign().unwrap_or_default();
+        self.session.learn_id(&context.extensions);
+        let campaign = self.session.campaign().await.ok().flatten().unwrap_or_default();
         let span = tracing::info_span!("tool_call", tool = %name, campaign = %campaign);
         let started = std::time::Instant::now();
         let token = context

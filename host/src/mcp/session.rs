@@ -1,35 +1,137 @@
 //! What one MCP session remembers: the campaign it works on (`campaign_use`), which
 //! decides which plugins' tools it sees.
+//!
+//! Over stdio the session is this process's, and the campaign is kept in memory. Over
+//! Streamable HTTP the session may reach any host behind a load balancer, so the campaign is
+//! kept in the database with the session ([`crate::storage::McpSessionStore`]), read on each
+//! request and never cached in a host's memory.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
+use rmcp::transport::streamable_http_server::session::SessionRestoreMarker;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Caller};
 use crate::app::App;
 use crate::plugins::{UnavailablePlugin, namespaced_tool};
-use crate::storage::{Campaign, CampaignPluginRecord, StorageError};
+use crate::storage::{Campaign, CampaignPluginRecord, Storage, StorageError};
 use crate::tools::ToolError;
 use crate::tools::registry::{ToolHints, ToolSpec};
 
 /// The name of the session tool.
 pub const CAMPAIGN_USE: &str = "campaign_use";
 
+/// How often a host marks a session it serves as used (its idle window is much longer).
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
 /// Per-session state, shared by the clones of one session's server.
-#[derive(Default)]
 pub struct SessionState {
-    campaign: RwLock<Option<String>>,
+    kept: Kept,
+}
+
+/// Where a session's campaign is kept.
+enum Kept {
+    /// In this process (stdio).
+    Memory(RwLock<Option<String>>),
+    /// In the database, under the session's id (Streamable HTTP).
+    Database {
+        storage: Arc<dyn Storage>,
+        /// A session untouched for this long is gone.
+        idle: Duration,
+        /// The session's id, learned from its first request that carries one.
+        id: OnceLock<String>,
+        /// When this host last marked the session as used.
+        touched: Mutex<Option<Instant>>,
+    },
 }
 
 impl SessionState {
-    /// The campaign this session works on.
-    pub fn campaign(&self) -> Option<String> {
-        self.campaign.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// A session whose state lives in this process.
+    pub fn in_memory() -> Self {
+        SessionState { kept: Kept::Memory(RwLock::default()) }
     }
 
-    fn set_campaign(&self, campaign_id: String) {
-        *self.campaign.write().unwrap_or_else(|p| p.into_inner()) = Some(campaign_id);
+    /// A session whose state lives in `storage`, for any host to read; gone after `idle`.
+    pub fn in_database(storage: Arc<dyn Storage>, idle: Duration) -> Self {
+        SessionState {
+            kept: Kept::Database { storage, idle, id: OnceLock::new(), touched: Mutex::new(None) },
+        }
+    }
+
+    /// Learns the session's id from a request's extensions: the `Mcp-Session-Id` header, or
+    /// the marker rmcp puts on the handshake it replays when a host takes a session over.
+    pub fn learn_id(&self, extensions: &rmcp::model::Extensions) {
+        let Kept::Database { id, .. } = &self.kept else { return };
+        if id.get().is_some() {
+            return;
+        }
+        let from_header = extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.headers.get("mcp-session-id"))
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        let from_restore = || extensions.get::<SessionRestoreMarker>().map(|marker| marker.id.to_string());
+        if let Some(found) = from_header.or_else(from_restore) {
+            let _ = id.set(found);
+        }
+    }
+
+    /// The session's id, once learned (HTTP only).
+    pub fn id(&self) -> Option<&str> {
+        match &self.kept {
+            Kept::Memory(_) => None,
+            Kept::Database { id, .. } => id.get().map(String::as_str),
+        }
+    }
+
+    /// The campaign this session works on.
+    pub async fn campaign(&self) -> Result<Option<String>, ToolError> {
+        match &self.kept {
+            Kept::Memory(campaign) => Ok(campaign.read().unwrap_or_else(|p| p.into_inner()).clone()),
+            Kept::Database { storage, idle, id, touched } => {
+                let Some(id) = id.get() else { return Ok(None) };
+                let live_since = chrono::Utc::now() - chrono::Duration::from_std(*idle).unwrap_or_default();
+                let campaign = match storage.mcp_session_campaign(id, live_since).await {
+                    Ok(campaign) => campaign,
+                    // Not recorded (its record expired while this host kept it): no campaign.
+                    Err(StorageError::NotFound { .. }) => None,
+                    Err(err) => return Err(err.into()),
+                };
+                let due = {
+                    let mut touched = touched.lock().unwrap_or_else(|p| p.into_inner());
+                    let due = touched.is_none_or(|at| at.elapsed() >= TOUCH_EVERY);
+                    if due {
+                        *touched = Some(Instant::now());
+                    }
+                    due
+                };
+                if due {
+                    storage.mcp_session_touch(id).await?;
+                }
+                Ok(campaign)
+            }
+        }
+    }
+
+    async fn set_campaign(&self, campaign_id: String) -> Result<(), ToolError> {
+        match &self.kept {
+            Kept::Memory(campaign) => {
+                *campaign.write().unwrap_or_else(|p| p.into_inner()) = Some(campaign_id);
+                Ok(())
+            }
+            Kept::Database { storage, id, .. } => {
+                let Some(id) = id.get() else {
+                    return Err(ToolError::Internal(
+                        "this HTTP request carries no MCP session id, so there is no session to set the \
+                         campaign of"
+                            .into(),
+                    ));
+                };
+                Ok(storage.mcp_session_use_campaign(id, &campaign_id).await?)
+            }
+        }
     }
 }
 
@@ -102,7 +204,7 @@ pub async fn campaign_use(
         .iter()
         .flat_map(|e| e.plugin.tools().iter().map(|t| namespaced_tool(&e.record.plugin_id, &t.name)))
         .collect();
-    session.set_campaign(campaign.id.clone());
+    session.set_campaign(campaign.id.clone()).await?;
     let result = UseResult {
         campaign,
         plugins: enabled.into_iter().map(|e| e.record).collect(),

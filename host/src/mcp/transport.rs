@@ -23,6 +23,7 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use super::http_auth::{HttpAuth, require_token};
+use super::shared_sessions::SharedSessions;
 use super::status::{self, StatusState};
 use super::{Channel, McpServer};
 use crate::app::App;
@@ -109,8 +110,12 @@ pub async fn serve_http(
         .with_allowed_hosts(allowed_hosts)
         .with_max_request_body_bytes(max_body);
     config.cancellation_token = shutdown.child_token();
+    // Sessions are kept in the database as well as in this host's memory, so that any host
+    // behind a load balancer can serve a session's next request (see ARCHITECTURE.md).
+    let idle = Duration::from_secs(server.session_idle_secs.max(1));
+    config.session_store = Some(Arc::new(SharedSessions::new(app.storage.clone(), idle)));
     let mut session_config = SessionConfig::default();
-    session_config.keep_alive = Some(Duration::from_secs(server.session_idle_secs.max(1)));
+    session_config.keep_alive = Some(idle);
     let mut sessions = LocalSessionManager::default();
     sessions.session_config = session_config;
     let sessions = Arc::new(sessions);

@@ -146,6 +146,8 @@ impl PluginHost {
         }
         let target = self.component_path(&manifest.id, &version);
         write_atomically(&target, &bytes)?;
+        // Every host on the database can load it from there (checked against the sha256).
+        self.storage.save_plugin_component(&sha256, &bytes).await?;
         let record = InstalledPluginRecord {
             id: manifest.id.clone(),
             version: version.clone(),
@@ -232,7 +234,16 @@ impl PluginHost {
             .find(|p| p.id == id && p.version == version)
             .ok_or_else(|| PluginHostError::NotFound(format!("plugin {id}@{version} is not installed")))?;
         let path = self.component_path(id, version);
-        let bytes = read_component(&path)?;
+        let bytes = if path.exists() {
+            let bytes = read_component(&path)?;
+            if sha256_hex(&bytes) == record.sha256 {
+                // Installed before components were kept in the database: keep it there now.
+                self.storage.save_plugin_component(&record.sha256, &bytes).await?;
+            }
+            bytes
+        } else {
+            self.fetch_component(&record, &path).await?
+        };
         let found = sha256_hex(&bytes);
         if found != record.sha256 {
             return Err(PluginHostError::Conflict(format!(
@@ -244,6 +255,34 @@ impl PluginHost {
         let plugin = self.runtime.load(&bytes).await?;
         self.loaded.write().await.insert(key, plugin.clone());
         Ok(plugin)
+    }
+
+    /// The component of `record`, installed through another host: read from the database,
+    /// checked against the recorded sha256, and kept at `path` for the next start.
+    async fn fetch_component(
+        &self,
+        record: &InstalledPluginRecord,
+        path: &Path,
+    ) -> Result<Vec<u8>, PluginHostError> {
+        let (id, version) = (&record.id, &record.version);
+        let bytes = self.storage.plugin_component(&record.sha256).await?.ok_or_else(|| {
+            PluginHostError::Io(format!(
+                "plugin {id}@{version} is recorded as installed, but neither {} nor the database holds its \
+                 component; install it again",
+                path.display()
+            ))
+        })?;
+        let found = sha256_hex(&bytes);
+        if found != record.sha256 {
+            return Err(PluginHostError::Conflict(format!(
+                "the database's copy of plugin {id}@{version} does not match the sha256 recorded at install \
+                 (expected {}, found {found}); refusing to load it — reinstall it from a trusted file",
+                record.sha256
+            )));
+        }
+        write_atomically(path, &bytes)?;
+        tracing::info!(plugin = %id, version = %version, "plugin component fetched from the database");
+        Ok(bytes)
     }
 
     /// Enables the highest installed version of `plugin_id` that matches `requirement`

@@ -34,7 +34,8 @@ pub trait DocumentStore: Send + Sync {
     async fn list_documents(&self) -> StorageResult<Vec<DocumentRecord>>;
     /// Removes a document with its pages and chunks (its vectors are the caller's job).
     async fn delete_document(&self, id: &str) -> StorageResult<()>;
-    /// Writes pages (again): a page already stored is replaced.
+    /// Writes pages (again): a page already stored is replaced; each document's page count
+    /// becomes the number of its pages stored.
     async fn save_pages(&self, pages: Vec<PageRecord>) -> StorageResult<()>;
     /// Reads one page of a document.
     async fn get_page(&self, document_id: &str, number: i64) -> StorageResult<PageRecord>;
@@ -150,6 +151,8 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
 
     async fn save_pages(&self, pages: Vec<PageRecord>) -> StorageResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let documents: std::collections::BTreeSet<String> =
+            pages.iter().map(|p| p.document_id.clone()).collect();
         for page in pages {
             sqlx::query(
                 "INSERT INTO document_pages (document_id, number, text, problem) VALUES ($1, $2, $3, $4) \
@@ -159,6 +162,16 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
             .bind(page.number)
             .bind(page.text)
             .bind(page.problem)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // A document recorded before its file was read learns its page count here.
+        for document in documents {
+            sqlx::query(
+                "UPDATE documents SET page_count = (SELECT COUNT(*) FROM document_pages WHERE document_id = $1) \
+                 WHERE id = $1",
+            )
+            .bind(document)
             .execute(&mut *tx)
             .await?;
         }
@@ -256,7 +269,7 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
             )));
         }
         let row = sqlx::query(const_format::concatcp!(
-            "UPDATE documents SET status = 'ready', updated_at = $2, \
+            "UPDATE documents SET status = 'ready', updated_at = $2, lease_holder = NULL, lease_until = NULL, \
              chunk_count = (SELECT COUNT(*) FROM chunks WHERE document_id = $1) \
              WHERE id = $1 RETURNING ",
             DOCUMENT_COLUMNS

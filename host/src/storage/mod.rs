@@ -5,7 +5,7 @@
 //! talks to: [`open`] picks one from the database URL and hands back an
 //! `Arc<dyn Storage>`. [`Storage`] is the sum of one trait per area (campaigns,
 //! sessions, characters, combat, rolls, plugins, plugin key-value spaces, collection
-//! records, documents, campaign notes, users and tokens, images, the schema), each declared and implemented once,
+//! records, documents, campaign notes, users and tokens, images, MCP sessions, the schema), each declared and implemented once,
 //! over sqlx for both engines, in its own file. What differs between the engines
 //! (connection setup, the write-lock `BEGIN`, the migration folder) lives in `sqlite.rs`
 //! and `postgres.rs`; the bounds that let one implementation serve both are `sql.rs`'s
@@ -17,8 +17,11 @@ mod collections;
 mod combat;
 mod documents;
 mod error;
+mod events;
 mod images;
+mod ingest_leases;
 mod library;
+mod mcp_sessions;
 mod migrate;
 mod notes;
 mod plugin_kv;
@@ -45,11 +48,14 @@ pub use collections::CollectionStore;
 pub use combat::CombatStore;
 pub use documents::DocumentStore;
 pub use error::StorageError;
+pub use events::{EventListener, NotifyStore};
 pub use images::{
     AddedImage, IMAGE_QUOTA_SPACE, Image, ImageFile, ImageFilter, ImageKind, ImagePatch, ImageSize,
     ImageStore, MapGrid, MapPin, NewImage,
 };
+pub use ingest_leases::{IngestClaim, IngestLeaseStore};
 pub use library::*;
+pub use mcp_sessions::McpSessionStore;
 pub use migrate::{DatabaseHealth, MigrationState, MigrationStatus, SchemaStore};
 pub use notes::CampaignNoteStore;
 pub use plugin_kv::PluginKvStore;
@@ -160,5 +166,8 @@ pub trait Storage:
     + ImageStore
     + TransferStore
     + SnapshotStore
+    + McpSessionStore
+    + NotifyStore
+    + IngestLeaseStore
 {
 }

@@ -28,6 +28,10 @@ pub trait PluginStore: Send + Sync {
     async fn enable_plugin(&self, record: CampaignPluginRecord) -> StorageResult<CampaignPluginRecord>;
     /// Disables a plugin in a campaign; returns whether it was enabled.
     async fn disable_plugin(&self, campaign_id: &str, plugin_id: &str) -> StorageResult<bool>;
+    /// Keeps a component's bytes under their SHA-256 for every host (a no-op when kept).
+    async fn save_plugin_component(&self, sha256: &str, bytes: &[u8]) -> StorageResult<()>;
+    /// The bytes kept under a SHA-256, if any.
+    async fn plugin_component(&self, sha256: &str) -> StorageResult<Option<Vec<u8>>>;
 }
 
 #[async_trait]
@@ -117,8 +121,33 @@ impl<DB: SqlEngine> PluginStore for SqlStorage<DB> {
         if DB::rows_affected(&deleted) == 0 {
             return Err(StorageError::not_found("installed plugin", format!("{id}@{version}")));
         }
+        // The bytes go with the last version that was made of them.
+        sqlx::query(
+            "DELETE FROM plugin_components WHERE NOT EXISTS \
+             (SELECT 1 FROM plugins WHERE plugins.sha256 = plugin_components.sha256)",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn save_plugin_component(&self, sha256: &str, bytes: &[u8]) -> StorageResult<()> {
+        sqlx::query(
+            "INSERT INTO plugin_components (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256.to_string())
+        .bind(bytes.to_vec())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn plugin_component(&self, sha256: &str) -> StorageResult<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT bytes FROM plugin_components WHERE sha256 = $1")
+            .bind(sha256.to_string())
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn campaign_plugins(&self, campaign_id: &str) -> StorageResult<Vec<CampaignPluginRecord>> {

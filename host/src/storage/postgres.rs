@@ -41,4 +41,13 @@ impl EngineOps for Postgres {
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
     }
+    const NOTIFY: Option<&'static str> = Some("SELECT pg_notify($1, $2)");
+
+    fn listener(
+        pool: &sqlx::Pool<Self>,
+        channel: &str,
+    ) -> futures_util::future::BoxFuture<'static, StorageResult<Option<super::events::EventListener>>> {
+        let (pool, channel) = (pool.clone(), channel.to_string());
+        Box::pin(async move { Ok(Some(super::events::EventListener::postgres(&pool, &channel).await?)) })
+    }
 }

@@ -52,6 +52,13 @@ pub(crate) trait EngineOps: Database {
     fn migrator() -> &'static Migrator;
     /// How many rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
+    /// Sends a message to the other hosts (`$1` channel, `$2` payload), where they can listen.
+    const NOTIFY: Option<&'static str>;
+    /// A listener on a channel, where other hosts can send.
+    fn listener(
+        pool: &Pool<Self>,
+        channel: &str,
+    ) -> futures_util::future::BoxFuture<'static, StorageResult<Option<super::events::EventListener>>>;
 }
 
 /// The Rust types the queries bind and decode, named as associated types so that their

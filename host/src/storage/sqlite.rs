@@ -60,4 +60,14 @@ impl EngineOps for Sqlite {
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
     }
+
+    // One host's database: no other host to tell or to hear from.
+    const NOTIFY: Option<&'static str> = None;
+
+    fn listener(
+        _pool: &sqlx::Pool<Self>,
+        _channel: &str,
+    ) -> futures_util::future::BoxFuture<'static, StorageResult<Option<super::events::EventListener>>> {
+        Box::pin(async { Ok(None) })
+    }
 }

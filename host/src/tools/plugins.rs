@@ -190,7 +190,7 @@ async fn enable(app: ToolCall, args: EnableArgs) -> Result<EnableResult, ToolErr
         .plugins
         .enable(&args.campaign_id, &plugin, requirement, &args.grants, super::core_tool_names())
         .await?;
-    app.tools_changed(&args.campaign_id);
+    app.tools_changed(&args.campaign_id).await;
     let tools = enabled.plugin.tools().iter().map(|t| namespaced_tool(&plugin, &t.name)).collect();
     Ok(EnableResult {
         dice_grammar: enabled.plugin.dice_grammar().map(str::to_string),
@@ -201,7 +201,7 @@ async fn enable(app: ToolCall, args: EnableArgs) -> Result<EnableResult, ToolErr
 
 async fn disable(app: ToolCall, args: DisableArgs) -> Result<DisableResult, ToolError> {
     app.plugins.disable(&args.campaign_id, &args.plugin).await?;
-    app.tools_changed(&args.campaign_id);
+    app.tools_changed(&args.campaign_id).await;
     Ok(DisableResult { campaign_id: args.campaign_id, plugin: args.plugin })
 }
 

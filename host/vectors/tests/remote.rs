@@ -24,7 +24,7 @@ async fn connect() -> (Arc<dyn VectorIndex>, Option<QdrantServer>) {
         }
     };
     let options = RemoteOptions { api_key: std::env::var("QDRANT_API_KEY").ok(), ..Default::default() };
-    let index = RemoteIndex::connect(&[url.clone()], options)
+    let index = RemoteIndex::connect(std::slice::from_ref(&url), options)
         .await
         .unwrap_or_else(|err| panic!("connecting to Qdrant at {url}: {err}"));
     (Arc::new(index), server)
@@ -67,12 +67,12 @@ async fn remote_collection_has_the_edge_layout() {
     let info = client.collection_info(name.as_str()).await.unwrap().result.unwrap();
     let params = info.config.unwrap().params.unwrap();
     let dense = match params.vectors_config.unwrap().config.unwrap() {
-        qdrant_client::qdrant::vectors_config::Config::ParamsMap(map) => map.map["dense"].clone(),
+        qdrant_client::qdrant::vectors_config::Config::ParamsMap(map) => map.map["dense"],
         other => panic!("vectors are not named: {other:?}"),
     };
     assert_eq!(dense.size, common::corpus::DIM as u64);
     assert_eq!(dense.distance, Distance::Cosine as i32);
-    let sparse = params.sparse_vectors_config.unwrap().map["sparse"].clone();
+    let sparse = params.sparse_vectors_config.unwrap().map["sparse"];
     assert_eq!(sparse.modifier, Some(Modifier::Idf as i32), "BM25 needs the IDF modifier");
     let schema = info.payload_schema;
     assert_eq!(schema["book"].data_type, PayloadSchemaType::Keyword as i32);
@@ -95,7 +95,8 @@ async fn remote_server_killed_mid_write_keeps_every_acknowledged_point() {
         .await
         .unwrap()
         .unwrap_or_else(|why| panic!("no Qdrant server to test against: {why}"));
-    let index = RemoteIndex::connect(&[server.url.clone()], RemoteOptions::default()).await.unwrap();
+    let index =
+        RemoteIndex::connect(std::slice::from_ref(&server.url), RemoteOptions::default()).await.unwrap();
     let name = "killed";
     index.ensure_collection(&common::corpus::spec(name)).await.unwrap();
     const TOTAL: usize = 2000;
@@ -126,7 +127,8 @@ async fn remote_server_killed_mid_write_keeps_every_acknowledged_point() {
         .await
         .unwrap()
         .unwrap_or_else(|why| panic!("restarting Qdrant on its storage: {why}"));
-    let index = RemoteIndex::connect(&[restarted.url.clone()], RemoteOptions::default()).await.unwrap();
+    let index =
+        RemoteIndex::connect(std::slice::from_ref(&restarted.url), RemoteOptions::default()).await.unwrap();
     let held = index.count(name, &Filter::all()).await.unwrap() as usize;
     assert!(held >= acknowledged, "{held} points after the restart, {acknowledged} were acknowledged");
     let first_batch = Filter {

@@ -1,21 +1,24 @@
 //! Ingestion: a rulebook file in, searchable chunks out.
 //!
 //! The flow ([`Library::ingest`]): read the file and hash it (a file already ingested is a
-//! no-op that says so; one whose ingestion was interrupted is resumed) → extract its pages
-//! with the layout-aware extractor (`ttrpg-pdf`; a bad page is reported and skipped, a bad
-//! file is refused before anything is written) → record the document (status `ingesting`,
-//! invisible to search) and its pages → chunk with the system plugin's chunker or the
+//! no-op that says so; one whose ingestion was interrupted is resumed) → record the document
+//! (status `ingesting`, invisible to search) and take its lease ([`lease`]: a second
+//! ingestion of the same file, on any host, waits for the first and then has nothing to do;
+//! one whose holder died takes over once the lease runs out) → extract its pages with the
+//! layout-aware extractor (`ttrpg-pdf`; a bad page is reported and skipped, a bad file is
+//! refused and its document removed) → store the pages → chunk with the system plugin's chunker or the
 //! built-in one ([`builtin`]), then hold every chunk to the embedding model's budget
 //! ([`split`]) → store each distinct chunk once → embed and index the chunks not yet
 //! indexed, batch by batch, marking each batch done only after the index has it durably →
 //! mark the document `ready`, which makes it visible at once.
 //!
 //! A kill at any point leaves either no document row (nothing visible), or an `ingesting`
-//! row whose chunks are stored and partly indexed under deterministic ids: the next run of
+//! row whose pages and chunks are stored (or not yet) and partly indexed under deterministic ids: the next run of
 //! the same file re-chunks identically, skips the stored chunks and the indexed ones, and
 //! finishes. Search never shows chunks of a document that is not `ready`.
 
 pub mod builtin;
+mod lease;
 pub mod progress;
 pub mod split;
 
@@ -33,7 +36,9 @@ pub use progress::{
 };
 
 use crate::library::{Library, RULEBOOK_COLLECTION, embedding_text};
-use crate::storage::{ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord, Visibility};
+use crate::storage::{
+    ChunkRecord, DocumentRecord, DocumentStatus, NewDocument, PageRecord, StorageError, Visibility,
+};
 use split::{Paragraph, TokenCounter, pack};
 
 /// Chunks embedded and indexed per batch (one durable index write per batch).
@@ -212,48 +217,70 @@ impl Library {
         let existing =
             self.storage.find_document_by_hash(&content_hash).await.map_err(anyhow::Error::from)?;
         if let Some(document) = existing.as_ref().filter(|d| d.status == DocumentStatus::Ready) {
-            return Ok(IngestReport {
-                pages: document.page_count as u32,
-                chunks: document.chunk_count as u64,
-                chunker: document.chunker.clone(),
-                document: document.clone(),
-                already_ingested: true,
-                resumed: false,
-                page_problems: Vec::new(),
-                duplicate_chunks: 0,
-                indexed_now: 0,
-                seconds: started.elapsed().as_secs_f64(),
-                warnings: vec![format!(
-                    "{} was already ingested as {:?} ({} pages, {} chunks): nothing to do",
-                    shown, document.book, document.page_count, document.chunk_count
-                )],
-            });
+            return Ok(already_ingested(document.clone(), &shown, started));
         }
+        let chunker_name = chunker.map(|c| c.name()).unwrap_or_else(|| builtin::NAME.to_owned());
+        // The document is recorded (invisible) before its file is read, so that a second
+        // ingestion of the same file, on this host or another, finds it and waits its turn.
+        let (document, created_now) = match existing {
+            Some(document) => (document, false),
+            None => {
+                let new = NewDocument {
+                    content_hash: content_hash.clone(),
+                    book: request.book.clone(),
+                    system: request.system.clone(),
+                    campaign_id: request.campaign_id.clone(),
+                    file_name: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or(shown.clone()),
+                    page_count: 0,
+                    chunker: chunker_name.clone(),
+                    visibility: request.visibility,
+                };
+                match self.storage.create_document(new).await {
+                    Ok(document) => (document, true),
+                    // Another ingestion of the same file recorded it a moment ago.
+                    Err(StorageError::Conflict(_)) => {
+                        let found = self
+                            .storage
+                            .find_document_by_hash(&content_hash)
+                            .await
+                            .map_err(anyhow::Error::from)?;
+                        (
+                            found.ok_or_else(|| {
+                                anyhow::anyhow!("{shown}: its document vanished while being recorded")
+                            })?,
+                            false,
+                        )
+                    }
+                    Err(err) => return Err(anyhow::Error::from(err).into()),
+                }
+            }
+        };
+        let _lease = match lease::take_turn(&self.storage, &document.id, self.lease).await? {
+            lease::Turn::Ours(lease) => lease,
+            lease::Turn::Done => {
+                let document = self.storage.get_document(&document.id).await.map_err(anyhow::Error::from)?;
+                return Ok(already_ingested(document, &shown, started));
+            }
+        };
+        let resumed = !created_now;
 
-        let pages = self.extract(&shown, bytes, progress).await?;
+        let pages = match self.extract(&shown, bytes, progress).await {
+            Ok(pages) => pages,
+            Err(err) => {
+                // A file refused as a whole leaves no document behind.
+                if created_now && let Err(cleanup) = self.storage.delete_document(&document.id).await {
+                    tracing::warn!(document = %document.id, "removing the refused file's document failed: {cleanup}");
+                }
+                return Err(err);
+            }
+        };
         let page_problems: Vec<PageProblem> = pages
             .iter()
             .filter_map(|p| p.problem.clone().map(|problem| PageProblem { page: p.number as u32, problem }))
             .collect();
-        let chunker_name = chunker.map(|c| c.name()).unwrap_or_else(|| builtin::NAME.to_owned());
-        let resumed = existing.is_some();
-        let document = match existing {
-            Some(document) => document,
-            None => self
-                .storage
-                .create_document(NewDocument {
-                    content_hash,
-                    book: request.book.clone(),
-                    system: request.system.clone(),
-                    campaign_id: request.campaign_id.clone(),
-                    file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(shown),
-                    page_count: pages.len() as i64,
-                    chunker: chunker_name.clone(),
-                    visibility: request.visibility,
-                })
-                .await
-                .map_err(anyhow::Error::from)?,
-        };
         let page_rows: Vec<PageRecord> =
             pages.into_iter().map(|p| PageRecord { document_id: document.id.clone(), ..p }).collect();
         let page_count = page_rows.len() as u32;
@@ -511,4 +538,24 @@ fn chunk_payload(document: &DocumentRecord, scope: &str, chunk: &ChunkRecord) ->
         payload.insert("gm_scope".into(), scope.into());
     }
     payload
+}
+
+/// The report of a file whose document is ready already: nothing was done.
+fn already_ingested(document: DocumentRecord, shown: &str, started: Instant) -> IngestReport {
+    IngestReport {
+        pages: document.page_count as u32,
+        chunks: document.chunk_count as u64,
+        chunker: document.chunker.clone(),
+        warnings: vec![format!(
+            "{} was already ingested as {:?} ({} pages, {} chunks): nothing to do",
+            shown, document.book, document.page_count, document.chunk_count
+        )],
+        document,
+        already_ingested: true,
+        resumed: false,
+        page_problems: Vec::new(),
+        duplicate_chunks: 0,
+        indexed_now: 0,
+        seconds: started.elapsed().as_secs_f64(),
+    }
 }

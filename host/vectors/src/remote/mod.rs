@@ -169,18 +169,7 @@ impl VectorIndex for RemoteIndex {
     async fn ensure_collection(&self, spec: &CollectionSpec) -> Result<(), IndexError> {
         validate::spec(spec)?;
         let name = spec.name.as_str();
-        if self.exists(name).await? {
-            let dim = self.dense_dim(name).await?;
-            if dim != spec.dense_dim {
-                return Err(IndexError::SchemaMismatch {
-                    collection: name.to_owned(),
-                    reason: format!(
-                        "dense vectors have {dim} dimensions, the spec asks for {}",
-                        spec.dense_dim
-                    ),
-                });
-            }
-        } else {
+        if !self.exists(name).await? {
             let mut dense = VectorsConfigBuilder::default();
             dense.add_named_vector_params(
                 DENSE_VECTOR_NAME,
@@ -203,12 +192,27 @@ impl VectorIndex for RemoteIndex {
             if let Some(shards) = self.options.shard_number {
                 request = request.shard_number(shards);
             }
-            self.peers
+            let created = self
+                .peers
                 .call(name, "create collection", |c| {
                     let arg = request.clone();
                     async move { c.create_collection(arg).await }
                 })
-                .await?;
+                .await;
+            // Another host may have created it in the meantime: then it is checked below
+            // like one that existed.
+            if let Err(err) = created
+                && !self.exists(name).await?
+            {
+                return Err(err);
+            }
+        }
+        let dim = self.dense_dim(name).await?;
+        if dim != spec.dense_dim {
+            return Err(IndexError::SchemaMismatch {
+                collection: name.to_owned(),
+                reason: format!("dense vectors have {dim} dimensions, the spec asks for {}", spec.dense_dim),
+            });
         }
         self.add_missing_payload_indexes(spec).await
     }

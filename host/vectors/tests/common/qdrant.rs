@@ -1,6 +1,8 @@
 //! A real Qdrant server for the remote tests, started with `../shared/bin/qdrant-start` (one
 //! peer or a cluster on free loopback ports, each with its own storage) and stopped when
-//! dropped.
+//! dropped. Used by the vector crate's tests and, through `#[path]`, by the host's
+//! multi-host tests.
+#![allow(dead_code, reason = "not every test binary uses every helper")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,9 +19,14 @@ pub struct QdrantServer {
     owns_dir: bool,
 }
 
-/// The start script beside the repository.
+/// The start script in `shared/bin/` beside the repository (found from any crate of it).
 fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bin/qdrant-start")
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|dir| dir.join("shared/bin/qdrant-start"))
+        .find(|script| script.exists())
+        .unwrap_or_else(|| manifest.join("../../../shared/bin/qdrant-start"))
 }
 
 impl QdrantServer {

@@ -13,15 +13,9 @@ use crate::library::Library;
 use crate::plugins::PluginHost;
 use crate::storage::{self, MigrateOnOpen, Storage};
 
-/// Something every MCP session may need to hear about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AppEvent {
-    /// The plugins enabled in a campaign changed, so its tool list did.
-    ToolsChanged {
-        /// The campaign.
-        campaign_id: String,
-    },
-}
+pub mod events;
+
+pub use events::{AppEvent, Events};
 
 /// What every command and tool works with.
 pub struct App {
@@ -33,8 +27,8 @@ pub struct App {
     pub dice_limits: DiceLimits,
     /// Installed plugins and the sandbox that runs them.
     pub plugins: PluginHost,
-    /// Events for every MCP session (tool list changes).
-    pub events: tokio::sync::broadcast::Sender<AppEvent>,
+    /// Events for every MCP session (tool list changes), from this host and the others.
+    pub events: Arc<Events>,
     /// What the server counts about itself (`/metrics`).
     pub metrics: Arc<crate::telemetry::Metrics>,
     /// The two-level cache (in process, and Redis when configured).
@@ -77,7 +71,7 @@ impl App {
         let runtime = PluginHost::runtime_config(&dir, &config.plugins);
         let plugins =
             PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
-        let (events, _) = tokio::sync::broadcast::channel(64);
+        let events = Arc::new(Events::new(storage.clone()));
         let blobs = Arc::new(FolderBlobs::new(config.images_dir()));
         let images = ImageLibrary::new(storage.clone(), blobs, &config.images);
         Ok(App {
@@ -121,9 +115,17 @@ impl App {
         self.library.get().cloned()
     }
 
-    /// Tells every MCP session that a campaign's tool list changed.
-    pub fn tools_changed(&self, campaign_id: &str) {
-        let _ = self.events.send(AppEvent::ToolsChanged { campaign_id: campaign_id.to_string() });
+    /// Tells every MCP session, on this host and the others, that a campaign's tool list
+    /// changed. The other hosts' sessions miss it (and the error says so) when the database
+    /// cannot carry it; this host's have it either way.
+    pub async fn tools_changed(&self, campaign_id: &str) {
+        let event = AppEvent::ToolsChanged { campaign_id: campaign_id.to_string() };
+        if let Err(err) = self.events.publish(event).await {
+            tracing::warn!(
+                campaign = campaign_id,
+                "the other hosts were not told the tool list changed: {err}"
+            );
+        }
     }
 }
 
