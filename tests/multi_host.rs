@@ -386,3 +386,47 @@ async fn a_book_is_ingested_once_by_two_hosts_and_finished_by_another_when_its_h
     host_b.kill().await;
     services.db.drop_now().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_carries_on_through_the_other_host_when_its_host_is_killed() {
+    let services = Services::start("host_killed").await;
+    let env = services.env();
+    let (scratch_a, scratch_b) = (Scratch::new(), Scratch::new());
+    let host_a = HttpServer::start_with_env(&scratch_a, &env).await;
+    let host_b = HttpServer::start_with_env(&scratch_b, &env).await;
+    let proxy = RoundRobin::start(&[&host_a.url, &host_b.url]).await;
+    let client = connect_url(&proxy.url(), "proxy", None, Notifications::default()).await;
+    let made = client.ok("campaign_create", json!({"name": "Harbour watch", "system": "dnd5e"})).await;
+    let campaign = str_of(&made, "/campaign/id").to_string();
+    client.ok("campaign_use", json!({"campaign_id": campaign})).await;
+    let mut acknowledged = Vec::new();
+    let roll =
+        |i: usize| json!({"expression": "1d20+3", "campaign_id": campaign, "purpose": format!("watch {i}")});
+    for i in 0..10 {
+        acknowledged.push(str_of(&client.ok("roll_dice", roll(i)).await, "/roll_id").to_string());
+    }
+    // The host that opened the session dies; the proxy sends every request to the other one,
+    // which serves the same session.
+    let killed_at = std::time::Instant::now();
+    host_a.kill().await;
+    for i in 10..30 {
+        acknowledged.push(str_of(&client.ok("roll_dice", roll(i)).await, "/roll_id").to_string());
+    }
+    eprintln!("20 rolls acknowledged through host B within {:?} of host A's death", killed_at.elapsed());
+    let used = client.ok("campaign_use", json!({"campaign_id": campaign})).await;
+    assert_eq!(used["campaign"]["id"], campaign.as_str());
+
+    let pool = sqlx::PgPool::connect(&services.db.url).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM dice_rolls WHERE campaign_id = $1 ORDER BY id")
+            .bind(&campaign)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    acknowledged.sort();
+    assert_eq!(stored, acknowledged, "every acknowledged roll is stored exactly once, and nothing else");
+    pool.close().await;
+    client.close().await;
+    host_b.kill().await;
+    services.db.drop_now().await;
+}
