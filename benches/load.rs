@@ -11,7 +11,8 @@
 //! pip install mcp==2.3.0                      # the anchor
 //! cargo bench --profile dev -p ttrpg-host --bench load -- --clients 50 --calls 1000
 //! ```
-//! Options: `--clients M` (50), `--calls N` per client (1000), `--hosts 1,3`, `--no-anchor`.
+//! Options: `--clients M` (50), `--calls N` per client (1000), `--hosts 1,3` (`none`: only the
+//! roll_dice comparison), `--no-anchor`.
 //! Needs what the tests need: PostgreSQL on 127.0.0.1:5432, `redis-server`, the Qdrant in
 //! `../shared/bin/`, the embedding model and ONNX Runtime (`ORT_DYLIB_PATH`), the
 //! `wasm32-wasip2` target (for the plugin). It says what is missing and stops.
@@ -61,6 +62,7 @@ fn options() -> Options {
         match args[i].as_str() {
             "--clients" => options.clients = value().parse().expect("--clients N"),
             "--calls" => options.calls = value().parse().expect("--calls N"),
+            "--hosts" if value() == "none" => options.hosts = Vec::new(),
             "--hosts" => {
                 options.hosts = value().split(',').map(|h| h.parse().expect("--hosts 1,3")).collect()
             }
@@ -129,6 +131,14 @@ async fn spawn(mut command: tokio::process::Command, what: &str) -> Server {
     .await
     .unwrap_or_else(|_| panic!("{what} did not say where it listens"));
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // The Python server says where it will listen a moment before it does.
+    let address = url.trim_start_matches("http://").trim_end_matches("/mcp").to_string();
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(&address).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     Server { child, url }
 }
 
@@ -235,6 +245,11 @@ async fn set_table(url: &str, token: &str, n: usize) -> Table {
     call(&client, "initiative_add", json!({"campaign_id": campaign, "name": "Aria", "initiative": 15}))
         .await
         .unwrap();
+    // Untimed: the first search on a host loads its embedding model.
+    call(&client, "search_rules", json!({"query": "lamplighters", "limit": 1})).await.unwrap();
+    call(&client, "note_search", json!({"campaign_id": campaign, "query": "bell", "limit": 1}))
+        .await
+        .unwrap();
     Table { client, campaign }
 }
 
@@ -328,9 +343,17 @@ async fn main() {
         ("TTRPG_QDRANT_URL".to_string(), qdrant.url.clone()),
         ("TTRPG_MAX_SESSIONS".to_string(), "10000".to_string()),
     ]);
-    let data: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    // A data folder per host of every run: only the first has the plugin's file, the others
+    // fetch it from the database.
+    let data: Vec<tempfile::TempDir> = (0..8).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut next_data = 0;
+    let mut data_dir = || {
+        next_data += 1;
+        data[(next_data - 1) % data.len()].path().to_path_buf()
+    };
     let echo = tokio::task::spawn_blocking(|| fixtures::wasm("fixture-echo")).await.unwrap();
-    let first = data[0].path();
+    let first = data[0].path().to_path_buf();
+    let first = first.as_path();
     cli(first, &env, &["plugin", "install", echo.to_str().unwrap()]).await;
     cli(first, &env, &["ingest", library.path().join("wards.pdf").to_str().unwrap(), "--book", "Wards"])
         .await;
@@ -351,9 +374,9 @@ async fn main() {
     let mut kept: Vec<Server> = Vec::new();
     for &hosts in &options.hosts {
         let mut servers = Vec::new();
-        for dir in data.iter().take(hosts) {
+        for _ in 0..hosts {
             let mut command =
-                ttrpg(dir.path(), &env, &["serve", "--transport", "http", "--listen", "127.0.0.1:0"]);
+                ttrpg(&data_dir(), &env, &["serve", "--transport", "http", "--listen", "127.0.0.1:0"]);
             command.env("TTRPG_LOG", "warn");
             servers.push(spawn(command, "ttrpg serve").await);
         }
@@ -388,11 +411,14 @@ async fn main() {
         let pool = sqlx::PgPool::connect(&db_url).await.unwrap();
         let mut stored: Vec<String> = Vec::new();
         for campaign in &campaigns {
-            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM dice_rolls WHERE campaign_id = $1")
-                .bind(campaign)
-                .fetch_all(&pool)
-                .await
-                .unwrap();
+            // The workload's rolls (initiative_add rolls too, with no purpose).
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM dice_rolls WHERE campaign_id = $1 AND purpose LIKE 'call %'",
+            )
+            .bind(campaign)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
             stored.extend(ids);
         }
         pool.close().await;
@@ -434,7 +460,7 @@ async fn main() {
                 Some(url) => url,
                 None => {
                     let mut command = ttrpg(
-                        data[0].path(),
+                        &data_dir(),
                         &env,
                         &["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
                     );
