@@ -32,6 +32,17 @@ use convert::{grpc_filter, hit, json_payload, point_id, point_struct};
 use peers::Peers;
 pub use peers::{MINIMUM_SERVER_VERSION, RemoteOptions};
 
+/// Runs `client.method(arg)` on the peer in use, failing over to the next ones
+/// ([`Peers::call`]); `arg` is evaluated afresh for each peer tried.
+macro_rules! on_peer {
+    ($index:expr, $collection:expr, $operation:literal, $method:ident($arg:expr)) => {
+        $index.peers.call($collection, $operation, |client| {
+            let arg = $arg;
+            async move { client.$method(arg).await }
+        })
+    };
+}
+
 /// Points per upsert request.
 const UPSERT_CHUNK: usize = 256;
 
@@ -65,13 +76,7 @@ impl RemoteIndex {
         if !self.exists(collection).await? {
             return Err(IndexError::CollectionNotFound { collection: collection.to_owned() });
         }
-        let info = self
-            .peers
-            .call(collection, "read collection", |c| {
-                let arg = collection;
-                async move { c.collection_info(arg).await }
-            })
-            .await?;
+        let info = on_peer!(self, collection, "read collection", collection_info(collection)).await?;
         let params = info.result.and_then(|i| i.config).and_then(|c| c.params);
         let dense = params.as_ref().and_then(|p| p.vectors_config.clone()).and_then(|v| v.config).and_then(
             |c| match c {
@@ -97,13 +102,7 @@ impl RemoteIndex {
 
     async fn add_missing_payload_indexes(&self, spec: &CollectionSpec) -> Result<(), IndexError> {
         let name = &spec.name;
-        let info = self
-            .peers
-            .call(name, "read collection", |c| {
-                let arg = name.as_str();
-                async move { c.collection_info(arg).await }
-            })
-            .await?;
+        let info = on_peer!(self, name, "read collection", collection_info(name.as_str())).await?;
         let existing = info.result.map(|i| i.payload_schema).unwrap_or_default();
         let wanted =
             spec.keyword_fields.iter().map(|f| (f, FieldType::Keyword, PayloadSchemaType::Keyword)).chain(
@@ -125,12 +124,7 @@ impl RemoteIndex {
                     let request =
                         CreateFieldIndexCollectionBuilder::new(name.as_str(), field.as_str(), field_type)
                             .wait(true);
-                    self.peers
-                        .call(name, "create payload index", |c| {
-                            let arg = request.clone();
-                            async move { c.create_field_index(arg).await }
-                        })
-                        .await?;
+                    on_peer!(self, name, "create payload index", create_field_index(request.clone())).await?;
                 }
             }
         }
@@ -153,13 +147,7 @@ impl RemoteIndex {
         if let Some(filter) = filter {
             request = request.filter(filter);
         }
-        let response = self
-            .peers
-            .call(collection, "search", |c| {
-                let arg = request.clone();
-                async move { c.query(arg).await }
-            })
-            .await?;
+        let response = on_peer!(self, collection, "search", query(request.clone())).await?;
         response.result.iter().map(|p| point_id(collection, p.id.clone())).collect()
     }
 }
@@ -192,13 +180,7 @@ impl VectorIndex for RemoteIndex {
             if let Some(shards) = self.options.shard_number {
                 request = request.shard_number(shards);
             }
-            let created = self
-                .peers
-                .call(name, "create collection", |c| {
-                    let arg = request.clone();
-                    async move { c.create_collection(arg).await }
-                })
-                .await;
+            let created = on_peer!(self, name, "create collection", create_collection(request.clone())).await;
             // Another host may have created it in the meantime: then it is checked below
             // like one that existed.
             if let Err(err) = created
@@ -225,12 +207,7 @@ impl VectorIndex for RemoteIndex {
         if !self.exists(collection).await? {
             return Ok(false);
         }
-        self.peers
-            .call(collection, "drop collection", |c| {
-                let arg = collection;
-                async move { c.delete_collection(arg).await }
-            })
-            .await?;
+        on_peer!(self, collection, "drop collection", delete_collection(collection)).await?;
         Ok(true)
     }
 
@@ -241,12 +218,7 @@ impl VectorIndex for RemoteIndex {
         while points.peek().is_some() {
             let chunk: Vec<PointStruct> = points.by_ref().take(UPSERT_CHUNK).map(point_struct).collect();
             let request = UpsertPointsBuilder::new(collection, chunk).wait(true);
-            self.peers
-                .call(collection, "upsert points", |c| {
-                    let arg = request.clone();
-                    async move { c.upsert_points(arg).await }
-                })
-                .await?;
+            on_peer!(self, collection, "upsert points", upsert_points(request.clone())).await?;
         }
         Ok(())
     }
@@ -255,12 +227,7 @@ impl VectorIndex for RemoteIndex {
         validate::delete_filter(collection, filter)?;
         self.dense_dim(collection).await?;
         let request = DeletePointsBuilder::new(collection).points(grpc_filter(filter)).wait(true);
-        self.peers
-            .call(collection, "delete points", |c| {
-                let arg = request.clone();
-                async move { c.delete_points(arg).await }
-            })
-            .await?;
+        on_peer!(self, collection, "delete points", delete_points(request.clone())).await?;
         Ok(())
     }
 
@@ -270,13 +237,7 @@ impl VectorIndex for RemoteIndex {
         if !filter.is_empty() {
             request = request.filter(grpc_filter(filter));
         }
-        let response = self
-            .peers
-            .call(collection, "count points", |c| {
-                let arg = request.clone();
-                async move { c.count(arg).await }
-            })
-            .await?;
+        let response = on_peer!(self, collection, "count points", count(request.clone())).await?;
         Ok(response.result.map(|r| r.count).unwrap_or(0))
     }
 
@@ -316,13 +277,7 @@ impl VectorIndex for RemoteIndex {
         if let Some(filter) = filter {
             request = request.filter(filter);
         }
-        let response = self
-            .peers
-            .call(collection, "search", |c| {
-                let arg = request.clone();
-                async move { c.query(arg).await }
-            })
-            .await?;
+        let response = on_peer!(self, collection, "search", query(request.clone())).await?;
         response.result.into_iter().map(|p| hit(collection, p)).collect()
     }
 
@@ -337,13 +292,7 @@ impl VectorIndex for RemoteIndex {
         let mut stats = Vec::new();
         for collection in listed.collections {
             let name = collection.name;
-            let info = self
-                .peers
-                .call(&name, "read collection", |c| {
-                    let arg = name.as_str();
-                    async move { c.collection_info(arg).await }
-                })
-                .await?;
+            let info = on_peer!(self, &name, "read collection", collection_info(name.as_str())).await?;
             let info = info.result.unwrap_or_default();
             stats.push(CollectionStats {
                 points: info.points_count.unwrap_or(0),
@@ -395,13 +344,7 @@ async fn explain_search(
     let mut payloads: HashMap<u64, Payload> = HashMap::new();
     if !ids.is_empty() {
         let request = qdrant::GetPointsBuilder::new(collection, ids).with_payload(true);
-        let response = index
-            .peers
-            .call(collection, "retrieve payloads", |c| {
-                let arg = request.clone();
-                async move { c.get_points(arg).await }
-            })
-            .await?;
+        let response = on_peer!(index, collection, "retrieve payloads", get_points(request.clone())).await?;
         for record in response.result {
             let id = point_id(collection, record.id)?;
             payloads.insert(id, json_payload(record.payload));
