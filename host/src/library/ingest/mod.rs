@@ -2,7 +2,7 @@
 //!
 //! The flow ([`Library::ingest`]): read the file and hash it (a file already ingested is a
 //! no-op that says so; one whose ingestion was interrupted is resumed) → record the document
-//! (status `ingesting`, invisible to search) and take its lease ([`lease`]: a second
+//! (status `ingesting`, invisible to search) and take its lease ([`crate::storage::IngestLeaseStore`]: a second
 //! ingestion of the same file, on any host, waits for the first and then has nothing to do;
 //! one whose holder died takes over once the lease runs out) → extract its pages with the
 //! layout-aware extractor (`ttrpg-pdf`; a bad page is reported and skipped, a bad file is
