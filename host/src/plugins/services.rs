@@ -69,6 +69,8 @@ fn storage_error(err: StorageError) -> ServiceError {
         StorageError::Config(_)
         | StorageError::Migration(_)
         | StorageError::UnknownValue { .. }
+        | StorageError::Unavailable(_)
+        | StorageError::DiskFull(_)
         | StorageError::Database(_) => ServiceError::Failed(err.to_string()),
     }
 }

@@ -71,9 +71,47 @@ pub enum StorageError {
     /// The schema is not at a version this host can work with.
     #[error("migrations: {0}")]
     Migration(String),
-    /// The database itself failed (unreachable, disk full, …).
+    /// The database cannot be reached now (its server is down or restarting, or every
+    /// connection is busy past the wait); the same call may succeed in a moment.
+    #[error("the database is unavailable ({0}): try again in a moment")]
+    Unavailable(String),
+    /// The disk that holds the database is full: the write was not made (the database's own
+    /// atomic commit keeps what was there), and it succeeds once space is freed.
+    #[error(
+        "the disk holding the database is full ({0}): nothing was written; free some space and try again"
+    )]
+    DiskFull(String),
+    /// The database itself failed (a constraint, a bug, …).
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// Server states in which PostgreSQL refuses work it would do later (class 57: operator
+/// intervention: shutting down, starting up, …; 08: connection exceptions).
+fn is_transient(code: &str) -> bool {
+    code.starts_with("57") || code.starts_with("08")
+}
+
+/// SQLite's SQLITE_FULL (13) and PostgreSQL's disk_full (53100).
+fn is_disk_full(code: &str) -> bool {
+    code == "13" || code == "53100"
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StorageError::Unavailable(err.to_string())
+            }
+            sqlx::Error::Database(db) if db.code().is_some_and(|code| is_transient(&code)) => {
+                StorageError::Unavailable(db.message().to_string())
+            }
+            sqlx::Error::Database(db) if db.code().is_some_and(|code| is_disk_full(&code)) => {
+                StorageError::DiskFull(db.message().to_string())
+            }
+            _ => StorageError::Database(err),
+        }
+    }
 }
 
 impl StorageError {

@@ -15,6 +15,11 @@ use super::{Engine, StorageError, StorageResult, redact_url};
 pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Postgres>> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
+        // A connection whose transaction ended in an error sqlx could not undo (a COMMIT that
+        // found the disk full) would refuse every later BEGIN: it is closed, not reused.
+        .after_release(|connection, _| {
+            Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(connection)) })
+        })
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await

@@ -34,6 +34,11 @@ pub(super) async fn connect(url: &str) -> StorageResult<SqlStorage<Sqlite>> {
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A connection whose transaction ended in an error sqlx could not undo (a COMMIT that
+        // found the disk full) would refuse every later BEGIN: it is closed, not reused.
+        .after_release(|connection, _| {
+            Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(connection)) })
+        })
         .connect_with(options)
         .await
         .map_err(|err| StorageError::Config(format!("opening {url}: {err}")))?;
