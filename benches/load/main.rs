@@ -65,7 +65,7 @@ fn options() -> Options {
                 i += 1;
                 continue;
             }
-            other => panic!("unknown option {other}; see the comment at the top of benches/load.rs"),
+            other => panic!("unknown option {other}; see the comment at the top of benches/load/main.rs"),
         }
         i += 2;
     }
