@@ -208,26 +208,29 @@ const MODEL_FILES: [&str; 5] =
 
 fn check_onnxruntime(config: &Config) -> PartReport {
     let part = "onnxruntime";
-    match &config.search.onnxruntime {
+    let configured = config.search.onnxruntime.as_deref();
+    match crate::embed::locate::onnxruntime_library(configured) {
         None => PartReport {
             part,
             version: "-".into(),
             ok: false,
-            detail: "not configured: `pip install onnxruntime==1.31.1`, then set TTRPG_ONNXRUNTIME (or \
-                     ORT_DYLIB_PATH) to its onnxruntime/capi/libonnxruntime.so.1.31.1 (rules search and \
-                     ingestion need it)"
+            detail: "not found: `python3 -m pip install onnxruntime==1.31.1` (then it is found on its own), \
+                     or set TTRPG_ONNXRUNTIME (or ORT_DYLIB_PATH) to a libonnxruntime.so.1.31.1 (rules search \
+                     and ingestion need it)"
                 .into(),
         },
         Some(path) => {
+            let found_in_wheel = configured.is_none();
             let version = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .and_then(|n| n.split(".so.").nth(1))
                 .unwrap_or("-")
                 .to_string();
-            match std::fs::metadata(path) {
+            match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_file() => {
-                    PartReport { part, version, ok: true, detail: format!("{}", path.display()) }
+                    let how = if found_in_wheel { " (the python3 onnxruntime wheel's)" } else { "" };
+                    PartReport { part, version, ok: true, detail: format!("{}{how}", path.display()) }
                 }
                 Ok(_) => PartReport {
                     part,

@@ -28,7 +28,8 @@ pub struct LocalEmbedder {
 impl LocalEmbedder {
     /// Loads the model in `dir` (mean pooling, normalised). `onnxruntime` is the path of
     /// the ONNX Runtime shared library (from the configuration: `TTRPG_ONNXRUNTIME`,
-    /// `search.onnxruntime` or `ORT_DYLIB_PATH`); without one the model cannot load.
+    /// `search.onnxruntime` or `ORT_DYLIB_PATH`); without one, the library of the
+    /// `onnxruntime` wheel of the machine's `python3` ([`super::locate`]).
     pub fn load(dir: &Path, onnxruntime: Option<&Path>) -> Result<Self, EmbedError> {
         let read = |file: &str| -> Result<Vec<u8>, EmbedError> {
             let path = dir.join(file);
@@ -37,11 +38,15 @@ impl LocalEmbedder {
                 message: format!("cannot read {file}: {err}"),
             })
         };
-        let library: Option<PathBuf> = onnxruntime.map(Path::to_path_buf);
+        let library: Option<PathBuf> = super::locate::onnxruntime_library(onnxruntime);
         match &library {
             Some(path) if path.exists() => {}
             Some(path) => return Err(EmbedError::Runtime(format!("{} does not exist", path.display()))),
-            None => return Err(EmbedError::Runtime("no library path configured".into())),
+            None => {
+                return Err(EmbedError::Runtime(
+                    "none is configured, and python3 has no onnxruntime package".into(),
+                ));
+            }
         }
         let library = library.unwrap_or_default();
         // Loads the shared library once per process; fastembed then builds its sessions on it.

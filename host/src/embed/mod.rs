@@ -4,10 +4,12 @@
 //! The default model is all-MiniLM-L6-v2 (384 dimensions, mean pooling, L2-normalised,
 //! 256 tokens), loaded from a local folder: nothing is downloaded at build or run time.
 //! ONNX Runtime is loaded dynamically from the path given in the configuration or from
-//! `ORT_DYLIB_PATH` (the PyPI wheel `onnxruntime==1.31.1` ships
+//! `ORT_DYLIB_PATH`, and otherwise from the `onnxruntime` Python wheel of the machine's
+//! `python3` ([`locate`]: the PyPI wheel `onnxruntime==1.31.1` ships
 //! `onnxruntime/capi/libonnxruntime.so.1.31.1`).
 
 mod local;
+pub mod locate;
 
 pub use local::{LocalEmbedder, MAX_TOKENS};
 
@@ -26,8 +28,9 @@ pub enum EmbedError {
     },
     /// ONNX Runtime could not be found or loaded.
     #[error(
-        "ONNX Runtime is not available ({0}); install it with `pip install onnxruntime==1.31.1` and point \
-         TTRPG_ONNXRUNTIME (or ORT_DYLIB_PATH) at onnxruntime/capi/libonnxruntime.so.1.31.1"
+        "ONNX Runtime is not available ({0}); install it with `python3 -m pip install onnxruntime==1.31.1` \
+         (it is then found on its own), or point TTRPG_ONNXRUNTIME (or ORT_DYLIB_PATH) at a \
+         libonnxruntime.so.1.31.1"
     )]
     Runtime(String),
     /// Running the model failed.
