@@ -297,14 +297,6 @@ fn long_book(title: &str, pages: usize) -> Vec<u8> {
     pdf::chapters(&chapters)
 }
 
-/// One number from the test database.
-async fn count(db: &TestDb, sql: &'static str, document: &str) -> i64 {
-    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-    let n: i64 = sqlx::query_scalar(sql).bind(document.to_string()).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    n
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_book_is_ingested_once_by_two_hosts_and_finished_by_another_when_its_host_dies() {
     let services = Services::start("ingest_leases").await;
@@ -356,9 +348,12 @@ async fn a_book_is_ingested_once_by_two_hosts_and_finished_by_another_when_its_h
     };
     host_a.kill().await;
     dying.abort();
-    let before =
-        count(&services.db, "SELECT COUNT(*) FROM chunks WHERE document_id = $1 AND indexed = 1", &document)
-            .await;
+    let before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM chunks WHERE document_id = $1 AND indexed = 1")
+            .bind(&document)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let status: String = sqlx::query_scalar("SELECT status FROM documents WHERE id = $1")
         .bind(&document)
         .fetch_one(&pool)

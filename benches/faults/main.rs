@@ -28,11 +28,13 @@ mod harness;
 mod pdf;
 #[path = "../../host/vectors/tests/common/qdrant.rs"]
 mod qdrant;
+#[path = "../../tests/support/redis.rs"]
+mod redis;
 #[path = "../../tests/support/round_robin.rs"]
 mod round_robin;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use harness::{Stage, check_rolls, report, run_mixed, set_table};
@@ -166,58 +168,6 @@ impl Drop for OwnPostgres {
     }
 }
 
-/// A Redis of this run's own on a fixed port, which the run may kill and start again.
-struct OwnRedis {
-    port: u16,
-    child: Option<std::process::Child>,
-}
-
-impl OwnRedis {
-    fn start() -> OwnRedis {
-        let mut redis = OwnRedis { port: free_port(), child: None };
-        redis.up();
-        redis
-    }
-
-    fn up(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not answer on port {}", self.port);
-    }
-
-    fn down(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.down();
-    }
-}
-
 /// The seconds since `zero`, for the timeline.
 fn at(zero: Instant, when: Instant) -> f64 {
     when.saturating_duration_since(zero).as_secs_f64()
@@ -225,11 +175,11 @@ fn at(zero: Instant, when: Instant) -> f64 {
 
 async fn one_run(fault: Fault, options: &Options) -> usize {
     let postgres = tokio::task::spawn_blocking(OwnPostgres::start).await.unwrap();
-    let mut redis = OwnRedis::start();
+    let mut redis = redis::RedisServer::start().expect("redis-server");
     let mut cluster =
         tokio::task::spawn_blocking(|| qdrant::QdrantServer::start(3)).await.unwrap().expect("Qdrant");
     let services = vec![
-        ("TTRPG_REDIS_URL".to_string(), format!("redis://127.0.0.1:{}", redis.port)),
+        ("TTRPG_REDIS_URL".to_string(), redis.url.clone()),
         ("TTRPG_QDRANT_URL".to_string(), cluster.urls.join(",")),
         ("TTRPG_QDRANT_REPLICATION".to_string(), "2".to_string()),
     ];
@@ -268,7 +218,7 @@ async fn one_run(fault: Fault, options: &Options) -> usize {
         Fault::Redis => {
             redis.down();
             tokio::time::sleep(options.outage).await;
-            tokio::task::block_in_place(|| redis.up());
+            tokio::task::block_in_place(|| redis.up()).expect("redis-server again");
             restored_at = Some(Instant::now());
         }
         Fault::Qdrant => {

@@ -179,48 +179,15 @@ async fn a_second_host_sees_entries_and_invalidations() {
     clean(&prefix);
 }
 
-/// A `redis-server` of this test's own on a free port.
-struct OwnRedis {
-    child: std::process::Child,
-}
-
-impl OwnRedis {
-    fn start(port: u16) -> OwnRedis {
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("starting redis-server");
-        for _ in 0..100 {
-            let ping =
-                std::process::Command::new("redis-cli").args(["-p", &port.to_string(), "ping"]).output();
-            if ping.is_ok_and(|o| o.status.success()) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        OwnRedis { child }
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_going_away_and_coming_back() {
     if std::process::Command::new("redis-server").arg("--version").output().is_err() {
         println!("SKIPPED: Redis going away: no redis-server on this machine");
         return;
     }
-    let port = free_port();
-    let redis = OwnRedis::start(port);
-    let url = format!("redis://127.0.0.1:{port}");
+    let mut redis =
+        redis_support::RedisServer::start().unwrap_or_else(|why| panic!("Redis going away: {why}"));
+    let url = redis.url.clone();
     let prefix = prefix("outage");
     let host = |url: &str| {
         let l2: Arc<dyn SharedCache> = Arc::new(RedisL2::new(url).unwrap());
@@ -232,7 +199,7 @@ async fn redis_going_away_and_coming_back() {
     cache.put(Kind::Campaign, Scope::Tagged(&stamp), "c1", &1u32).await;
     cache.put(Kind::QueryEmbedding, Scope::Content, "e", &vec![1.0f32]).await;
     assert_eq!(cache.shared_level(), Some(true));
-    redis.kill();
+    redis.down();
     // The host notices within a ping interval (500 ms): its subscription and pings fail.
     for _ in 0..100 {
         if cache.listening() == Some(false) {
@@ -260,7 +227,7 @@ async fn redis_going_away_and_coming_back() {
 
     // Back again: after the reconnect pause the shared level is used again, and the
     // invalidation made while it was away has reached it.
-    let redis = OwnRedis::start(port);
+    redis.up().unwrap_or_else(|why| panic!("Redis coming back: {why}"));
     let mut back = None;
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -284,5 +251,5 @@ async fn redis_going_away_and_coming_back() {
         Some(7),
         "written to Redis after the restart"
     );
-    redis.kill();
+    drop(redis);
 }

@@ -29,9 +29,12 @@ pub fn delete_prefix(prefix: &str) {
 }
 
 /// A `redis-server` of the test's own on a free port (nothing kept on disk), killed when
-/// dropped; for tests that must not share, or that stop, Redis.
+/// dropped; for tests that must not share, or that stop, Redis. [`RedisServer::down`] and
+/// [`RedisServer::up`] stop it and start it again on the same port.
 pub struct RedisServer {
-    child: std::process::Child,
+    child: Option<std::process::Child>,
+    /// Its port.
+    pub port: u16,
     /// `redis://127.0.0.1:PORT`
     pub url: String,
 }
@@ -43,27 +46,41 @@ impl RedisServer {
             .and_then(|l| l.local_addr())
             .map_err(|err| format!("finding a free port: {err}"))?
             .port();
+        let mut server = RedisServer { child: None, port, url: format!("redis://127.0.0.1:{port}") };
+        server.up()?;
+        Ok(server)
+    }
+
+    /// Starts it (again) on its port and waits until it answers.
+    pub fn up(&mut self) -> Result<(), String> {
+        let port = self.port.to_string();
         let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(std::process::Stdio::null())
             .spawn()
             .map_err(|err| format!("starting redis-server: {err}"))?;
-        let server = RedisServer { child, url: format!("redis://127.0.0.1:{port}") };
+        self.child = Some(child);
         for _ in 0..100 {
-            let ping =
-                std::process::Command::new("redis-cli").args(["-p", &port.to_string(), "ping"]).output();
+            let ping = std::process::Command::new("redis-cli").args(["-p", &port, "ping"]).output();
             if ping.is_ok_and(|o| o.status.success()) {
-                return Ok(server);
+                return Ok(());
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         Err(format!("redis-server on port {port} did not answer within 5 s"))
     }
+
+    /// Kills it (as a crash would); [`RedisServer::up`] starts it again.
+    pub fn down(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.down();
     }
 }

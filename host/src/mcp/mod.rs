@@ -90,9 +90,9 @@ impl McpServer {
 
     /// The role `tools/list` shows tools for: the caller's role in the session's campaign,
     /// or without one, GM when the caller runs any campaign (or is the operator).
-    async fn listing_role(&self, caller: &Caller) -> Result<Role, ToolError> {
-        if let Some(campaign_id) = self.session.campaign().await? {
-            return Ok(access::role_in(&self.app, caller, &campaign_id).await?.unwrap_or(Role::Player));
+    async fn listing_role(&self, caller: &Caller, campaign: Option<&str>) -> Result<Role, ToolError> {
+        if let Some(campaign_id) = campaign {
+            return Ok(access::role_in(&self.app, caller, campaign_id).await?.unwrap_or(Role::Player));
         }
         let Some(user_id) = caller.user_id() else { return Ok(Role::Gm) };
         if caller.is_operator() {
@@ -108,11 +108,11 @@ impl McpServer {
 
     /// Every tool this session offers now: core tools, `campaign_use`, and the tools of
     /// the plugins enabled in its campaign.
-    async fn tool_specs(&self) -> Result<Vec<ToolSpec>, ToolError> {
+    async fn tool_specs(&self, campaign: Option<&str>) -> Result<Vec<ToolSpec>, ToolError> {
         let mut specs = self.registry.specs();
         specs.push(session::campaign_use_spec());
-        if let Some(campaign_id) = self.session.campaign().await? {
-            for enabled in self.app.plugins.enabled(&campaign_id).await? {
+        if let Some(campaign_id) = campaign {
+            for enabled in self.app.plugins.enabled(campaign_id).await? {
                 let manifest = enabled.plugin.manifest();
                 for tool in enabled.plugin.tools() {
                     specs.push(ToolSpec {
@@ -135,11 +135,13 @@ impl McpServer {
     }
 
     /// Runs a tool by name for `caller`: the session tool, a core tool or a plugin tool,
-    /// each only after [`access::authorize`] let the caller's role through.
+    /// each only after [`access::authorize`] let the caller's role through. `campaign` is
+    /// the session's campaign as read for this call (only a plugin tool needs it).
     async fn dispatch(
         &self,
         caller: &Caller,
         peer: &rmcp::service::Peer<RoleServer>,
+        campaign: Result<Option<String>, ToolError>,
         name: &str,
         arguments: serde_json::Value,
         attachments: &Attachments,
@@ -159,7 +161,7 @@ impl McpServer {
             return tool.call(call, arguments).await;
         }
         if name.contains(TOOL_NAMESPACE_SEPARATOR) {
-            let Some(campaign_id) = self.session.campaign().await? else {
+            let Some(campaign_id) = campaign? else {
                 return Err(ToolError::Conflict(format!(
                     "{name} is a plugin tool: choose the campaign it runs in with campaign_use first"
                 )));
@@ -248,8 +250,10 @@ impl ServerHandler for McpServer {
         let internal = |err: ToolError| McpError::internal_error(err.to_string(), None);
         self.session.learn_id(&context.extensions);
         let caller = self.caller(&context.extensions).map_err(internal)?;
-        let role = self.listing_role(&caller).await.map_err(internal)?;
-        let specs = self.tool_specs().await.map_err(internal)?;
+        // One read of the session's campaign serves the role and the plugin tools.
+        let campaign = self.session.campaign().await.map_err(internal)?;
+        let role = self.listing_role(&caller, campaign.as_deref()).await.map_err(internal)?;
+        let specs = self.tool_specs(campaign.as_deref()).await.map_err(internal)?;
         let operator = caller.is_operator();
         let allowed = specs.into_iter().filter(|spec| spec.need.allows(role, operator));
         Ok(ListToolsResult::with_all_items(allowed.map(to_rmcp_tool).collect()))
@@ -331,8 +335,10 @@ impl ServerHandler for McpServer {
         let name = request.name.to_string();
         let arguments = request.arguments.map(serde_json::Value::Object).unwrap_or(serde_json::Value::Null);
         self.session.learn_id(&context.extensions);
-        let campaign = self.session.campaign().await.ok().flatten().unwrap_or_default();
-        let span = tracing::info_span!("tool_call", tool = %name, campaign = %campaign);
+        // Read once: the span shows it, and a plugin tool runs in it.
+        let campaign = self.session.campaign().await;
+        let shown = campaign.as_ref().ok().and_then(Option::as_deref).unwrap_or_default().to_string();
+        let span = tracing::info_span!("tool_call", tool = %name, campaign = %shown);
         let started = std::time::Instant::now();
         let token = context
             .meta
@@ -341,7 +347,7 @@ impl ServerHandler for McpServer {
         let attachments = Attachments::default();
         let call = async {
             let caller = self.caller(&context.extensions)?;
-            self.dispatch(&caller, &context.peer, &name, arguments, &attachments).await
+            self.dispatch(&caller, &context.peer, campaign, &name, arguments, &attachments).await
         }
         .instrument(span.clone());
         let call = async {

@@ -26,6 +26,11 @@ pub const CAMPAIGN_USE: &str = "campaign_use";
 /// How often a host marks a session it serves as used (its idle window is much longer).
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
+/// The oldest last use of a session that is still alive, for sessions gone after `idle`.
+pub(super) fn live_since(idle: Duration) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::from_std(idle).unwrap_or_default()
+}
+
 /// Per-session state, shared by the clones of one session's server.
 pub struct SessionState {
     kept: Kept,
@@ -92,8 +97,7 @@ impl SessionState {
             Kept::Memory(campaign) => Ok(campaign.read().unwrap_or_else(|p| p.into_inner()).clone()),
             Kept::Database { storage, idle, id, touched } => {
                 let Some(id) = id.get() else { return Ok(None) };
-                let live_since = chrono::Utc::now() - chrono::Duration::from_std(*idle).unwrap_or_default();
-                let campaign = match storage.mcp_session_campaign(id, live_since).await {
+                let campaign = match storage.mcp_session_campaign(id, live_since(*idle)).await {
                     Ok(campaign) => campaign,
                     // Not recorded (its record expired while this host kept it): no campaign.
                     Err(StorageError::NotFound { .. }) => None,

@@ -25,7 +25,7 @@ impl SharedSessions {
     }
 
     fn live_since(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() - chrono::Duration::from_std(self.idle).unwrap_or_default()
+        super::session::live_since(self.idle)
     }
 }
 
