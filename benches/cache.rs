@@ -121,10 +121,12 @@ fn record_searches(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
     let search = |cache: &'static TwoLevelCache| {
         let (store, id, filter) = (store.clone(), campaign.id.clone(), filter.clone());
         async move {
+            let reader =
+                ttrpg_host::storage::RecordReader { campaign_id: id, campaign_gm: true, operator: false };
             ttrpg_host::records::search_for_plugin(
                 store.as_ref(),
                 cache,
-                &id,
+                &reader,
                 "monsters",
                 "adult red dragon",
                 &filter,

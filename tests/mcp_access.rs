@@ -37,6 +37,7 @@ const GM_ONLY: &[&str] = &[
     "note_add",
     "note_reveal",
     "book_reveal",
+    "book_remove",
 ];
 
 /// What a player may do.
@@ -439,6 +440,7 @@ async fn an_adventure_reaches_players_only_where_the_gm_revealed_it() {
 
     // The GM reveals chapter 1: the player finds it, and still nothing of chapter 2.
     let gm_goblins = gm.ok("search_rules", goblins.clone()).await;
+    let goblins_again = goblins.clone();
     let section = gm_goblins["hits"]
         .as_array()
         .unwrap()
@@ -461,6 +463,18 @@ async fn an_adventure_reaches_players_only_where_the_gm_revealed_it() {
     );
     let refused = player.err("book_reveal", json!({"document_id": document_id})).await;
     assert!(refused.contains("GM role"), "{refused}");
+
+    // Only the GM removes the campaign's book; then nothing of it is found or listed.
+    let refused = player.err("book_remove", json!({"document_id": document_id})).await;
+    assert!(refused.contains("GM role"), "{refused}");
+    let removed = gm.ok("book_remove", json!({"document_id": document_id})).await;
+    assert_eq!(removed["document"]["id"], document_id, "{removed}");
+    let found = passages(&gm.ok("search_rules", goblins_again).await);
+    assert!(found.iter().all(|p| !p.contains("Triboar")), "a removed book is still found: {found:?}");
+    let books = gm.ok("book_list", json!({})).await;
+    assert!(!books.to_string().contains(document_id), "a removed book is still listed: {books}");
+    let again = gm.err("book_remove", json!({"document_id": document_id})).await;
+    assert!(again.contains("no document") || again.contains("not found"), "{again}");
     server.kill().await;
 }
 

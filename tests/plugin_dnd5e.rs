@@ -13,6 +13,8 @@ mod fixtures;
 mod schema;
 #[path = "plugin_dnd5e/services.rs"]
 mod services;
+#[path = "support/srd_records.rs"]
+mod srd_records;
 
 use std::sync::Arc;
 

@@ -6,6 +6,11 @@
 //! - `ttrpg ingest` killed with SIGKILL half-way leaves nothing visible, and a rerun
 //!   resumes and ends with exactly the chunks of a clean run (done over MCP with
 //!   `ingest_document`, which reports progress to a client that asked);
+//! - both ingestions go through the dnd5e plugin's chunker (`--system dnd5e`): its stat
+//!   blocks and spells become records that `dnd5e__monster_lookup` and `spell_lookup` answer
+//!   with their page, with no Open5e import; at least 95% of the SRD's monsters and spells
+//!   are records with AC, HP and CR (level and school) exactly as Open5e has them;
+//! - `ttrpg book remove` takes a book away with its pages, chunks, records and vectors;
 //! - re-ingesting is a no-op that says so; every page has its text; 403 pages;
 //! - `ttrpg eval` prints recall@1, recall@5 and MRR@10 on tests/eval/srd51.json;
 //! - over MCP: `search_rules` with citations and filters, `get_page`, page resources,
@@ -16,6 +21,10 @@
 
 #[path = "e2e/client.rs"]
 mod client;
+#[path = "support/fixtures.rs"]
+mod fixtures;
+#[path = "support/srd_records.rs"]
+mod srd_records;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -77,6 +86,25 @@ async fn scalar(db: &Path, sql: &'static str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut connection).await.unwrap_or(0)
 }
 
+/// Installs the dnd5e plugin (built from source) into a data folder.
+async fn install_dnd5e(data_dir: &Path, env: &[(String, String)]) {
+    let wasm = tokio::task::spawn_blocking(|| fixtures::wasm("plugin-dnd5e")).await.unwrap();
+    let (ok, stdout, stderr) = run(ttrpg(data_dir, env, &["plugin", "install", wasm.to_str().unwrap()]));
+    assert!(ok, "installing dnd5e: {stdout}{stderr}");
+}
+
+/// Every record recognized in a book of the data folder's database, with its fields.
+async fn book_records(db: &Path) -> Vec<(String, Value, i64)> {
+    let mut connection = open_db(db).await;
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT collection, data, page_start FROM collection_records WHERE document_id IS NOT NULL",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(c, data, page)| (c, serde_json::from_str(&data).unwrap(), page)).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn srd_ingest_resume_search_and_eval() {
     let (pdf, env) = match prerequisites() {
@@ -107,12 +135,13 @@ async fn srd_ingest_resume_search_and_eval() {
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM chunks").await, 0);
 
     // --- kill -9 in the middle of indexing, then resume ---
-    let mut child =
-        ttrpg(&killed.data_dir(), &env, &["ingest", pdf.to_str().unwrap(), "--book", "SRD 5.1", "--json"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawning ttrpg ingest");
+    install_dnd5e(&killed.data_dir(), &env).await;
+    let ingest_srd = ["ingest", pdf.to_str().unwrap(), "--book", "SRD 5.1", "--system", "dnd5e", "--json"];
+    let mut child = ttrpg(&killed.data_dir(), &env, &ingest_srd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning ttrpg ingest");
     let started = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -136,11 +165,7 @@ async fn srd_ingest_resume_search_and_eval() {
         run(ttrpg(&killed.data_dir(), &env, &["search", "grappled condition", "--json"]));
     assert!(ok, "{stderr}");
     assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), json!([]), "a half-ingested book is visible");
-    let (ok, stdout, stderr) = run(ttrpg(
-        &killed.data_dir(),
-        &env,
-        &["ingest", pdf.to_str().unwrap(), "--book", "SRD 5.1", "--json"],
-    ));
+    let (ok, stdout, stderr) = run(ttrpg(&killed.data_dir(), &env, &ingest_srd));
     assert!(ok, "resuming failed: {stderr}");
     let resumed: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(resumed["resumed"], true, "{resumed:#}");
@@ -149,16 +174,38 @@ async fn srd_ingest_resume_search_and_eval() {
     println!(
         "killed after {indexed_at_kill} chunks were indexed; the rerun finished {resumed_chunks} chunks"
     );
+    let resumed_records = resumed["records"].as_i64().unwrap();
+    assert!(resumed_records > 1000, "the resumed ingestion recognized {resumed_records} records");
+
+    // --- removing the book takes everything of it away ---
+    let (ok, stdout, stderr) = run(ttrpg(&killed.data_dir(), &env, &["book", "remove", "SRD 5.1", "--json"]));
+    assert!(ok, "book remove: {stdout}{stderr}");
+    let removed: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(removed["records"].as_i64(), Some(resumed_records), "{removed:#}");
+    for table in ["documents", "document_pages", "chunks", "collection_records"] {
+        let sql: &'static str = Box::leak(format!("SELECT COUNT(*) FROM {table}").into_boxed_str());
+        assert_eq!(scalar(&db, sql).await, 0, "{table} keeps rows of a removed book");
+    }
+    let (ok, stdout, stderr) =
+        run(ttrpg(&killed.data_dir(), &env, &["search", "grappled condition", "--json"]));
+    assert!(ok, "{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), json!([]), "a removed book is found");
+    let (ok, _, stderr) = run(ttrpg(&killed.data_dir(), &env, &["book", "remove", "SRD 5.1"]));
+    assert!(!ok && stderr.contains("no book \"SRD 5.1\""), "{stderr}");
 
     // --- a clean ingestion over MCP, with progress ---
     let clean = Scratch::new();
+    install_dnd5e(&clean.data_dir(), &env).await;
     let mcp = connect_stdio_with_env(&clean, &env_refs).await;
     let mut meta = RequestMetaObject::default();
     meta.set_progress_token(ProgressToken(NumberOrString::Number(7)));
     let mut params = CallToolRequestParams::new("ingest_document");
     params.meta = Some(meta);
     let params = params.with_arguments(
-        json!({"path": pdf.to_str().unwrap(), "book": "SRD 5.1"}).as_object().unwrap().clone(),
+        json!({"path": pdf.to_str().unwrap(), "book": "SRD 5.1", "system": "dnd5e"})
+            .as_object()
+            .unwrap()
+            .clone(),
     );
     let result = tokio::time::timeout(Duration::from_secs(1800), mcp.service.peer().call_tool(params))
         .await
@@ -186,13 +233,47 @@ async fn srd_ingest_resume_search_and_eval() {
         report["seconds"].as_f64().unwrap()
     );
 
+    assert_eq!(report["records"].as_i64(), Some(resumed_records), "{report:#}");
+
+    // The book's stat blocks and spells are records, scored against Open5e.
+    let records = book_records(&clean.db_path()).await;
+    let entries: Vec<srd_records::Entry> = records
+        .iter()
+        .map(|(collection, fields, page)| srd_records::Entry { collection, fields, page: *page })
+        .collect();
+    let srd = pdf.parent().unwrap();
+    let monsters = srd_records::Score::of(
+        "monsters",
+        &entries,
+        &srd_records::open5e(srd, "open5e-Creature.json"),
+        srd_records::MONSTER_FIELDS,
+    );
+    let spells = srd_records::Score::of(
+        "spells",
+        &entries,
+        &srd_records::open5e(srd, "open5e-Spell.json"),
+        srd_records::SPELL_FIELDS,
+    );
+    for score in [&monsters, &spells] {
+        score.print();
+        assert!(
+            score.percent(score.all_exact) >= srd_records::REQUIRED_PERCENT,
+            "only {:.1}% of the SRD's {} became records with every compared field right",
+            score.percent(score.all_exact),
+            score.collection
+        );
+    }
+
     // Every page has text.
     let empty = scalar(&clean.db_path(), "SELECT COUNT(*) FROM document_pages WHERE length(text) < 20").await;
     assert_eq!(empty, 0, "pages lost their text");
 
     // Re-ingesting is a no-op that says so.
-    let again = mcp.ok("ingest_document", json!({"path": pdf.to_str().unwrap(), "book": "SRD 5.1"})).await;
+    let again = mcp
+        .ok("ingest_document", json!({"path": pdf.to_str().unwrap(), "book": "SRD 5.1", "system": "dnd5e"}))
+        .await;
     assert_eq!(again["already_ingested"], true, "{again:#}");
+    assert_eq!(again["records"].as_i64(), Some(resumed_records), "records are written anew: {again:#}");
     assert!(again["warnings"][0].as_str().unwrap().contains("already ingested"), "{again:#}");
 
     // Over MCP nothing outside the library folders is read, and a refusal does not say
@@ -246,6 +327,43 @@ async fn srd_ingest_resume_search_and_eval() {
     // --- campaign notes ---
     let campaign = mcp.ok("campaign_create", json!({"name": "Lost Mine", "system": "dnd5e"})).await;
     let campaign_id = campaign["campaign"]["id"].as_str().unwrap().to_owned();
+
+    // --- look-ups from the book alone (nothing was imported from Open5e) ---
+    mcp.ok("plugin_enable", json!({"campaign_id": campaign_id, "plugin": "dnd5e", "grants": ["search"]}))
+        .await;
+    mcp.ok("campaign_use", json!({"campaign_id": campaign_id})).await;
+    mcp.list_tools().await;
+    let dragon = mcp.ok("dnd5e__monster_lookup", json!({"name": "Adult Red Dragon"})).await;
+    let stat_block = &dragon["monster"];
+    assert_eq!(
+        (
+            stat_block["challenge_rating"].as_f64(),
+            stat_block["armor_class"].as_i64(),
+            stat_block["hit_points"].as_i64()
+        ),
+        (Some(17.0), Some(19), Some(256)),
+        "{dragon:#}"
+    );
+    assert_eq!(dragon["exact_match"], true);
+    let citation = dragon["citation"].as_str().unwrap_or_default();
+    assert!(citation.starts_with("SRD 5.1, p"), "the stat block cites its page: {dragon:#}");
+    let page: i64 = citation
+        .trim_start_matches("SRD 5.1, p. ")
+        .trim_start_matches("SRD 5.1, pp. ")
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let printed = mcp.ok("get_page", json!({"book": "SRD 5.1", "page": page})).await;
+    assert!(printed["text"].as_str().unwrap().contains("Adult Red Dragon"), "p. {page} is not the dragon's");
+    let fireball = mcp.ok("dnd5e__spell_lookup", json!({"name": "Fireball"})).await;
+    assert_eq!(
+        (fireball["spell"]["level"].as_i64(), fireball["spell"]["school"].as_str()),
+        (Some(3), Some("evocation")),
+        "{fireball:#}"
+    );
+    assert!(fireball["citation"].as_str().unwrap_or_default().starts_with("SRD 5.1, p"), "{fireball:#}");
     for (kind, title, body) in [
         (
             "npc",

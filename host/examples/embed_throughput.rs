@@ -50,7 +50,12 @@ fn main() -> anyhow::Result<()> {
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/all-MiniLM-L6-v2"),
     };
     let loading = Instant::now();
-    let embedder = LocalEmbedder::load(&model_dir, None)
+    // TTRPG_MODEL_PRECISION=fp32|int8|auto (default auto) picks the ONNX file, as the server does.
+    let precision = match std::env::var("TTRPG_MODEL_PRECISION") {
+        Ok(text) => text.parse().map_err(anyhow::Error::from)?,
+        Err(_) => ttrpg_host::embed::Precision::Auto,
+    };
+    let embedder = LocalEmbedder::load(&model_dir, None, precision)
         .with_context(|| format!("cannot load the model in {}", model_dir.display()))?;
     eprintln!(
         "model {} ({} dimensions) loaded in {:.2} s",

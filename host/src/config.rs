@@ -27,6 +27,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_PLUGIN_KV_QUOTA_KB", "plugins.kv_quota_kb"),
     ("TTRPG_MODEL_DIR", "search.model_dir"),
     ("TTRPG_ONNXRUNTIME", "search.onnxruntime (falls back to ORT_DYLIB_PATH)"),
+    ("TTRPG_MODEL_PRECISION", "search.model_precision (auto, fp32 or int8)"),
     ("TTRPG_QDRANT_URL", "search.qdrant_url"),
     ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
     ("TTRPG_QDRANT_REPLICATION", "search.qdrant_replication"),
@@ -248,6 +249,9 @@ pub struct SearchConfig {
     /// The ONNX Runtime shared library (`libonnxruntime.so.1.31.1`). Default:
     /// `ORT_DYLIB_PATH`.
     pub onnxruntime: Option<PathBuf>,
+    /// Which of the model folder's files runs: `auto` (int8 on a CPU with VNNI, else fp32;
+    /// the default), `fp32` or `int8` ([`crate::embed::precision`]).
+    pub model_precision: crate::embed::Precision,
     /// A Qdrant server (`http://host:6334`, gRPC), or several peers of one cluster separated
     /// by commas (the host fails over between them). Unset: Qdrant Edge in process, with its
     /// files in `vectors/` in the data folder.
@@ -438,6 +442,10 @@ impl Config {
             }
             "TTRPG_MODEL_DIR" => self.search.model_dir = Some(PathBuf::from(value)),
             "TTRPG_ONNXRUNTIME" => self.search.onnxruntime = Some(PathBuf::from(value)),
+            "TTRPG_MODEL_PRECISION" => {
+                self.search.model_precision =
+                    parse_env("TTRPG_MODEL_PRECISION", &value, "auto, fp32 or int8")?
+            }
             // ONNX Runtime's own variable, read here (once) like every other: it applies
             // only when neither the file nor TTRPG_ONNXRUNTIME names the library.
             "ORT_DYLIB_PATH" if self.search.onnxruntime.is_none() && !value.is_empty() => {

@@ -251,12 +251,23 @@ fn check_model(config: &Config) -> PartReport {
     let missing: Vec<&str> = MODEL_FILES.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if missing.is_empty() {
-        let bytes = std::fs::metadata(dir.join("model.onnx")).map(|m| m.len()).unwrap_or(0);
+        let file = crate::embed::precision::choose(
+            &dir,
+            config.search.model_precision,
+            crate::embed::precision::cpu_has_vnni(),
+        );
+        let bytes = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
         PartReport {
             part: "model",
-            version: name,
+            version: format!("{name} {}", file.variant),
             ok: true,
-            detail: format!("{} (model.onnx {:.1} MiB)", dir.display(), bytes as f64 / f64::from(1 << 20)),
+            detail: format!(
+                "{} ({} {:.1} MiB: {})",
+                dir.display(),
+                file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                bytes as f64 / f64::from(1 << 20),
+                file.reason
+            ),
         }
     } else {
         PartReport {

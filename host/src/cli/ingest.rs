@@ -97,12 +97,13 @@ pub async fn run(config: Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{}: {} pages, {} chunks ({} embedded now{}) by the {} chunker in {:.1} s{}",
+        "{}: {} pages, {} chunks ({} embedded now{}), {} records, by the {} chunker in {:.1} s{}",
         report.document.book,
         report.pages,
         report.chunks,
         report.indexed_now,
         if report.resumed { ", resuming an interrupted run" } else { "" },
+        report.records,
         report.chunker,
         report.seconds,
         if report.duplicate_chunks > 0 {
@@ -110,6 +111,11 @@ pub async fn run(config: Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
         } else {
             String::new()
         },
+    );
+    let t = &report.timings;
+    println!(
+        "  extracting {:.1} s, chunking {:.1} s, embedding {:.1} s, indexing {:.1} s",
+        t.extracting, t.chunking, t.embedding, t.indexing
     );
     for problem in &report.page_problems {
         println!("  page {}: {}", problem.page, problem.problem);

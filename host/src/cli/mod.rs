@@ -4,6 +4,7 @@
 //! file, the environment and the flags, then passed down.
 
 mod backup;
+mod book;
 mod campaign;
 mod doctor;
 mod eval;
@@ -62,6 +63,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Ingest a rulebook PDF: extract, chunk, embed and index it for search.
     Ingest(ingest::IngestArgs),
+    /// List the ingested books, or remove one with everything ingested from it.
+    Book(book::BookArgs),
     /// Search the ingested rulebooks, e.g. `ttrpg search "how does grappling work"`.
     Search(search::SearchArgs),
     /// Measure rules search on a question set: recall@1, recall@5 and MRR@10.
@@ -112,6 +115,7 @@ pub fn main() -> ExitCode {
             Command::Campaign(args) => campaign::run(config, args).await,
             Command::Import(args) => import::run(config, args).await,
             Command::Ingest(args) => ingest::run(config, args).await,
+            Command::Book(args) => book::run(config, args).await,
             Command::Search(args) => search::run(config, args).await,
             Command::Eval(args) => eval::run(config, args).await,
             Command::Plugin(args) => plugin::run(config, args).await,

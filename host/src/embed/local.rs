@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use fastembed::{InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel};
 
+use super::precision::{self, ModelFile, Precision};
 use super::{EmbedError, Embedder};
 
 /// Texts per ONNX Runtime batch.
@@ -23,14 +24,16 @@ pub struct LocalEmbedder {
     counter: tokenizers::Tokenizer,
     name: String,
     dimension: usize,
+    file: ModelFile,
 }
 
 impl LocalEmbedder {
     /// Loads the model in `dir` (mean pooling, normalised). `onnxruntime` is the path of
     /// the ONNX Runtime shared library (from the configuration: `TTRPG_ONNXRUNTIME`,
     /// `search.onnxruntime` or `ORT_DYLIB_PATH`); without one, the library of the
-    /// `onnxruntime` wheel of the machine's `python3` ([`super::locate`]).
-    pub fn load(dir: &Path, onnxruntime: Option<&Path>) -> Result<Self, EmbedError> {
+    /// `onnxruntime` wheel of the machine's `python3` ([`super::locate`]). `precision`
+    /// picks the ONNX file ([`precision::choose`]).
+    pub fn load(dir: &Path, onnxruntime: Option<&Path>, precision: Precision) -> Result<Self, EmbedError> {
         let read = |file: &str| -> Result<Vec<u8>, EmbedError> {
             let path = dir.join(file);
             std::fs::read(&path).map_err(|err| EmbedError::Model {
@@ -59,8 +62,12 @@ impl LocalEmbedder {
             special_tokens_map_file: read("special_tokens_map.json")?,
             tokenizer_config_file: read("tokenizer_config.json")?,
         };
-        let model =
-            UserDefinedEmbeddingModel::new(read("model.onnx")?, tokenizer).with_pooling(Pooling::Mean);
+        let file = precision::choose(dir, precision, precision::cpu_has_vnni());
+        let onnx = std::fs::read(&file.path).map_err(|err| EmbedError::Model {
+            path: dir.display().to_string(),
+            message: format!("cannot read {}: {err}", file.path.display()),
+        })?;
+        let model = UserDefinedEmbeddingModel::new(onnx, tokenizer).with_pooling(Pooling::Mean);
         let mut embedding = TextEmbedding::try_new_from_user_defined(
             model,
             InitOptionsUserDefined::new().with_max_length(MAX_TOKENS),
@@ -73,9 +80,16 @@ impl LocalEmbedder {
             .with_padding(None);
         let probe = embedding.embed(["probe"], None).map_err(|err| EmbedError::Inference(err.to_string()))?;
         let dimension = probe.first().map(Vec::len).unwrap_or(0);
-        let name =
+        let folder =
             dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
-        Ok(LocalEmbedder { model: Mutex::new(embedding), counter, name, dimension })
+        let name = format!("{folder} {}", file.variant);
+        tracing::info!(model = %name, reason = %file.reason, "embedding model loaded");
+        Ok(LocalEmbedder { model: Mutex::new(embedding), counter, name, dimension, file })
+    }
+
+    /// The ONNX file it runs, its variant and why it was chosen.
+    pub fn model_file(&self) -> &ModelFile {
+        &self.file
     }
 }
 
@@ -92,8 +106,21 @@ impl Embedder for LocalEmbedder {
         self.counter.encode(text, false).map(|encoding| encoding.len()).unwrap_or_else(|_| text.len() / 4)
     }
 
+    /// Embeds `texts` shortest first, so that each batch pads to a length near its own
+    /// texts' (a batch pads every text to its longest), and returns the vectors in the
+    /// order of `texts`.
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let mut model = self.model.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        model.embed(texts, Some(BATCH_SIZE)).map_err(|err| EmbedError::Inference(err.to_string()))
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let sorted: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
+        let vectors = {
+            let mut model = self.model.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            model.embed(sorted, Some(BATCH_SIZE)).map_err(|err| EmbedError::Inference(err.to_string()))?
+        };
+        let mut out = vec![Vec::new(); texts.len()];
+        for (vector, &i) in vectors.into_iter().zip(&order) {
+            out[i] = vector;
+        }
+        Ok(out)
     }
 }

@@ -6,12 +6,15 @@
 //! ONNX Runtime is loaded dynamically from the path given in the configuration or from
 //! `ORT_DYLIB_PATH`, and otherwise from the `onnxruntime` Python wheel of the machine's
 //! `python3` ([`locate`]: the PyPI wheel `onnxruntime==1.31.1` ships
-//! `onnxruntime/capi/libonnxruntime.so.1.31.1`).
+//! `onnxruntime/capi/libonnxruntime.so.1.31.1`). Which of the folder's ONNX files runs, fp32
+//! or int8, depends on the CPU ([`precision`]).
 
 mod local;
 pub mod locate;
+pub mod precision;
 
 pub use local::{LocalEmbedder, MAX_TOKENS};
+pub use precision::Precision;
 
 use thiserror::Error;
 

@@ -7,6 +7,7 @@
 //! process or a Qdrant server), the embedding model and a cache of answers. Ingestion lives
 //! in [`ingest`], searching in [`search`], campaign notes in [`notes`].
 
+pub mod books;
 mod error;
 pub mod eval;
 pub mod ingest;
@@ -89,10 +90,12 @@ impl Library {
     ) -> anyhow::Result<Library> {
         let model_dir = config.model_dir();
         let onnxruntime = config.search.onnxruntime.clone();
-        let embedder =
-            tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, onnxruntime.as_deref()))
-                .await
-                .context("loading the embedding model")??;
+        let precision = config.search.model_precision;
+        let embedder = tokio::task::spawn_blocking(move || {
+            LocalEmbedder::load(&model_dir, onnxruntime.as_deref(), precision)
+        })
+        .await
+        .context("loading the embedding model")??;
         let mut discarded = false;
         let index: Arc<dyn VectorIndex> = match &config.search.qdrant_url {
             Some(url) => Arc::new(connect_remote_index(config).await.with_context(|| {

@@ -201,7 +201,9 @@ impl Library {
 
     /// The embedding of a query, cached.
     pub(crate) async fn query_embedding(&self, text: &str) -> LibraryResult<Arc<Vec<f32>>> {
-        let key = crate::digest::sha256_hex(text);
+        // The model's name and variant are part of the key: hosts sharing Redis may run
+        // fp32 and int8.
+        let key = crate::digest::sha256_hex(format!("{}\u{1f}{text}", self.embedder.name()));
         if let Some(vector) = self.cache.get::<Vec<f32>>(Kind::QueryEmbedding, Scope::Content, &key).await {
             return Ok(Arc::new(vector));
         }

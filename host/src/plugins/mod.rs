@@ -22,7 +22,7 @@ use ttrpg_plugin_runtime::model::{Capability, PluginToolSpec};
 use ttrpg_plugin_runtime::{Grants, LoadedPlugin, PluginRuntime, RuntimeConfig, sha256_hex};
 
 pub use error::PluginHostError;
-pub use services::{HostTools, PluginServices, SEARCH_BUDGET};
+pub use services::{HostTools, PluginServices, RecordRights, SEARCH_BUDGET};
 
 use crate::config::PluginsConfig;
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord, Storage};

@@ -17,7 +17,7 @@ use ttrpg_plugin_runtime::{HostServices, KV_ENTRY_OVERHEAD, ServiceError};
 
 use crate::cache::TwoLevelCache;
 use crate::records::SearchError;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{RecordReader, Storage, StorageError};
 
 /// How long the host may spend scoring one plugin `search` (on a blocking thread); past it
 /// the plugin gets `invalid` with a message naming the budget.
@@ -46,13 +46,29 @@ pub struct PluginServices {
     storage: Arc<dyn Storage>,
     cache: Arc<TwoLevelCache>,
     host_tools: Arc<dyn HostTools>,
+    rights: RecordRights,
+}
+
+/// Which GM-only records (those recognized in GM-only passages of books) the person on whose
+/// behalf a plugin searches may see.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordRights {
+    /// They are the campaign's GM: its own books' GM-only records are searched.
+    pub campaign_gm: bool,
+    /// They are the operator: the shared library's GM-only records are searched too.
+    pub operator: bool,
 }
 
 impl PluginServices {
     /// Services over `storage` (kv spaces, collection records, searches cached in `cache`)
-    /// and `host_tools`.
-    pub fn new(storage: Arc<dyn Storage>, cache: Arc<TwoLevelCache>, host_tools: Arc<dyn HostTools>) -> Self {
-        PluginServices { storage, cache, host_tools }
+    /// and `host_tools`, searching records with `rights`.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        cache: Arc<TwoLevelCache>,
+        host_tools: Arc<dyn HostTools>,
+        rights: RecordRights,
+    ) -> Self {
+        PluginServices { storage, cache, host_tools, rights }
     }
 }
 
@@ -126,10 +142,15 @@ impl HostServices for PluginServices {
         filter: &Value,
         limit: usize,
     ) -> Result<Vec<SearchHit>, ServiceError> {
+        let reader = RecordReader {
+            campaign_id: campaign_id.to_owned(),
+            campaign_gm: self.rights.campaign_gm,
+            operator: self.rights.operator,
+        };
         crate::records::search_for_plugin(
             self.storage.as_ref(),
             &self.cache,
-            campaign_id,
+            &reader,
             collection,
             query,
             filter,

@@ -1,10 +1,20 @@
 //! Collection records: the monsters, spells, conditions and rules of a game system, as the
-//! system's plugin defines them, imported from data files (or, later, recognized in
-//! rulebooks) and searched by plugins through `host.search`.
+//! system's plugin defines them, imported from data files ([`open5e`]) or recognized in
+//! ingested rulebooks ([`books`]), and searched by plugins through `host.search`.
 //!
-//! Search here is keyword scoring with exact field filters over the system's records;
-//! the vector index of the ingestion pipeline will rank by meaning as well.
+//! Search here is keyword scoring with exact field filters over the system's records.
+//!
+//! **Reconciliation.** The same thing may come from several sources: an Open5e import and
+//! the SRD PDF both hold "Adult Red Dragon". Records of one collection whose names fold
+//! alike are one answer, whose fields are those of the source first in this order:
+//! 1. a book ingested into the campaign (the GM's own material, homebrew included);
+//! 2. a structured import (its fields are exact, where a book's are recognized in print);
+//! 3. a book of the shared library;
+//!
+//! and, within one kind, the newest. Every source stays citable: the answer's `sources`
+//! lists each with its book, pages and section, the winner first.
 
+pub mod books;
 mod filter;
 pub mod open5e;
 
@@ -19,7 +29,7 @@ pub use filter::{FilterError, matches_filter};
 
 use crate::cache::{Kind, Scope, TwoLevelCache, tag};
 use crate::digest::sha256_hex;
-use crate::storage::{CollectionRecord, Storage, StorageError};
+use crate::storage::{CollectionRecord, RecordReader, Storage, StorageError};
 
 /// What an import did.
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +67,9 @@ pub async fn import_open5e(storage: &dyn Storage, dir: &Path, system: &str) -> a
                 data: r.data,
                 content_hash,
                 created_at: chrono::Utc::now(),
+                document_id: None,
+                chunk_id: None,
+                campaign_id: None,
             }
         })
         .collect();
@@ -105,7 +118,7 @@ const RECORDS_PER_BUDGET_CHECK: usize = 64;
 pub async fn search_for_plugin(
     storage: &dyn Storage,
     cache: &TwoLevelCache,
-    campaign_id: &str,
+    reader: &RecordReader,
     collection: &str,
     query: &str,
     filter: &Value,
@@ -113,14 +126,21 @@ pub async fn search_for_plugin(
     budget: Duration,
 ) -> Result<Vec<SearchHit>, SearchError> {
     filter::validate(filter)?;
-    let campaign = storage.get_campaign(campaign_id).await?;
+    let campaign = storage.get_campaign(&reader.campaign_id).await?;
     let stamp = cache.stamp(&tag::records(&campaign.system)).await;
-    let key = format!("{}\u{1f}{collection}\u{1f}{limit}\u{1f}{query}\u{1f}{filter}", campaign.system);
+    let key = format!(
+        "{}\u{1f}{}\u{1f}{}{}\u{1f}{collection}\u{1f}{limit}\u{1f}{query}\u{1f}{filter}",
+        campaign.system,
+        reader.campaign_id,
+        u8::from(reader.campaign_gm),
+        u8::from(reader.operator)
+    );
     let key = sha256_hex(key);
     if let Some(hits) = cache.get::<Vec<SearchHit>>(Kind::RecordSearch, Scope::Tagged(&stamp), &key).await {
         return Ok(hits);
     }
-    let records = candidates(storage, &campaign.system, collection).await?;
+    let collection_filter = (!collection.is_empty()).then_some(collection);
+    let records = storage.records_for(&campaign.system, collection_filter, reader).await?;
     let (query, filter) = (query.to_owned(), filter.clone());
     let hits = tokio::task::spawn_blocking(move || rank(records, &query, &filter, limit, Some(budget)))
         .await
@@ -170,24 +190,78 @@ pub fn rank(
     let deadline = budget.map(|budget| (Instant::now() + budget, budget));
     let terms: Vec<String> = query.split_whitespace().map(|t| t.to_lowercase()).collect();
     let query_lower = query.trim().to_lowercase();
-    let mut scored: Vec<(f32, CollectionRecord)> = Vec::new();
-    for (i, record) in records.into_iter().enumerate() {
+    let mut scored: Vec<(f32, Reconciled)> = Vec::new();
+    for (i, group) in reconcile(records).into_iter().enumerate() {
         if i % RECORDS_PER_BUDGET_CHECK == 0
             && let Some((deadline, budget)) = deadline
             && Instant::now() >= deadline
         {
             return Err(SearchError::OverBudget { budget });
         }
-        if !matches_filter(&record.data, filter) {
+        if !matches_filter(&group.winner.data, filter) {
             continue;
         }
-        let score = score(&record, &query_lower, &terms);
+        let score = score(&group.winner, &query_lower, &terms);
         if terms.is_empty() || score > 0.0 {
-            scored.push((score, record));
+            scored.push((score, group));
         }
     }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    Ok(scored.into_iter().take(limit).map(|(score, r)| hit(score, r)).collect())
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.winner.name.cmp(&b.1.winner.name)));
+    Ok(scored.into_iter().take(limit).map(|(score, group)| hit(score, group)).collect())
+}
+
+/// The records that answer as one ([the module's reconciliation](self)): the winner, and
+/// every record of the group (the winner first) as citable sources.
+struct Reconciled {
+    winner: CollectionRecord,
+    others: Vec<CollectionRecord>,
+}
+
+/// Where a record stands in the reconciliation order: lower wins.
+fn precedence(record: &CollectionRecord) -> u8 {
+    match (&record.campaign_id, &record.document_id) {
+        (Some(_), _) => 0,
+        (None, None) => 1,
+        (None, Some(_)) => 2,
+    }
+}
+
+/// Groups records of one collection whose names fold alike, each group led by its winner.
+/// The groups keep the order of their first record.
+fn reconcile(records: Vec<CollectionRecord>) -> Vec<Reconciled> {
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut groups: std::collections::HashMap<(String, String), Vec<CollectionRecord>> =
+        std::collections::HashMap::new();
+    for record in records {
+        let key = (record.collection.clone(), fold_name(&record.name));
+        let group = groups.entry(key.clone()).or_default();
+        if group.is_empty() {
+            order.push(key);
+        }
+        group.push(record);
+    }
+    order
+        .into_iter()
+        .filter_map(|key| groups.remove(&key))
+        .map(|mut group| {
+            group.sort_by(|a, b| {
+                precedence(a).cmp(&precedence(b)).then_with(|| b.created_at.cmp(&a.created_at))
+            });
+            let winner = group.remove(0);
+            Reconciled { winner, others: group }
+        })
+        .collect()
+}
+
+/// A record name folded for reconciliation: lowercase letters and digits, single spaces
+/// (`Adult Red Dragon` and `adult red-dragon` are one).
+pub fn fold_name(name: &str) -> String {
+    name.to_lowercase()
+        .replace(['\'', '\u{2019}'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn score(record: &CollectionRecord, query: &str, terms: &[String]) -> f32 {
@@ -211,7 +285,24 @@ fn score(record: &CollectionRecord, query: &str, terms: &[String]) -> f32 {
     score
 }
 
-fn hit(score: f32, record: CollectionRecord) -> SearchHit {
+/// A record's citation: where it came from and where it is printed.
+fn source_of(record: &CollectionRecord) -> Value {
+    json!({
+        "record_id": record.id,
+        "record_source": record.source,
+        "book": record.book,
+        "document_id": record.document_id,
+        "chunk_id": record.chunk_id,
+        "page_start": record.page_start,
+        "page_end": record.page_end,
+        "section": record.section,
+    })
+}
+
+fn hit(score: f32, group: Reconciled) -> SearchHit {
+    let Reconciled { winner: record, others } = group;
+    let mut sources = vec![source_of(&record)];
+    sources.extend(others.iter().map(source_of));
     let mut payload = match record.data {
         Value::Object(map) => map,
         other => {
@@ -227,6 +318,7 @@ fn hit(score: f32, record: CollectionRecord) -> SearchHit {
     payload.insert("page_end".into(), json!(record.page_end));
     payload.insert("section".into(), json!(record.section));
     payload.insert("record_source".into(), json!(record.source));
+    payload.insert("sources".into(), Value::Array(sources));
     SearchHit { collection: record.collection, text: record.text, score, payload: Value::Object(payload) }
 }
 
@@ -249,6 +341,9 @@ mod tests {
             data: json!({"name": name}),
             content_hash: String::new(),
             created_at: chrono::Utc::now(),
+            document_id: None,
+            chunk_id: None,
+            campaign_id: None,
         }
     }
 

@@ -32,7 +32,8 @@ pub trait DocumentStore: Send + Sync {
     async fn get_document(&self, id: &str) -> StorageResult<DocumentRecord>;
     /// Every document, by book title.
     async fn list_documents(&self) -> StorageResult<Vec<DocumentRecord>>;
-    /// Removes a document with its pages and chunks (its vectors are the caller's job).
+    /// Removes a document with its pages, chunks and the records recognized in it (its
+    /// vectors are the caller's job).
     async fn delete_document(&self, id: &str) -> StorageResult<()>;
     /// Writes pages (again): a page already stored is replaced; each document's page count
     /// becomes the number of its pages stored.
@@ -44,6 +45,8 @@ pub trait DocumentStore: Send + Sync {
     async fn insert_chunks(&self, chunks: Vec<ChunkRecord>) -> StorageResult<usize>;
     /// Up to `limit` of a document's chunks whose vectors are not yet indexed, in order.
     async fn unindexed_chunks(&self, document_id: &str, limit: i64) -> StorageResult<Vec<ChunkRecord>>;
+    /// A document's chunks of other content types than `except` (`rules`), in order.
+    async fn typed_chunks(&self, document_id: &str, except: &str) -> StorageResult<Vec<ChunkRecord>>;
     /// Records that these chunks' vectors are in the vector index.
     async fn mark_chunks_indexed(&self, ids: &[String]) -> StorageResult<()>;
     /// Records that no chunk's vector is in the index any more (a restored database over an
@@ -135,9 +138,16 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
 
     async fn delete_document(&self, id: &str) -> StorageResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        for statement in
-            ["DELETE FROM chunks WHERE document_id = $1", "DELETE FROM document_pages WHERE document_id = $1"]
-        {
+        let systems: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT system FROM collection_records WHERE document_id = $1")
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+        for statement in [
+            "DELETE FROM collection_records WHERE document_id = $1",
+            "DELETE FROM chunks WHERE document_id = $1",
+            "DELETE FROM document_pages WHERE document_id = $1",
+        ] {
             sqlx::query(statement).bind(id.to_string()).execute(&mut *tx).await?;
         }
         let result =
@@ -146,6 +156,9 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
             return Err(StorageError::not_found("document", id));
         }
         tx.commit().await?;
+        for system in &systems {
+            self.changed(&crate::cache::tag::records(system)).await;
+        }
         Ok(())
     }
 
@@ -232,6 +245,19 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         ))
         .bind(document_id.to_string())
         .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::chunk_from_row).collect()
+    }
+
+    async fn typed_chunks(&self, document_id: &str, except: &str) -> StorageResult<Vec<ChunkRecord>> {
+        let rows = sqlx::query(const_format::concatcp!(
+            "SELECT ",
+            CHUNK_COLUMNS,
+            " FROM chunks c WHERE c.document_id = $1 AND c.content_type <> $2 ORDER BY c.ordinal"
+        ))
+        .bind(document_id.to_string())
+        .bind(except.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(Self::chunk_from_row).collect()
@@ -332,7 +358,18 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         .bind(section.map(str::to_owned))
         .execute(&mut *tx)
         .await?;
+        let systems: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT system FROM collection_records WHERE document_id = $1")
+                .bind(document_id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
         tx.commit().await?;
+        // The book's records share its chunks' visibility: cached look-ups are stale now.
+        if DB::rows_affected(&done) > 0 {
+            for system in &systems {
+                self.changed(&crate::cache::tag::records(system)).await;
+            }
+        }
         Ok(DB::rows_affected(&done))
     }
 

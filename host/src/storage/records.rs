@@ -452,4 +452,26 @@ pub struct CollectionRecord {
     pub content_hash: String,
     /// When it was stored.
     pub created_at: DateTime<Utc>,
+    /// The ingested book (document) it was recognized in; `None` for a structured import.
+    #[serde(default)]
+    pub document_id: Option<String>,
+    /// The chunk of that book that cites it (and whose visibility it shares).
+    #[serde(default)]
+    pub chunk_id: Option<String>,
+    /// The campaign whose book it came from; `None` for the shared library and imports.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
+}
+
+/// Whose records a campaign's look-up may read ([`super::CollectionStore::records_for`]):
+/// imports and the shared library's books, plus the campaign's own books; records from
+/// GM-only passages only where the reader may see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordReader {
+    /// The campaign the look-up is made in.
+    pub campaign_id: String,
+    /// The reader is the campaign's GM: its books' GM-only records are shown.
+    pub campaign_gm: bool,
+    /// The reader is the operator: the shared library's GM-only records are shown too.
+    pub operator: bool,
 }

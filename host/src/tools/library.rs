@@ -10,6 +10,7 @@ use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::access::{self, Need, Viewer};
 use crate::app::App;
+use crate::library::books::BookRemoved;
 use crate::library::ingest::{
     IngestError, IngestReport, IngestRequest, NoProgress, Progress, current_progress,
 };
@@ -68,6 +69,14 @@ pub struct BookRevealed {
     pub visibility: Visibility,
     /// How many passages changed (0: they already had it, or no section has that path).
     pub passages: u64,
+}
+
+/// Arguments of `book_remove`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookRemoveArgs {
+    /// The book's document id (from book_list).
+    pub document_id: String,
 }
 
 /// Arguments of `note_reveal`.
@@ -254,6 +263,16 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             note_reveal,
         ),
         typed_tool(
+            "book_remove",
+            "Remove a rulebook",
+            "Remove an ingested book with its pages, passages, search vectors and the records (monsters, spells, \
+             …) recognized in it; look-ups fall back to any other source of the same records. A shared-library \
+             book needs an admin token. Cannot be undone (ingest the file again to bring it back).",
+            ToolHints::CHANGE,
+            Need::Gm,
+            book_remove,
+        ),
+        typed_tool(
             "book_reveal",
             "Reveal a book's section to the players",
             "Reveal a section of a GM-only book (an adventure) to the players, with every section under it, or \
@@ -410,6 +429,17 @@ async fn book_reveal(app: ToolCall, args: BookRevealArgs) -> Result<BookRevealed
         .map_err(|err| ToolError::Internal(format!("{err:#}")))?;
     tracing::info!(document_id = %document.id, ?section, visibility = visibility.as_str(), passages, "book visibility set");
     Ok(BookRevealed { document_id: document.id, section, visibility, passages })
+}
+
+async fn book_remove(app: ToolCall, args: BookRemoveArgs) -> Result<BookRemoved, ToolError> {
+    let document = app.storage.get_document(&args.document_id).await?;
+    if document.campaign_id.is_none() && !app.viewer.caller.is_operator() {
+        return Err(ToolError::Forbidden(
+            "book_remove of a shared-library book needs an admin token (or the server's own console)".into(),
+        ));
+    }
+    let library = library(&app).await?;
+    library.remove_book(&document.id).await.map_err(library_error)
 }
 
 async fn note_reveal(app: ToolCall, args: NoteRevealArgs) -> Result<NoteAdded, ToolError> {

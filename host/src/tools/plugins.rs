@@ -13,7 +13,7 @@ use super::registry::{ConsentAnswer, ToolCall, ToolHandler, ToolHints, typed_too
 use super::{ToolError, validate};
 use crate::access::{Caller, Need};
 use crate::app::App;
-use crate::plugins::{PluginServices, namespaced_tool};
+use crate::plugins::{PluginServices, RecordRights, namespaced_tool};
 use crate::storage::{CampaignPluginRecord, InstalledPluginRecord};
 
 /// Arguments of `plugin_list`.
@@ -227,7 +227,10 @@ pub async fn call_plugin_tool(
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
     let seed = ttrpg_dice::fresh_seed();
     let host_tools = Arc::new(CampaignScopedTools::new(app.clone(), caller.clone()));
-    let services = Arc::new(PluginServices::new(app.storage.clone(), app.cache.clone(), host_tools));
+    let campaign_gm =
+        matches!(crate::access::role_in(&app, caller, campaign_id).await, Ok(Some(crate::access::Role::Gm)));
+    let rights = RecordRights { campaign_gm, operator: caller.is_operator() };
+    let services = Arc::new(PluginServices::new(app.storage.clone(), app.cache.clone(), host_tools, rights));
     let started = std::time::Instant::now();
     let outcome = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments).await;
     let seconds = started.elapsed().as_secs_f64();

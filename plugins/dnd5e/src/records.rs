@@ -17,6 +17,33 @@ pub fn record_of(payload: &Value) -> Option<Map<String, Value>> {
         .or_else(|| ["data", "fields", "record", "metadata"].iter().find_map(|k| named(&payload[*k])))
 }
 
+/// Where a record is printed, for people: "SRD 5.1, p. 283" (or "pp. 283–284"), from the
+/// first of its `sources` (the host lists the winning source first) that has a book and
+/// a page; `None` when no source has one (a structured import alone).
+pub fn citation(record: &Map<String, Value>) -> Option<String> {
+    let cite = |source: &Map<String, Value>| {
+        let book = source.get("book")?.as_str()?;
+        let start = source.get("page_start")?.as_i64()?;
+        let end = source.get("page_end").and_then(Value::as_i64).unwrap_or(start);
+        Some(if end > start {
+            format!("{book}, pp. {start}\u{2013}{end}")
+        } else {
+            format!("{book}, p. {start}")
+        })
+    };
+    let sources = record.get("sources").and_then(Value::as_array);
+    sources.into_iter().flatten().filter_map(Value::as_object).find_map(cite).or_else(|| cite(record))
+}
+
+/// Takes the host's list of a record's sources out of it (each with its book, pages,
+/// section and where the record came from), leaving the record's own fields.
+pub fn take_sources(record: &mut Map<String, Value>) -> Vec<Value> {
+    match record.remove("sources") {
+        Some(Value::Array(sources)) => sources,
+        _ => Vec::new(),
+    }
+}
+
 /// A record's string field, or "" when missing.
 pub fn text<'a>(record: &'a Map<String, Value>, field: &str) -> &'a str {
     record.get(field).and_then(Value::as_str).unwrap_or("")
@@ -116,6 +143,21 @@ mod tests {
         let orc = record_of(&nested).unwrap();
         assert_eq!((text(&orc, "name"), number(&orc, "challenge_rating")), ("Orc", Some(0.5)));
         assert!(record_of(&json!({"book": "SRD"})).is_none());
+    }
+
+    #[test]
+    fn citations_come_from_the_first_source_with_a_page() {
+        let imported_first = json!({"name": "Goblin", "sources": [
+            {"record_source": "open5e", "book": "SRD 5.1", "page_start": null},
+            {"record_source": "book:x", "book": "SRD 5.1", "page_start": 315, "page_end": 316},
+        ]});
+        let mut record = record_of(&imported_first).unwrap();
+        assert_eq!(citation(&record).as_deref(), Some("SRD 5.1, pp. 315\u{2013}316"));
+        assert_eq!(take_sources(&mut record).len(), 2);
+        assert!(!record.contains_key("sources"));
+        let alone = json!({"name": "Orc", "book": "Monster Manual", "page_start": 246, "page_end": 246});
+        assert_eq!(citation(&record_of(&alone).unwrap()).as_deref(), Some("Monster Manual, p. 246"));
+        assert_eq!(citation(&record_of(&json!({"name": "Orc", "book": "SRD 5.1"})).unwrap()), None);
     }
 
     #[test]

@@ -95,10 +95,14 @@ pub struct IngestReport {
     pub duplicate_chunks: u64,
     /// Chunks embedded and indexed by this run.
     pub indexed_now: u64,
+    /// Records recognized in it (monsters, spells, … by collection), written anew.
+    pub records: u64,
     /// Which chunker split it.
     pub chunker: String,
     /// Seconds this run took.
     pub seconds: f64,
+    /// Where those seconds went, by stage.
+    pub timings: IngestTimings,
     /// Things the GM should know (e.g. no plugin for the book's system was installed).
     pub warnings: Vec<String>,
 }
@@ -217,7 +221,10 @@ impl Library {
         let existing =
             self.storage.find_document_by_hash(&content_hash).await.map_err(anyhow::Error::from)?;
         if let Some(document) = existing.as_ref().filter(|d| d.status == DocumentStatus::Ready) {
-            return Ok(already_ingested(document.clone(), &shown, started));
+            let records = self.rebuild_records(document).await?;
+            let mut report = already_ingested(document.clone(), &shown, started);
+            report.records = records;
+            return Ok(report);
         }
         let chunker_name = chunker.map(|c| c.name()).unwrap_or_else(|| builtin::NAME.to_owned());
         // The document is recorded (invisible) before its file is read, so that a second
@@ -267,6 +274,8 @@ impl Library {
         };
         let resumed = !created_now;
 
+        let mut timings = IngestTimings::default();
+        let stage = Instant::now();
         let pages = match self.extract(&shown, bytes, progress).await {
             Ok(pages) => pages,
             Err(err) => {
@@ -294,14 +303,25 @@ impl Library {
         };
         self.storage.save_pages(page_rows).await.map_err(anyhow::Error::from)?;
 
+        timings.extracting = stage.elapsed().as_secs_f64();
+        let stage = Instant::now();
         progress.update(Stage::Chunking, 0, 1);
         let chunks = self.chunk(&as_document, chunker).await?;
         let (rows, duplicate_chunks) = chunk_rows(&document.id, document.visibility, chunks);
         let total = rows.len() as u64;
+        let records = crate::records::books::records_of(&document, &rows);
         self.storage.insert_chunks(rows).await.map_err(anyhow::Error::from)?;
+        // Shown once the document is ready (the records' reads join on its status).
+        let records = self
+            .storage
+            .replace_document_records(&document.id, records)
+            .await
+            .map_err(anyhow::Error::from)?;
         progress.update(Stage::Chunking, 1, 1);
+        timings.chunking = stage.elapsed().as_secs_f64();
 
-        let indexed_now = self.index_pending(&document, total, progress).await?;
+        let (indexed_now, spent) = self.index_pending_timed(&document, total, progress).await?;
+        (timings.embedding, timings.indexing) = spent;
         let document = self.storage.finish_document(&document.id).await.map_err(anyhow::Error::from)?;
         self.invalidate().await;
         Ok(IngestReport {
@@ -313,10 +333,20 @@ impl Library {
             page_problems,
             duplicate_chunks,
             indexed_now,
+            records: records as u64,
             chunker: chunker_name,
             seconds: started.elapsed().as_secs_f64(),
+            timings,
             warnings: Vec::new(),
         })
+    }
+
+    /// Writes a ready book's records anew from its stored chunks (a book ingested before
+    /// records were recognized gets them when it is ingested again). Returns how many.
+    async fn rebuild_records(&self, document: &DocumentRecord) -> anyhow::Result<u64> {
+        let chunks = self.storage.typed_chunks(&document.id, crate::records::books::RUNNING_TEXT).await?;
+        let records = crate::records::books::records_of(document, &chunks);
+        Ok(self.storage.replace_document_records(&document.id, records).await? as u64)
     }
 
     /// Extracts every page on a blocking thread. The file as a whole must be a readable
@@ -425,15 +455,29 @@ impl Library {
         total: u64,
         progress: &dyn Progress,
     ) -> anyhow::Result<u64> {
+        Ok(self.index_pending_timed(document, total, progress).await?.0)
+    }
+
+    /// [`Self::index_pending`], also returning the seconds spent embedding and indexing.
+    async fn index_pending_timed(
+        &self,
+        document: &DocumentRecord,
+        total: u64,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<(u64, (f64, f64))> {
         let scope = document.campaign_id.clone().unwrap_or_else(|| "global".into());
         let mut indexed = 0u64;
+        let (mut embedding, mut indexing) = (0.0, 0.0);
         loop {
             let batch = self.storage.unindexed_chunks(&document.id, INDEX_BATCH).await?;
             if batch.is_empty() {
                 break;
             }
             let texts: Vec<String> = batch.iter().map(|c| embedding_text(&c.section, &c.text)).collect();
+            let stage = Instant::now();
             let dense = self.embed(texts.clone()).await?;
+            embedding += stage.elapsed().as_secs_f64();
+            let stage = Instant::now();
             let points: Vec<Point> = batch
                 .iter()
                 .zip(dense)
@@ -447,12 +491,13 @@ impl Library {
                 .collect();
             self.index.upsert(RULEBOOK_COLLECTION, points).await?;
             self.index.flush().await?;
+            indexing += stage.elapsed().as_secs_f64();
             let ids: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
             self.storage.mark_chunks_indexed(&ids).await?;
             indexed += ids.len() as u64;
             progress.update(Stage::Indexing, indexed.min(total), total);
         }
-        Ok(indexed)
+        Ok((indexed, (embedding, indexing)))
     }
 }
 
@@ -540,6 +585,20 @@ fn chunk_payload(document: &DocumentRecord, scope: &str, chunk: &ChunkRecord) ->
     payload
 }
 
+/// Seconds an ingestion spent in each stage (the rest of `seconds` is reading the file,
+/// the database and waiting for a turn).
+#[derive(Debug, Clone, Copy, Default, Serialize, schemars::JsonSchema)]
+pub struct IngestTimings {
+    /// Extracting the pages' text from the PDF.
+    pub extracting: f64,
+    /// Chunking, fitting chunks to the model's budget, storing chunks and records.
+    pub chunking: f64,
+    /// Running the embedding model.
+    pub embedding: f64,
+    /// BM25 encoding and writing the vectors to the index, durably.
+    pub indexing: f64,
+}
+
 /// The report of a file whose document is ready already: nothing was done.
 fn already_ingested(document: DocumentRecord, shown: &str, started: Instant) -> IngestReport {
     IngestReport {
@@ -556,6 +615,8 @@ fn already_ingested(document: DocumentRecord, shown: &str, started: Instant) -> 
         page_problems: Vec::new(),
         duplicate_chunks: 0,
         indexed_now: 0,
+        records: 0,
         seconds: started.elapsed().as_secs_f64(),
+        timings: IngestTimings::default(),
     }
 }

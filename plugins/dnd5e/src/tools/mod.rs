@@ -25,9 +25,10 @@ pub fn all() -> Vec<Tool> {
             "Look up a monster",
             "Returns the full SRD 5.1 stat block of one monster by name (AC, HP, hit dice, speed, \
              ability scores, saves, skills, resistances, senses, languages, challenge rating, XP, \
-             traits, actions, legendary actions). Takes the exact name case-insensitively, else the \
-             closest match (`exact_match` false); fails with close names when nothing is near. Needs \
-             the `search` capability and monsters imported into the campaign's system.",
+             traits, actions, legendary actions) with the page it is printed on. Takes the exact name \
+             case-insensitively, else the closest match (`exact_match` false); fails with close names \
+             when nothing is near. Needs the `search` capability and monsters from an ingested book or \
+             an Open5e import.",
             ToolHints::READ,
             monsters::lookup,
         ),
@@ -127,8 +128,9 @@ pub(crate) fn lookup(
         Pick::Exact(i) => Ok((found.swap_remove(i), true)),
         Pick::Close(i) => Ok((found.swap_remove(i), false)),
         Pick::None(names) if names.is_empty() => Err(ToolError::not_found(format!(
-            "no {what} named {name:?} in the campaign's {collection}, and nothing like it; have the \
-             {collection} been imported for the dnd5e system (`ttrpg import open5e …`)?"
+            "no {what} named {name:?} in the campaign's {collection}, and nothing like it; ingest a book \
+             that has them with system dnd5e (`ttrpg ingest BOOK.pdf --system dnd5e`, or ingest_document) \
+             or import the Open5e data (`ttrpg import open5e …`)"
         ))),
         Pick::None(names) => Err(ToolError::not_found(format!(
             "no {what} named {name:?}; the closest in the campaign's {collection} are: {}",

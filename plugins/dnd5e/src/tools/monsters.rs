@@ -25,6 +25,11 @@ pub struct LookupResult {
     pub monster: Map<String, Value>,
     /// False when no monster has exactly that name and the closest one was returned.
     pub exact_match: bool,
+    /// Where the stat block is printed ("SRD 5.1, p. 283"), when a book holds it.
+    pub citation: Option<String>,
+    /// Every source that has this monster (an ingested book, an Open5e import), the one
+    /// whose fields are shown first, each with its book, pages and section.
+    pub sources: Vec<Value>,
     /// Credit to show with SRD 5.1 content.
     pub attribution: String,
 }
@@ -34,7 +39,9 @@ pub(crate) fn lookup(_ctx: &Context, args: LookupArgs) -> Result<LookupResult, T
     if let Some(xp) = experience_points(&monster) {
         monster.insert("experience_points".into(), json!(xp));
     }
-    Ok(LookupResult { monster, exact_match, attribution: SRD_ATTRIBUTION.into() })
+    let citation = records::citation(&monster);
+    let sources = records::take_sources(&mut monster);
+    Ok(LookupResult { monster, exact_match, citation, sources, attribution: SRD_ATTRIBUTION.into() })
 }
 
 /// Arguments of `monster_search`. Every field is optional; give at least a query or a filter.

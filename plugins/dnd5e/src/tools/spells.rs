@@ -35,13 +35,20 @@ pub struct LookupResult {
     pub spell: Map<String, Value>,
     /// False when no spell has exactly that name and the closest one was returned.
     pub exact_match: bool,
+    /// Where the spell is printed ("SRD 5.1, p. 241"), when a book holds it.
+    pub citation: Option<String>,
+    /// Every source that has this spell (an ingested book, an Open5e import), the one whose
+    /// fields are shown first, each with its book, pages and section.
+    pub sources: Vec<Value>,
     /// Credit to show with SRD 5.1 content.
     pub attribution: String,
 }
 
 pub(crate) fn lookup(_ctx: &Context, args: LookupArgs) -> Result<LookupResult, ToolError> {
-    let (spell, exact_match) = super::lookup("spells", "spell", &args.name)?;
-    Ok(LookupResult { spell, exact_match, attribution: SRD_ATTRIBUTION.into() })
+    let (mut spell, exact_match) = super::lookup("spells", "spell", &args.name)?;
+    let citation = records::citation(&spell);
+    let sources = records::take_sources(&mut spell);
+    Ok(LookupResult { spell, exact_match, citation, sources, attribution: SRD_ATTRIBUTION.into() })
 }
 
 /// Arguments of `spell_search`. Every field is optional; give at least a query or a filter.
