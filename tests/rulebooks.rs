@@ -175,7 +175,8 @@ async fn srd_ingest_resume_search_and_eval() {
         "killed after {indexed_at_kill} chunks were indexed; the rerun finished {resumed_chunks} chunks"
     );
     let resumed_records = resumed["records"].as_i64().unwrap();
-    assert!(resumed_records > 1000, "the resumed ingestion recognized {resumed_records} records");
+    // The SRD has 325 monsters and 319 spells in Open5e, and a few conditions.
+    assert!(resumed_records > 600, "the resumed ingestion recognized {resumed_records} records");
 
     // --- removing the book takes everything of it away ---
     let (ok, stdout, stderr) = run(ttrpg(&killed.data_dir(), &env, &["book", "remove", "SRD 5.1", "--json"]));
