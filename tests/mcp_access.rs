@@ -38,6 +38,8 @@ const GM_ONLY: &[&str] = &[
     "note_reveal",
     "book_reveal",
     "book_remove",
+    "house_rule_add",
+    "house_rule_remove",
 ];
 
 /// What a player may do.
@@ -54,6 +56,7 @@ const PLAYER_TOOLS: &[&str] = &[
     "search_rules",
     "note_search",
     "session_notes",
+    "house_rule_list",
 ];
 
 async fn names(client: &Client) -> Vec<String> {

@@ -55,3 +55,74 @@ fn onnxruntime_is_found_in_the_python_wheel_without_a_variable() {
         assert!(String::from_utf8_lossy(&ingest.stderr).contains("pip install onnxruntime"));
     }
 }
+
+/// `ttrpg ARGS…` with no model folder configured, a home and Hugging Face cache of the
+/// test's own (`hub`), so that only what the test puts there can be found.
+fn without_model(
+    scratch: &Scratch,
+    home: &std::path::Path,
+    hub: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    let (home, hub) = (home.display().to_string(), hub.display().to_string());
+    let mut command = client::ttrpg_command(
+        &scratch.data_dir(),
+        &[("HOME", home.as_str()), ("HF_HUB_CACHE", hub.as_str()), ("FASTEMBED_CACHE_DIR", hub.as_str())],
+        args,
+    );
+    command.env_remove("HF_HOME");
+    command.output().unwrap()
+}
+
+#[test]
+fn a_missing_model_says_what_to_do_and_one_in_the_hugging_face_cache_is_found() {
+    let scratch = Scratch::new();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let hub = elsewhere.path().join("hub");
+    let doctor = without_model(&scratch, elsewhere.path(), &hub, &["doctor", "--json"]);
+    assert!(!doctor.status.success(), "doctor fails while a part is missing");
+    let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let model = report["parts"].as_array().unwrap().iter().find(|p| p["part"] == "model").cloned().unwrap();
+    let expected = scratch.data_dir().join("models/all-MiniLM-L6-v2").display().to_string();
+    let detail = model["detail"].as_str().unwrap();
+    assert_eq!(model["ok"], false, "{model}");
+    assert!(
+        detail.contains(&expected) && detail.contains("TTRPG_MODEL_DIR") && detail.contains("cp -r"),
+        "{detail}"
+    );
+    let book = scratch.data_dir().join("lanterns.pdf");
+    std::fs::write(
+        &book,
+        pdf::chapters(&[("Chapter 1: Lanterns", &["A hooded lantern sheds bright light."])]),
+    )
+    .unwrap();
+    let ingest =
+        without_model(&scratch, elsewhere.path(), &hub, &["ingest", book.to_str().unwrap(), "--book", "L"]);
+    let stderr = String::from_utf8_lossy(&ingest.stderr);
+    assert!(
+        !ingest.status.success() && stderr.contains("no embedding model") && stderr.contains(&expected),
+        "{stderr}"
+    );
+    // What needs no model works.
+    let roll = without_model(&scratch, elsewhere.path(), &hub, &["roll", "--seed", "1", "2d6"]);
+    assert!(roll.status.success(), "{}", String::from_utf8_lossy(&roll.stderr));
+
+    // A copy in the Hugging Face cache, laid out as fastembed's download leaves it, is used.
+    let snapshot =
+        hub.join("models--Qdrant--all-MiniLM-L6-v2-onnx/snapshots/5f1b8cd78bc4fb444dd171e59b18f3a3af89a079");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    let shared_model = shared().join("models/all-MiniLM-L6-v2");
+    for file in
+        ["model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json"]
+    {
+        std::os::unix::fs::symlink(shared_model.join(file), snapshot.join(file)).unwrap();
+    }
+    let doctor = without_model(&scratch, elsewhere.path(), &hub, &["doctor", "--json"]);
+    let report = json_printed(&doctor);
+    let model = report["parts"].as_array().unwrap().iter().find(|p| p["part"] == "model").cloned().unwrap();
+    assert_eq!(model["ok"], true, "{model}");
+    assert!(model["detail"].as_str().unwrap().contains("Hugging Face cache"), "{model}");
+    let ingest =
+        without_model(&scratch, elsewhere.path(), &hub, &["ingest", book.to_str().unwrap(), "--book", "L"]);
+    assert!(ingest.status.success(), "{}", String::from_utf8_lossy(&ingest.stderr));
+}

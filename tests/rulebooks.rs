@@ -365,6 +365,84 @@ async fn srd_ingest_resume_search_and_eval() {
         "{fireball:#}"
     );
     assert!(fireball["citation"].as_str().unwrap_or_default().starts_with("SRD 5.1, p"), "{fireball:#}");
+
+    // --- a house rule travels with the rule it changes ---
+    let ruling = "At our table, standing up from prone costs 10 feet of movement, not half your speed.";
+    let added = mcp
+        .ok(
+            "house_rule_add",
+            json!({"campaign_id": campaign_id, "text": ruling, "about": "the prone condition"}),
+        )
+        .await;
+    let passage = &added["passage"];
+    assert!(
+        passage["text"].as_str().unwrap().contains("Prone")
+            || passage["section"].as_str().unwrap().contains("Prone"),
+        "the ruling is kept against the Prone passage: {added:#}"
+    );
+    let rule_id = added["house_rule"]["id"].as_str().unwrap().to_owned();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let carrying = |hits: &Value| -> Vec<Value> {
+        hits["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["house_rules"].as_array().is_some_and(|r| !r.is_empty()))
+            .cloned()
+            .collect()
+    };
+    let about = json!({"query": "the prone condition", "campaign_id": campaign_id, "limit": 10});
+    let hits = mcp.ok("search_rules", about).await;
+    let found = carrying(&hits);
+    assert!(
+        found.iter().any(|h| h["chunk_id"] == passage["chunk_id"]),
+        "the passage lacks the ruling: {hits:#}"
+    );
+    for hit in &found {
+        assert_eq!(hit["house_rules"][0]["ruling"], ruling);
+        assert_eq!(hit["house_rules"][0]["label"], format!("House rule (ruled {today})"));
+        assert!(hit["chunk_id"] == passage["chunk_id"] || hit["section"] == passage["section"], "{hit:#}");
+    }
+    // A ruling on the passage a player's own words find, named by its chunk.
+    let question = "Is it easier to hit someone lying on the ground?";
+    let asked = json!({"query": question, "campaign_id": campaign_id, "limit": 10});
+    let top = mcp.ok("search_rules", asked.clone()).await["hits"][0].clone();
+    let second =
+        "Attacks against a prone creature from within 5 feet have advantage; from farther, no disadvantage.";
+    mcp.ok(
+        "house_rule_add",
+        json!({"campaign_id": campaign_id, "text": second, "about": question, "chunk_id": top["chunk_id"]}),
+    )
+    .await;
+    let again = mcp.ok("search_rules", asked.clone()).await;
+    let rulings: Vec<&str> = again["hits"][0]["house_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruling"].as_str().unwrap())
+        .collect();
+    assert!(rulings.contains(&second), "the hit named by chunk_id lacks its ruling: {again:#}");
+    let wrong = mcp
+        .err(
+            "house_rule_add",
+            json!({"campaign_id": campaign_id, "text": "x", "about": "prone", "chunk_id": "no-such-chunk"}),
+        )
+        .await;
+    assert!(wrong.contains("no-such-chunk"), "{wrong}");
+    let outside = mcp.ok("search_rules", json!({"query": question, "limit": 10})).await;
+    assert!(carrying(&outside).is_empty(), "a ruling leaked outside its campaign: {outside:#}");
+    let listed = mcp.ok("house_rule_list", json!({"campaign_id": campaign_id})).await;
+    assert_eq!(listed["house_rules"][0]["id"], rule_id.as_str());
+    assert_eq!(listed["house_rules"].as_array().unwrap().len(), 2, "{listed:#}");
+    let unknown =
+        mcp.err("house_rule_add", json!({"campaign_id": campaign_id, "text": "x", "about": "   "})).await;
+    assert!(unknown.contains("about"), "{unknown}");
+    for rule in listed["house_rules"].as_array().unwrap() {
+        mcp.ok("house_rule_remove", json!({"campaign_id": campaign_id, "house_rule_id": rule["id"]})).await;
+    }
+    let hits = mcp.ok("search_rules", asked).await;
+    assert!(carrying(&hits).is_empty(), "a removed ruling is still shown: {hits:#}");
+
     for (kind, title, body) in [
         (
             "npc",

@@ -250,8 +250,8 @@ pub struct SearchConfig {
     /// `ORT_DYLIB_PATH`.
     pub onnxruntime: Option<PathBuf>,
     /// Which of the model folder's files runs: `auto` (int8 on a CPU with VNNI, else fp32;
-    /// the default), `fp32` or `int8` ([`crate::embed::precision`]).
-    pub model_precision: crate::embed::Precision,
+    /// the default), `fp32` or `int8` (the embed module chooses the file).
+    pub model_precision: Precision,
     /// A Qdrant server (`http://host:6334`, gRPC), or several peers of one cluster separated
     /// by commas (the host fails over between them). Unset: Qdrant Edge in process, with its
     /// files in `vectors/` in the data folder.
@@ -276,6 +276,39 @@ impl SearchConfig {
             .filter(|u| !u.is_empty())
             .map(str::to_string)
             .collect()
+    }
+}
+
+/// Which of the model folder's ONNX files runs (`search.model_precision`,
+/// `TTRPG_MODEL_PRECISION`); the embed module chooses the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Int8 where the CPU has VNNI and the folder has the signed int8 file, else fp32.
+    #[default]
+    Auto,
+    /// Always `model.onnx`.
+    Fp32,
+    /// Int8: the signed file on a CPU with VNNI, else the unsigned one.
+    Int8,
+}
+
+/// A precision name that is none of `auto`, `fp32` and `int8`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a model precision: use auto, fp32 or int8")]
+pub struct UnknownPrecision(String);
+
+impl std::str::FromStr for Precision {
+    type Err = UnknownPrecision;
+
+    /// Parses `auto`, `fp32` or `int8` (any case).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Precision::Auto),
+            "fp32" => Ok(Precision::Fp32),
+            "int8" => Ok(Precision::Int8),
+            _ => Err(UnknownPrecision(text.to_owned())),
+        }
     }
 }
 
@@ -507,7 +540,12 @@ impl Config {
 
     /// The embedding model's folder.
     pub fn model_dir(&self) -> PathBuf {
-        self.search.model_dir.clone().unwrap_or_else(|| self.data_dir.join("models").join("all-MiniLM-L6-v2"))
+        self.search.model_dir.clone().unwrap_or_else(|| self.default_model_dir())
+    }
+
+    /// Where the data folder keeps the embedding model: `<data>/models/all-MiniLM-L6-v2`.
+    pub fn default_model_dir(&self) -> PathBuf {
+        self.data_dir.join("models").join("all-MiniLM-L6-v2")
     }
 
     /// The folder of the in-process vector index.

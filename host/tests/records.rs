@@ -205,7 +205,7 @@ async fn stored_book(
             }
         })
         .collect();
-    let records = ttrpg_host::records::books::records_of(&document, &chunks);
+    let records = ttrpg_host::library::ingest::records::records_of(&document, &chunks);
     let ids: Vec<String> = chunks.iter().map(|c| c.id.clone()).collect();
     store.insert_chunks(chunks).await.unwrap();
     store.replace_document_records(&document.id, records).await.unwrap();

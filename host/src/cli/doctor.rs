@@ -202,10 +202,6 @@ async fn check_plugins(config: &Config) -> PartReport {
     }
 }
 
-/// The files the embedding model's folder must hold.
-const MODEL_FILES: [&str; 5] =
-    ["model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json"];
-
 fn check_onnxruntime(config: &Config) -> PartReport {
     let part = "onnxruntime";
     let configured = config.search.onnxruntime.as_deref();
@@ -247,40 +243,41 @@ fn check_onnxruntime(config: &Config) -> PartReport {
 }
 
 fn check_model(config: &Config) -> PartReport {
-    let dir = config.model_dir();
-    let missing: Vec<&str> = MODEL_FILES.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if missing.is_empty() {
-        let file = crate::embed::precision::choose(
-            &dir,
-            config.search.model_precision,
-            crate::embed::precision::cpu_has_vnni(),
-        );
-        let bytes = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
-        PartReport {
-            part: "model",
-            version: format!("{name} {}", file.variant),
-            ok: true,
-            detail: format!(
-                "{} ({} {:.1} MiB: {})",
-                dir.display(),
-                file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                bytes as f64 / f64::from(1 << 20),
-                file.reason
-            ),
+    let found = crate::embed::model_folder::find(
+        config.search.model_dir.as_deref(),
+        &config.default_model_dir(),
+        &crate::embed::model_folder::hub_caches(),
+    );
+    let dir = match found {
+        Ok(folder) => folder,
+        Err(missing) => {
+            return PartReport {
+                part: "model",
+                version: "all-MiniLM-L6-v2".into(),
+                ok: false,
+                detail: missing.to_string(),
+            };
         }
-    } else {
-        PartReport {
-            part: "model",
-            version: name,
-            ok: false,
-            detail: format!(
-                "{} lacks {} (set TTRPG_MODEL_DIR to an all-MiniLM-L6-v2 ONNX export; rules search and \
-                 ingestion need it)",
-                dir.display(),
-                missing.join(", ")
-            ),
-        }
+    };
+    let name = dir.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = crate::embed::precision::choose(
+        &dir.path,
+        config.search.model_precision,
+        crate::embed::precision::cpu_has_vnni(),
+    );
+    let bytes = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
+    PartReport {
+        part: "model",
+        version: format!("{name} {}", file.variant),
+        ok: true,
+        detail: format!(
+            "{} (found by {}; {} {:.1} MiB: {})",
+            dir.path.display(),
+            dir.found_by,
+            file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            bytes as f64 / f64::from(1 << 20),
+            file.reason
+        ),
     }
 }
 

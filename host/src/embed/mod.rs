@@ -11,6 +11,7 @@
 
 mod local;
 pub mod locate;
+pub mod model_folder;
 pub mod precision;
 
 pub use local::{LocalEmbedder, MAX_TOKENS};
@@ -29,6 +30,9 @@ pub enum EmbedError {
         /// What is wrong.
         message: String,
     },
+    /// No folder holds the model.
+    #[error(transparent)]
+    ModelMissing(#[from] model_folder::ModelMissing),
     /// ONNX Runtime could not be found or loaded.
     #[error(
         "ONNX Runtime is not available ({0}); install it with `python3 -m pip install onnxruntime==1.31.1` \

@@ -12,8 +12,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 /// The model's fp32 file.
 pub const FP32_FILE: &str = "model.onnx";
 /// Int8 with signed weights, for CPUs with VNNI.
@@ -21,37 +19,7 @@ pub const INT8_VNNI_FILE: &str = "model_int8_vnni.onnx";
 /// Int8 with unsigned weights, safe on any CPU.
 pub const INT8_UNSIGNED_FILE: &str = "model_quantized.onnx";
 
-/// What the configuration asks for (`search.model_precision`, `TTRPG_MODEL_PRECISION`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// Int8 where the CPU has VNNI and the folder has the signed int8 file, else fp32.
-    #[default]
-    Auto,
-    /// Always `model.onnx`.
-    Fp32,
-    /// Int8: the signed file on a CPU with VNNI, else the unsigned one.
-    Int8,
-}
-
-/// A precision name that is none of `auto`, `fp32` and `int8`.
-#[derive(Debug, thiserror::Error)]
-#[error("{0:?} is not a model precision: use auto, fp32 or int8")]
-pub struct UnknownPrecision(String);
-
-impl std::str::FromStr for Precision {
-    type Err = UnknownPrecision;
-
-    /// Parses `auto`, `fp32` or `int8` (any case).
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(Precision::Auto),
-            "fp32" => Ok(Precision::Fp32),
-            "int8" => Ok(Precision::Int8),
-            _ => Err(UnknownPrecision(text.to_owned())),
-        }
-    }
-}
+pub use crate::config::Precision;
 
 /// The file chosen, and why, in words for `doctor` and the log.
 #[derive(Debug, Clone, PartialEq, Eq)]

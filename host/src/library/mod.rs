@@ -10,6 +10,7 @@
 pub mod books;
 mod error;
 pub mod eval;
+pub mod house_rules;
 pub mod ingest;
 pub mod notes;
 pub mod sandbox;
@@ -88,7 +89,13 @@ impl Library {
         storage: Arc<dyn Storage>,
         cache: Arc<TwoLevelCache>,
     ) -> anyhow::Result<Library> {
-        let model_dir = config.model_dir();
+        let model_dir = crate::embed::model_folder::find(
+            config.search.model_dir.as_deref(),
+            &config.default_model_dir(),
+            &crate::embed::model_folder::hub_caches(),
+        )
+        .map_err(crate::embed::EmbedError::from)?
+        .path;
         let onnxruntime = config.search.onnxruntime.clone();
         let precision = config.search.model_precision;
         let embedder = tokio::task::spawn_blocking(move || {

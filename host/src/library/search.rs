@@ -76,6 +76,10 @@ pub struct RulesHit {
     pub page_end: i64,
     /// Heading path ("Combat › Making an Attack").
     pub section: String,
+    /// The campaign table's rulings about this passage (house_rule_add), oldest first: they
+    /// override the book's text below where they differ. Empty outside a campaign.
+    #[serde(default)]
+    pub house_rules: Vec<super::house_rules::TableRuling>,
     /// The passage.
     pub text: String,
     /// Fused relevance (reciprocal rank fusion; higher is better).
@@ -186,6 +190,7 @@ impl Library {
                 page_start: row.page_start,
                 page_end: row.page_end,
                 section: row.section.clone(),
+                house_rules: Vec::new(),
                 text: row.text.clone(),
                 score: hit.score,
                 content_type: row.content_type.clone(),

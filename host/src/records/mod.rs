@@ -1,6 +1,6 @@
 //! Collection records: the monsters, spells, conditions and rules of a game system, as the
 //! system's plugin defines them, imported from data files ([`open5e`]) or recognized in
-//! ingested rulebooks ([`books`]), and searched by plugins through `host.search`.
+//! ingested rulebooks (`library::ingest::records`), and searched by plugins through `host.search`.
 //!
 //! Search here is keyword scoring with exact field filters over the system's records.
 //!
@@ -14,7 +14,6 @@
 //! and, within one kind, the newest. Every source stays citable: the answer's `sources`
 //! lists each with its book, pages and section, the winner first.
 
-pub mod books;
 mod filter;
 pub mod open5e;
 

@@ -18,6 +18,7 @@ mod combat;
 mod documents;
 mod error;
 mod events;
+mod house_rules;
 mod images;
 mod ingest_leases;
 mod library;
@@ -49,6 +50,7 @@ pub use combat::CombatStore;
 pub use documents::DocumentStore;
 pub use error::StorageError;
 pub use events::{EventListener, NotifyStore};
+pub use house_rules::{HouseRule, HouseRuleStore, NewHouseRule};
 pub use images::{
     AddedImage, IMAGE_QUOTA_SPACE, Image, ImageFile, ImageFilter, ImageKind, ImagePatch, ImageSize,
     ImageStore, MapGrid, MapPin, NewImage,
@@ -162,6 +164,7 @@ pub trait Storage:
     + CollectionStore
     + DocumentStore
     + CampaignNoteStore
+    + HouseRuleStore
     + UserStore
     + ImageStore
     + TransferStore

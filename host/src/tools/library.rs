@@ -214,7 +214,8 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
             "Search the rules",
             "Search the ingested rulebooks by meaning and keywords. Each hit has the book, pages, section path \
              and the passage, plus a ready citation such as \"SRD 5.1, p. 358, Conditions › Grappled\". Filter \
-             by book, content_type (rules, monsters, spells, …), system or campaign.",
+             by book, content_type (rules, monsters, spells, …), system or campaign. With a campaign, a hit \
+             whose passage the table has ruled on carries the ruling in house_rules: it overrides the book.",
             ToolHints::READ,
             Need::Player,
             search_rules,
@@ -289,7 +290,7 @@ pub(crate) async fn library(app: &App) -> Result<Arc<Library>, ToolError> {
     app.library().await.map_err(|err| ToolError::Internal(format!("rulebook search is unavailable: {err:#}")))
 }
 
-fn library_error(err: LibraryError) -> ToolError {
+pub(crate) fn library_error(err: LibraryError) -> ToolError {
     match err {
         LibraryError::Invalid(message) => ToolError::InvalidArguments(message),
         LibraryError::Storage(err) => err.into(),
@@ -361,7 +362,13 @@ pub fn reader_for(viewer: &Viewer) -> Reader {
 async fn search_rules(app: ToolCall, args: RulesQuery) -> Result<RulesResult, ToolError> {
     let library = library(&app).await?;
     let reader = reader_for(&app.viewer);
-    Ok(RulesResult { hits: library.search_rules(&args, &reader).await.map_err(library_error)? })
+    let mut hits = library.search_rules(&args, &reader).await.map_err(library_error)?;
+    // The campaign's table rulings go on the hits they are about (never cached with them).
+    if let Some(campaign_id) = args.campaign_id.as_ref().or(app.viewer.campaign_id.as_ref()) {
+        let rules = app.storage.house_rules(campaign_id).await?;
+        crate::library::house_rules::attach(&mut hits, &rules);
+    }
+    Ok(RulesResult { hits })
 }
 
 /// The document a book title or id names, among those the caller may see.

@@ -9,6 +9,7 @@ pub(crate) mod dice;
 mod error;
 pub mod health;
 mod host_tools;
+pub mod house_rules;
 pub mod images;
 mod initiative;
 pub mod library;
@@ -36,6 +37,7 @@ pub fn core_registry() -> ToolRegistry {
         dice::tools(),
         plugins::tools(),
         library::tools(),
+        house_rules::tools(),
         health::tools(),
         backup::tools(),
         images::tools(),

@@ -20,6 +20,7 @@
 pub mod builtin;
 mod lease;
 pub mod progress;
+pub mod records;
 pub mod split;
 
 use std::path::Path;
@@ -309,7 +310,7 @@ impl Library {
         let chunks = self.chunk(&as_document, chunker).await?;
         let (rows, duplicate_chunks) = chunk_rows(&document.id, document.visibility, chunks);
         let total = rows.len() as u64;
-        let records = crate::records::books::records_of(&document, &rows);
+        let records = records::records_of(&document, &rows);
         self.storage.insert_chunks(rows).await.map_err(anyhow::Error::from)?;
         // Shown once the document is ready (the records' reads join on its status).
         let records = self
@@ -344,8 +345,8 @@ impl Library {
     /// Writes a ready book's records anew from its stored chunks (a book ingested before
     /// records were recognized gets them when it is ingested again). Returns how many.
     async fn rebuild_records(&self, document: &DocumentRecord) -> anyhow::Result<u64> {
-        let chunks = self.storage.typed_chunks(&document.id, crate::records::books::RUNNING_TEXT).await?;
-        let records = crate::records::books::records_of(document, &chunks);
+        let chunks = self.storage.typed_chunks(&document.id, records::RUNNING_TEXT).await?;
+        let records = records::records_of(document, &chunks);
         Ok(self.storage.replace_document_records(&document.id, records).await? as u64)
     }
 

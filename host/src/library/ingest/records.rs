@@ -9,7 +9,6 @@
 
 use serde_json::Value;
 
-use super::fold_name;
 use crate::digest::sha256_hex;
 use crate::storage::{ChunkRecord, CollectionRecord, DocumentRecord};
 
@@ -17,7 +16,7 @@ use crate::storage::{ChunkRecord, CollectionRecord, DocumentRecord};
 pub const RUNNING_TEXT: &str = "rules";
 
 /// The records of a book's typed chunks (in the chunks' order; one per collection and
-/// folded name). Empty for a book without a system, or chunked by the built-in chunker.
+/// name). Empty for a book without a system, or chunked by the built-in chunker.
 pub fn records_of(document: &DocumentRecord, chunks: &[ChunkRecord]) -> Vec<CollectionRecord> {
     let Some(system) = document.system.clone() else { return Vec::new() };
     let mut records: Vec<CollectionRecord> = Vec::new();
@@ -32,7 +31,11 @@ pub fn records_of(document: &DocumentRecord, chunks: &[ChunkRecord]) -> Vec<Coll
         if name.is_empty() || !chunk.metadata.is_object() {
             continue;
         }
-        let key = (chunk.content_type.clone(), fold_name(name));
+        // Pieces of one entry carry the same name; case and spacing are all that may differ.
+        let key = (
+            chunk.content_type.clone(),
+            name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase(),
+        );
         if let Some(&at) = index.get(&key) {
             // A later piece of the same entry: its pages and text join the record.
             let record = &mut records[at];
