@@ -2,7 +2,7 @@
 # Embedding throughput, one command: all-MiniLM-L6-v2 under sentence-transformers (PyTorch, CPU)
 # as the anchor, then the Rust side (fastembed on ONNX Runtime, `LocalEmbedder`), on the same
 # corpus with the same warm-up and batch size 32, then the ratio and a check that both give the
-# same vectors (cosine > 0.999 for the first 3 passages).
+# same vectors (cosine > 0.999 for the first 3 passages; 0.98 when the Rust side runs int8).
 #
 # Usage: benches/embed/run.sh [corpus]
 #
@@ -17,6 +17,9 @@
 #   TTRPG_MODEL_DIR    the ONNX model folder for the Rust side (default ../shared/models/all-MiniLM-L6-v2)
 #   ORT_DYLIB_PATH     ONNX Runtime library; if unset, taken from the venv's onnxruntime wheel
 #   CARGO_TARGET_DIR   as usual
+#   PROFILE            cargo profile of the Rust side (default release; dev optimises the
+#                      dependencies too, and the time is ONNX Runtime's)
+#   TTRPG_MODEL_PRECISION  auto (default: int8 on a CPU with VNNI), fp32 or int8
 #
 # The corpus is never committed (it is SRD text): it is made from the PDF with pdftotext,
 # 2000 passages of 200 words (overlapping windows spread evenly over the whole book, about
@@ -85,8 +88,9 @@ fi
 log "ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
 
 # Build first, so that compiling does not share the cores with the measurements.
-log "building the Rust example (release)"
-cargo build --release -q -p ttrpg-host --example embed_throughput
+profile="${PROFILE:-release}"
+log "building the Rust example ($profile)"
+cargo build --profile "$profile" -q -p ttrpg-host --example embed_throughput
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -99,7 +103,7 @@ echo "$st_line"
 
 # 5. fastembed on ONNX Runtime.
 log "fastembed-onnx (LocalEmbedder, batch 32)"
-rs_line="$(cargo run --release -q -p ttrpg-host --example embed_throughput -- "$corpus" --vectors "$work/rs.json")"
+rs_line="$(cargo run --profile "$profile" -q -p ttrpg-host --example embed_throughput -- "$corpus" --vectors "$work/rs.json")"
 echo "$rs_line"
 
 # 6. Ratio and agreement.
@@ -114,6 +118,9 @@ assert a.shape == b.shape, (a.shape, b.shape)
 cosines = [float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y))) for x, y in zip(a, b)]
 print("cosine of the first 3 vectors: " + ", ".join(f"{c:.7f}" for c in cosines)
       + f"; max abs diff {np.abs(a - b).max():.2e}")
-if min(cosines) <= 0.999:
-    sys.exit("the two engines disagree (cosine <= 0.999)")
+# int8 is close to fp32, not equal (the model folder's README: min cosine 0.99 on real text).
+floor = 0.98 if "int8" in rs.get("model", "") else 0.999
+print(f"Rust side model: {rs.get('model')}; agreement floor {floor}")
+if min(cosines) <= floor:
+    sys.exit(f"the two engines disagree (cosine <= {floor})")
 EOF

@@ -82,10 +82,11 @@ fn main() -> anyhow::Result<()> {
 
     // Written by hand to keep the key order of the Python side's line.
     println!(
-        r#"{{"engine":"fastembed-onnx","passages":{},"seconds":{:.3},"per_second":{:.1}}}"#,
+        r#"{{"engine":"fastembed-onnx","passages":{},"seconds":{:.3},"per_second":{:.1},"model":{}}}"#,
         passages.len(),
         seconds,
-        passages.len() as f64 / seconds
+        passages.len() as f64 / seconds,
+        serde_json::to_string(embedder.name())?
     );
     Ok(())
 }
