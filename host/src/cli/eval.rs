@@ -49,10 +49,22 @@ pub async fn run(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
         );
     }
     println!(
-        "{} questions: recall@1 {:.3}, recall@5 {:.3}, MRR@10 {:.3}; search latency p50 {:.1} ms, p99 {:.1} ms",
+        "{:<12} {:>9} {:>9} {:>9} {:>10} {:>7}",
+        "kind", "questions", "recall@1", "recall@5", "recall@10", "MRR@10"
+    );
+    for (kind, f) in &report.by_kind {
+        let kind = if kind.is_empty() { "(none)" } else { kind.as_str() };
+        println!(
+            "{kind:<12} {:>9} {:>9.3} {:>9.3} {:>10.3} {:>7.3}",
+            f.questions, f.recall_at_1, f.recall_at_5, f.recall_at_10, f.mrr_at_10
+        );
+    }
+    println!(
+        "{} questions: recall@1 {:.3}, recall@5 {:.3}, recall@10 {:.3}, MRR@10 {:.3}; search latency p50 {:.1} ms, p99 {:.1} ms",
         report.questions,
         report.recall_at_1,
         report.recall_at_5,
+        report.recall_at_10,
         report.mrr_at_10,
         report.latency_ms_p50,
         report.latency_ms_p99

@@ -67,7 +67,7 @@ pub enum Command {
     Book(book::BookArgs),
     /// Search the ingested rulebooks, e.g. `ttrpg search "how does grappling work"`.
     Search(search::SearchArgs),
-    /// Measure rules search on a question set: recall@1, recall@5 and MRR@10.
+    /// Measure rules search on a question set: recall@1/@5/@10 and MRR@10, overall and per kind.
     Eval(eval::EvalArgs),
     /// Install, check, list, remove, enable and disable game-system plugins.
     Plugin(plugin::PluginArgs),
