@@ -126,3 +126,25 @@ fn a_missing_model_says_what_to_do_and_one_in_the_hugging_face_cache_is_found() 
         without_model(&scratch, elsewhere.path(), &hub, &["ingest", book.to_str().unwrap(), "--book", "L"]);
     assert!(ingest.status.success(), "{}", String::from_utf8_lossy(&ingest.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_without_a_model_serves_every_tool_that_needs_none() {
+    use serde_json::json;
+    let scratch = Scratch::new();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (home, hub) =
+        (elsewhere.path().display().to_string(), elsewhere.path().join("hub").display().to_string());
+    let env =
+        [("HOME", home.as_str()), ("HF_HUB_CACHE", hub.as_str()), ("FASTEMBED_CACHE_DIR", hub.as_str())];
+    let mcp = client::connect_stdio_with_env(&scratch, &env).await;
+    let campaign = mcp.ok("campaign_create", json!({"name": "No Model", "system": "dnd5e"})).await;
+    let campaign_id = campaign["campaign"]["id"].as_str().unwrap().to_owned();
+    let rolled = mcp.ok("roll_dice", json!({"expression": "2d6+1", "campaign_id": campaign_id})).await;
+    assert!(rolled.to_string().contains("2d6"), "{rolled}");
+    mcp.ok("initiative_start", json!({"campaign_id": campaign_id, "name": "Ambush"})).await;
+    let refused = mcp.err("search_rules", json!({"query": "grappled"})).await;
+    assert!(refused.contains("no embedding model") && refused.contains("TTRPG_MODEL_DIR"), "{refused}");
+    // The server is still up and serving after the refusal.
+    mcp.ok("roll_dice", json!({"expression": "1d20", "campaign_id": campaign_id})).await;
+    mcp.close().await;
+}
