@@ -82,9 +82,7 @@ impl<DB: SqlEngine> CollectionStore for SqlStorage<DB> {
         }
         tx.commit().await?;
         if written > 0 {
-            for system in &systems {
-                self.changed(&crate::cache::tag::records(system)).await;
-            }
+            self.records_changed(systems.iter()).await;
         }
         Ok(written)
     }
@@ -150,14 +148,8 @@ impl<DB: SqlEngine> CollectionStore for SqlStorage<DB> {
         records: Vec<CollectionRecord>,
     ) -> StorageResult<usize> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let mut systems: std::collections::BTreeSet<String> = sqlx::query_scalar::<_, String>(
-            "SELECT DISTINCT system FROM collection_records WHERE document_id = $1",
-        )
-        .bind(document_id.to_string())
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
+        let mut systems: std::collections::BTreeSet<String> =
+            record_systems::<DB>(&mut tx, document_id).await?.into_iter().collect();
         sqlx::query("DELETE FROM collection_records WHERE document_id = $1")
             .bind(document_id.to_string())
             .execute(&mut *tx)
@@ -168,10 +160,28 @@ impl<DB: SqlEngine> CollectionStore for SqlStorage<DB> {
             insert_record::<DB>(&mut tx, record).await?;
         }
         tx.commit().await?;
-        for system in &systems {
+        self.records_changed(systems.iter()).await;
+        Ok(written)
+    }
+}
+
+/// The systems of the records recognized in the book `document_id`, read inside a write.
+pub(super) async fn record_systems<DB: SqlEngine>(
+    conn: &mut DB::Connection,
+    document_id: &str,
+) -> StorageResult<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT system FROM collection_records WHERE document_id = $1")
+        .bind(document_id.to_string())
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+impl<DB: SqlEngine> SqlStorage<DB> {
+    /// Invalidates the cached record searches of `systems`.
+    pub(super) async fn records_changed(&self, systems: impl Iterator<Item = &String>) {
+        for system in systems {
             self.changed(&crate::cache::tag::records(system)).await;
         }
-        Ok(written)
     }
 }
 

@@ -138,11 +138,7 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
 
     async fn delete_document(&self, id: &str) -> StorageResult<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        let systems: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT system FROM collection_records WHERE document_id = $1")
-                .bind(id.to_string())
-                .fetch_all(&mut *tx)
-                .await?;
+        let systems = super::collections::record_systems::<DB>(&mut tx, id).await?;
         for statement in [
             "DELETE FROM collection_records WHERE document_id = $1",
             "DELETE FROM chunks WHERE document_id = $1",
@@ -156,9 +152,7 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
             return Err(StorageError::not_found("document", id));
         }
         tx.commit().await?;
-        for system in &systems {
-            self.changed(&crate::cache::tag::records(system)).await;
-        }
+        self.records_changed(systems.iter()).await;
         Ok(())
     }
 
@@ -358,17 +352,11 @@ impl<DB: SqlEngine> DocumentStore for SqlStorage<DB> {
         .bind(section.map(str::to_owned))
         .execute(&mut *tx)
         .await?;
-        let systems: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT system FROM collection_records WHERE document_id = $1")
-                .bind(document_id.to_string())
-                .fetch_all(&mut *tx)
-                .await?;
+        let systems = super::collections::record_systems::<DB>(&mut tx, document_id).await?;
         tx.commit().await?;
         // The book's records share its chunks' visibility: cached look-ups are stale now.
         if DB::rows_affected(&done) > 0 {
-            for system in &systems {
-                self.changed(&crate::cache::tag::records(system)).await;
-            }
+            self.records_changed(systems.iter()).await;
         }
         Ok(DB::rows_affected(&done))
     }
