@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 /// The plugin API version the SDK, and so the fixtures built with it, target (the host
 /// also links 0.1.0, which `fixture-legacy-api` stays on).
-const HOST_API: &str = "0.2.0";
+const HOST_API: &str = "0.3.0";
 
 /// Core tools every session lists, whatever its campaign.
 const SOME_CORE_TOOLS: &[&str] = &[
@@ -1305,7 +1305,7 @@ async fn a_tampered_compiled_plugin_is_recompiled_not_loaded() {
     );
 }
 
-/// A plugin built against API 0.1.0 installs and serves next to 0.2.0 plugins; all its
+/// A plugin built against API 0.1.0 installs and serves next to 0.3.0 plugins; all its
 /// tools are GM tools.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_0_1_plugin_still_serves() {
@@ -1326,6 +1326,32 @@ async fn a_0_1_plugin_still_serves() {
     assert_eq!(plugin_tools(&client).await, ["legacy__add", "legacy__hello"]);
     assert_eq!(client.ok("legacy__hello", json!({})).await["hello"], "from API 0.1.0");
     assert_eq!(client.ok("legacy__add", json!({"a": 1, "b": 2})).await["sum"], 3);
+    client.close().await;
+}
+
+/// A plugin built against API 0.2.0 installs and serves after the SDK moved to 0.3.0: it
+/// keeps the roles it declares, and has no glossary and no prompts (0.2 has neither).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_0_2_plugin_still_serves_with_its_roles() {
+    let plugin = wasm("fixture-api-0-2").await;
+    let scratch = Scratch::new();
+    let data = scratch.data_dir();
+    let described = cli_ok(&data, &["plugin", "check", "--json", plugin.to_str().expect("utf-8")]).await;
+    let described: Value = serde_json::from_str(&described).unwrap_or_else(|e| panic!("{e}: {described}"));
+    assert_eq!(described["api_version"], "0.2.0");
+    let roles: Vec<(&str, &str)> =
+        array_of(&described, "/tools").iter().map(|t| (str_of(t, "/name"), str_of(t, "/role"))).collect();
+    assert_eq!(roles, [("hello", "player"), ("add", "gm")]);
+    assert_eq!(described["glossary_terms"], 0);
+    assert_eq!(described["prompts"], json!([]));
+    install(&data, &plugin).await;
+    let client = connect_stdio_with_env(&scratch, &[]).await;
+    let campaign = create_campaign(&client, "Middle", "roles-system").await;
+    enable(&client, &campaign, "roles", None, &[]).await;
+    use_campaign(&client, &campaign).await;
+    assert_eq!(plugin_tools(&client).await, ["roles__add", "roles__hello"]);
+    assert_eq!(client.ok("roles__hello", json!({})).await["hello"], "from API 0.2.0");
+    assert_eq!(client.ok("roles__add", json!({"a": 2, "b": 3})).await["sum"], 5);
     client.close().await;
 }
 

@@ -74,7 +74,7 @@ async fn manifest_collections_and_schemas() {
     let plugin = &f.plugin;
     let m = plugin.manifest();
     assert_eq!((m.id.as_str(), m.system.as_str(), m.name.as_str()), ("dnd5e", "dnd5e", "D&D 5e (SRD 5.1)"));
-    assert_eq!(m.version.to_string(), "1.1.0");
+    assert_eq!(m.version.to_string(), "1.2.0");
     assert_eq!(m.capabilities, [Capability::Log, Capability::Search, Capability::HostTools]);
     let names: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
@@ -102,6 +102,11 @@ async fn manifest_collections_and_schemas() {
     assert_eq!(collections, ["monsters", "spells", "conditions", "rules"]);
     let grammar = plugin.dice_grammar().expect("a dice grammar");
     assert!(grammar.contains("adv") && grammar.contains("crit"), "{grammar}");
+    // API 0.3.0: the glossary reaches the host through the sandbox, checked and trimmed.
+    assert_eq!(m.api_version.to_string(), "0.3.0");
+    let prone = plugin.glossary().iter().find(|e| e.term == "prone").expect("prone is in the glossary");
+    assert!(prone.aliases.iter().any(|a| a == "lying on the ground"), "{prone:?}");
+    assert!(plugin.glossary().len() >= 80, "{} terms", plugin.glossary().len());
     let document = Document { book: "SRD".into(), pages: vec![Page { number: 1, text: "Combat".into() }] };
     let chunks = plugin.chunk(0, &document).await.unwrap().expect("dnd5e has its own chunker");
     assert_eq!((chunks.len(), chunks[0].content_type.as_str()), (1, "rules"));

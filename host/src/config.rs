@@ -28,6 +28,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_MODEL_DIR", "search.model_dir"),
     ("TTRPG_ONNXRUNTIME", "search.onnxruntime (falls back to ORT_DYLIB_PATH)"),
     ("TTRPG_MODEL_PRECISION", "search.model_precision (auto, fp32 or int8)"),
+    ("TTRPG_SEARCH_GLOSSARY", "search.glossary (true or false)"),
     ("TTRPG_QDRANT_URL", "search.qdrant_url"),
     ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
     ("TTRPG_QDRANT_REPLICATION", "search.qdrant_replication"),
@@ -240,7 +241,7 @@ impl Default for LibraryConfig {
 }
 
 /// Rulebook search: the embedding model and where vectors live.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SearchConfig {
     /// The folder of the ONNX embedding model (all-MiniLM-L6-v2 exported by
@@ -263,6 +264,24 @@ pub struct SearchConfig {
     pub qdrant_replication: Option<u32>,
     /// Shards per new collection. Unset: the server's default (one per peer).
     pub qdrant_shards: Option<u32>,
+    /// Expand rules questions with the system plugins' glossaries (a question saying
+    /// "lying on the ground" is also searched for "prone"). Default: on.
+    pub glossary: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            model_dir: None,
+            onnxruntime: None,
+            model_precision: Precision::default(),
+            qdrant_url: None,
+            qdrant_api_key: None,
+            qdrant_replication: None,
+            qdrant_shards: None,
+            glossary: true,
+        }
+    }
 }
 
 impl SearchConfig {
@@ -483,6 +502,9 @@ impl Config {
             // only when neither the file nor TTRPG_ONNXRUNTIME names the library.
             "ORT_DYLIB_PATH" if self.search.onnxruntime.is_none() && !value.is_empty() => {
                 self.search.onnxruntime = Some(PathBuf::from(value))
+            }
+            "TTRPG_SEARCH_GLOSSARY" => {
+                self.search.glossary = parse_env("TTRPG_SEARCH_GLOSSARY", &value, "true or false")?
             }
             "TTRPG_QDRANT_URL" => self.search.qdrant_url = Some(value).filter(|v| !v.is_empty()),
             "TTRPG_QDRANT_API_KEY" => self.search.qdrant_api_key = Some(value).filter(|v| !v.is_empty()),

@@ -97,3 +97,41 @@ fn a_missing_model_folder_is_named() {
     };
     assert!(err.contains("/nonexistent/model") || err.contains("ONNX Runtime"), "{err}");
 }
+
+/// A short embedding (a rules question) does not wait for a long one (an ingestion's
+/// batches) on another thread: the sessions are a pool, not one lock. The long call runs
+/// 16 batches of 256-token texts; the question starts once the long call is under way and
+/// must finish while it still runs. With every call behind one session the question would
+/// wait for all 16 batches.
+#[test]
+fn a_question_does_not_wait_for_an_ingestions_batches() {
+    let dir = model_dir();
+    if !dir.join("model.onnx").exists() {
+        eprintln!("SKIPPED: no embedding model at {}", dir.display());
+        return;
+    }
+    let onnxruntime = std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from);
+    let embedder =
+        std::sync::Arc::new(LocalEmbedder::load(&dir, onnxruntime.as_deref(), Precision::Auto).unwrap());
+    let long: Vec<String> = (0..16 * 32).map(|i| format!("passage {i} ").repeat(120)).collect();
+    let bulk = {
+        let embedder = embedder.clone();
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            let vectors = embedder.embed(&long).unwrap();
+            (vectors.len(), started.elapsed())
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let question = embedder.embed(&["Can I push the ogre off the cliff?".to_string()]).unwrap();
+    let waited = started.elapsed();
+    let still_running = !bulk.is_finished();
+    let (embedded, bulk_took) = bulk.join().unwrap();
+    assert_eq!((question.len(), embedded), (1, 16 * 32));
+    let (capacity, made) = embedder.sessions();
+    println!("question: {waited:?}; bulk: {bulk_took:?}; sessions {made} of {capacity}");
+    assert!(still_running, "the question finished only after the bulk call ({waited:?}, bulk {bulk_took:?})");
+    assert!(waited * 4 < bulk_took, "the question took {waited:?} against the bulk call's {bulk_took:?}");
+    assert!(made >= 2 && made <= capacity, "{made} sessions of {capacity}");
+}

@@ -4,7 +4,7 @@
 //! tools (namespaced `<plugin-id>__<tool>`), collection schemas, a chunker for its system's
 //! books and a dice grammar, and it may call the host for logging, randomness, a private
 //! key-value space, search and its core tools, each only when the GM granted the matching capability. This
-//! crate wraps the plugin interface (`wit/0.2.0`, package `ttrpg:plugin@0.2.0`, world
+//! crate wraps the plugin interface (`wit/0.3.0`, package `ttrpg:plugin@0.3.0`, world
 //! `game-system`) so that a plugin is a plain Rust type.
 //!
 //! # A minimal plugin
@@ -116,7 +116,7 @@
 
 #![warn(missing_docs)]
 
-/// The bindings that `wit-bindgen` generates for `wit/0.2.0` (world `game-system`).
+/// The bindings that `wit-bindgen` generates for `wit/0.3.0` (world `game-system`).
 ///
 /// [`export_plugin!`] is the usual way to export a plugin; `bindings::export!` exports a type
 /// implementing the raw `Guest` trait (`bindings::exports::ttrpg::plugin::plugin::Guest`)
@@ -124,7 +124,7 @@
 pub mod bindings {
     #![allow(missing_docs, clippy::all)]
     wit_bindgen::generate!({
-        path: "../wit/0.2.0",
+        path: "../wit/0.3.0",
         world: "game-system",
         pub_export_macro: true,
         default_bindings_module: "ttrpg_plugin_sdk::bindings",
@@ -139,7 +139,8 @@ mod tool;
 pub use bindings::ttrpg::plugin::host::{HostError, LogLevel};
 pub use bindings::ttrpg::plugin::types::{
     CallContext as Context, Capability, Chunk, CollectionSchema, Crit, DiceRoll, Document, Field, FieldType,
-    Page, SearchHit, ToolError, ToolRole,
+    GlossaryEntry, Page, PromptArgument, PromptMessage, PromptSpeaker, PromptSpec, SearchHit, ToolError,
+    ToolRole,
 };
 pub use manifest::Manifest;
 pub use plugin::Plugin;
@@ -155,7 +156,7 @@ pub use serde_json;
 /// The version of the plugin interface (the WIT package `ttrpg:plugin`) this SDK implements.
 /// Written into every manifest as `api-version`; the host refuses a plugin whose API version
 /// it does not support.
-pub const API_VERSION: &str = "0.2.0";
+pub const API_VERSION: &str = "0.3.0";
 
 impl ToolError {
     /// The arguments do not fit the tool.
@@ -224,6 +225,71 @@ impl SearchHit {
     /// ```
     pub fn payload_value(&self) -> serde_json::Value {
         serde_json::from_str(&self.payload).unwrap_or_else(|_| serde_json::Value::Object(Default::default()))
+    }
+}
+
+impl GlossaryEntry {
+    /// A term and what players call it instead.
+    ///
+    /// ```
+    /// use ttrpg_plugin_sdk::GlossaryEntry;
+    ///
+    /// let prone = GlossaryEntry::new("prone", &["lying on the ground", "knocked down"]);
+    /// assert_eq!(prone.aliases.len(), 2);
+    /// ```
+    pub fn new(term: impl Into<String>, aliases: &[&str]) -> Self {
+        GlossaryEntry { term: term.into(), aliases: aliases.iter().map(|a| (*a).to_string()).collect() }
+    }
+}
+
+impl PromptSpec {
+    /// A prompt for the GM with no arguments yet; add them with [`PromptSpec::argument`]
+    /// and open it to players with [`PromptSpec::for_players`].
+    ///
+    /// ```
+    /// use ttrpg_plugin_sdk::PromptSpec;
+    ///
+    /// let recap = PromptSpec::new("recap", "Session recap", "Reads the last session back.")
+    ///     .argument("session", "Which session (a number)", false);
+    /// assert_eq!(recap.arguments[0].name, "session");
+    /// ```
+    pub fn new(name: impl Into<String>, title: impl Into<String>, description: impl Into<String>) -> Self {
+        PromptSpec {
+            name: name.into(),
+            title: title.into(),
+            description: description.into(),
+            arguments: Vec::new(),
+            role: ToolRole::Gm,
+        }
+    }
+
+    /// Adds an argument.
+    pub fn argument(
+        mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        required: bool,
+    ) -> Self {
+        self.arguments.push(PromptArgument { name: name.into(), description: description.into(), required });
+        self
+    }
+
+    /// Lets every player at the table use it (the default is the GM only).
+    pub fn for_players(mut self) -> Self {
+        self.role = ToolRole::Player;
+        self
+    }
+}
+
+impl PromptMessage {
+    /// A message the person says.
+    pub fn user(text: impl Into<String>) -> Self {
+        PromptMessage { speaker: PromptSpeaker::User, text: text.into() }
+    }
+
+    /// A message the model says.
+    pub fn assistant(text: impl Into<String>) -> Self {
+        PromptMessage { speaker: PromptSpeaker::Assistant, text: text.into() }
     }
 }
 
@@ -313,6 +379,22 @@ macro_rules! export_plugin {
                     $crate::Plugin::dice_grammar(&instance())
                 }
 
+                fn glossary() -> ::std::vec::Vec<wit::GlossaryEntry> {
+                    $crate::Plugin::glossary(&instance())
+                }
+
+                fn prompts() -> ::std::vec::Vec<wit::PromptSpec> {
+                    $crate::Plugin::prompts(&instance())
+                }
+
+                fn get_prompt(
+                    context: wit::CallContext,
+                    name: ::std::string::String,
+                    arguments: ::std::string::String,
+                ) -> ::core::result::Result<::std::vec::Vec<wit::PromptMessage>, wit::ToolError> {
+                    $crate::__private::get_prompt(&instance(), &context, &name, &arguments)
+                }
+
                 fn roll(
                     context: wit::CallContext,
                     expression: ::std::string::String,
@@ -322,7 +404,7 @@ macro_rules! export_plugin {
             }
 
             // Only a wasm build exports: a native build (`cargo test --workspace`) would hand
-            // the linker symbol names such as `ttrpg:plugin/plugin@0.2.0#describe`, which
+            // the linker symbol names such as `ttrpg:plugin/plugin@0.3.0#describe`, which
             // native version scripts cannot express.
             #[cfg(target_arch = "wasm32")]
     $crate::bindings::export!(TtrpgPluginExport with_types_in $crate::bindings);
@@ -342,6 +424,27 @@ pub mod __private {
 
     pub fn tools<P: Plugin>(plugin: &P) -> Vec<wit::ToolSpec> {
         plugin.tools().iter().map(crate::Tool::spec).collect()
+    }
+
+    pub fn get_prompt<P: Plugin>(
+        plugin: &P,
+        context: &Context,
+        name: &str,
+        arguments: &str,
+    ) -> Result<Vec<wit::PromptMessage>, ToolError> {
+        let arguments: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(arguments).map_err(|err| {
+                ToolError::InvalidArguments(format!("prompt arguments are not an object of strings: {err}"))
+            })?;
+        if !plugin.prompts().iter().any(|p| p.name == name) {
+            let known: Vec<String> = plugin.prompts().into_iter().map(|p| p.name).collect();
+            return Err(ToolError::NotFound(format!(
+                "plugin `{}` has no prompt named `{name}`; it has: {}",
+                plugin.manifest().id,
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )));
+        }
+        plugin.get_prompt(context, name, &arguments)
     }
 
     pub fn call_tool<P: Plugin>(

@@ -1,6 +1,11 @@
 //! The trait a plugin implements.
 
-use crate::{Chunk, CollectionSchema, Context, DiceRoll, Document, Manifest, Tool};
+use std::collections::BTreeMap;
+
+use crate::{
+    Chunk, CollectionSchema, Context, DiceRoll, Document, GlossaryEntry, Manifest, PromptMessage, PromptSpec,
+    Tool, ToolError,
+};
 
 /// A game-system plugin, as an author writes it.
 ///
@@ -47,5 +52,31 @@ pub trait Plugin {
     fn roll(&self, context: &Context, expression: &str) -> Result<DiceRoll, String> {
         let _ = context;
         Err(format!("this plugin has no dice grammar, so it cannot roll `{expression}`"))
+    }
+
+    /// The system's glossary: its own terms and what players call them instead
+    /// ([`GlossaryEntry::new`]`("prone", &["lying on the ground"])`). The host reads it once
+    /// at load and, in rules search, also searches a question that says an alias for its
+    /// term. None by default. Limits: 2 000 entries, 32 aliases each, 64 bytes a phrase.
+    fn glossary(&self) -> Vec<GlossaryEntry> {
+        Vec::new()
+    }
+
+    /// The prompt templates the plugin offers ([`PromptSpec::new`]). None by default.
+    fn prompts(&self) -> Vec<PromptSpec> {
+        Vec::new()
+    }
+
+    /// Builds prompt `name` (one of [`prompts`](Plugin::prompts); the SDK answers unknown
+    /// names) from its `arguments`. The host has checked that every required argument is
+    /// there. The default refuses, for a plugin whose `prompts` is empty.
+    fn get_prompt(
+        &self,
+        context: &Context,
+        name: &str,
+        arguments: &BTreeMap<String, String>,
+    ) -> Result<Vec<PromptMessage>, ToolError> {
+        let _ = (context, arguments);
+        Err(ToolError::NotFound(format!("this plugin builds no prompt `{name}`")))
     }
 }

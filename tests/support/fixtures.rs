@@ -17,6 +17,7 @@ pub const PACKAGES: &[&str] = &[
     "fixture-hostile",
     "fixture-future-api",
     "fixture-legacy-api",
+    "fixture-api-0-2",
     "plugin-fate",
     "plugin-dnd5e",
 ];

@@ -1,15 +1,15 @@
 //! The plugin API versions this host runs, and which one a component gets.
 //!
 //! Every released API is a frozen folder `wit/<version>/` and one adapter module here
-//! (`v0_1_0.rs`, `v0_2_0.rs`): its own `bindgen!`, conversions from its generated types into
+//! (`v0_1_0.rs`, `v0_2_0.rs`, `v0_3_0.rs`): its own `bindgen!`, conversions from its generated types into
 //! [`crate::model`] / [`crate::raw`] and back, and nothing else — the rules of the host
 //! imports live once in [`crate::host_imports`], the checks of what a plugin returns in
 //! `validate.rs` and `plugin.rs`. [`API_BINDINGS`] lists the adapters, one line each.
 //!
 //! A component declares its API version in the name of the interface it exports
 //! (`ttrpg:plugin/plugin@0.1.0`). It runs on a binding whose version is semver-compatible
-//! with it ([`compatible`], [`choose`]): a host with the 0.1.0 and 0.2.0 bindings runs
-//! plugins built against any 0.1.x or 0.2.x, and refuses 0.3.0 or 1.0.0 with a message
+//! with it ([`compatible`], [`choose`]): a host with the 0.1.0, 0.2.0 and 0.3.0 bindings runs
+//! plugins built against any 0.1.x, 0.2.x or 0.3.x, and refuses 0.4.0 or 1.0.0 with a message
 //! naming both versions. This is the rule wasmtime resolves interface names by, so a compatible
 //! component finds every function the binding defines; one that imports a function added
 //! in a later 0.1.x than the host has fails to link, naming it.
@@ -18,10 +18,11 @@ use async_trait::async_trait;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
+use crate::error::RefusalKind;
 use crate::model::{CallContext, Document};
-use crate::raw::{RawChunk, RawDescription, RawRoll, RawToolResult};
+use crate::raw::{RawChunk, RawDescription, RawPromptResult, RawRoll, RawToolResult};
 use crate::state::PluginState;
-use crate::{v0_1_0, v0_2_0};
+use crate::{v0_1_0, v0_2_0, v0_3_0};
 
 /// One supported API version: the WIT package it was generated from and how to link and
 /// prepare components built against it.
@@ -39,7 +40,7 @@ pub(crate) type PrepareFn =
     fn(&Linker<PluginState>, &Component) -> wasmtime::Result<Box<dyn PreparedComponent>>;
 
 /// The version table, oldest first: one line per frozen `wit/<version>/` folder.
-pub(crate) const API_BINDINGS: [ApiBinding; 2] = [v0_1_0::BINDING, v0_2_0::BINDING];
+pub(crate) const API_BINDINGS: [ApiBinding; 3] = [v0_1_0::BINDING, v0_2_0::BINDING, v0_3_0::BINDING];
 
 /// The versions of [`API_BINDINGS`], as [`crate::SUPPORTED_API_VERSIONS`] publishes them.
 pub(crate) const fn binding_versions() -> [&'static str; API_BINDINGS.len()] {
@@ -82,6 +83,20 @@ pub(crate) trait PreparedComponent: Send + Sync {
         store: &mut Store<PluginState>,
         document: &Document,
     ) -> wasmtime::Result<Option<Result<Vec<RawChunk>, String>>>;
+
+    /// `get-prompt` (from API 0.3.0): the built prompt or the plugin's own error. Older
+    /// versions have no prompts, so nothing is ever asked of them; the default answers
+    /// `not-found`.
+    async fn get_prompt(
+        &self,
+        store: &mut Store<PluginState>,
+        context: &CallContext,
+        name: &str,
+        arguments: &str,
+    ) -> wasmtime::Result<RawPromptResult> {
+        let _ = (store, context, arguments);
+        Ok(Err((RefusalKind::NotFound, format!("this plugin's API version has no prompts, so no {name:?}"))))
+    }
 }
 
 /// Whether a component built against API `found` runs on a binding generated from API
@@ -204,15 +219,20 @@ mod tests {
     }
 
     #[test]
-    fn this_hosts_table_runs_every_0_1_and_0_2_release_and_names_what_it_supports() {
+    fn this_hosts_table_runs_every_0_1_0_2_and_0_3_release_and_names_what_it_supports() {
         assert_eq!(binding_for(&v("0.1.0")).map(|i| API_BINDINGS[i].version), Some("0.1.0"));
         assert_eq!(binding_for(&v("0.1.3")).map(|i| API_BINDINGS[i].version), Some("0.1.0"));
         assert_eq!(binding_for(&v("0.2.0")).map(|i| API_BINDINGS[i].version), Some("0.2.0"));
         assert_eq!(binding_for(&v("0.2.4")).map(|i| API_BINDINGS[i].version), Some("0.2.0"));
-        assert_eq!(binding_for(&v("0.3.0")), None);
+        assert_eq!(binding_for(&v("0.3.0")).map(|i| API_BINDINGS[i].version), Some("0.3.0"));
+        assert_eq!(binding_for(&v("0.3.2")).map(|i| API_BINDINGS[i].version), Some("0.3.0"));
+        assert_eq!(binding_for(&v("0.4.0")), None);
         assert_eq!(binding_for(&v("1.0.0")), None);
-        assert_eq!(supported_description(), "0.1.0 (accepts 0.1.x), 0.2.0 (accepts 0.2.x)");
-        assert_eq!(binding_versions(), ["0.1.0", "0.2.0"]);
+        assert_eq!(
+            supported_description(),
+            "0.1.0 (accepts 0.1.x), 0.2.0 (accepts 0.2.x), 0.3.0 (accepts 0.3.x)"
+        );
+        assert_eq!(binding_versions(), ["0.1.0", "0.2.0", "0.3.0"]);
         for binding in &API_BINDINGS {
             assert!(semver::Version::parse(binding.version).is_ok(), "{} is semver", binding.version);
         }

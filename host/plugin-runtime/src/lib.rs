@@ -49,21 +49,23 @@
 //!
 //! # API versions
 //! A component names the API it was built against in its export
-//! (`ttrpg:plugin/plugin@0.2.0`); it runs on the binding of a semver-compatible version
-//! (the 0.1.0 binding runs any 0.1.x, the 0.2.0 binding any 0.2.x; 0.3.0 or 1.0.0 are
-//! refused with both versions named). The rules of the host imports (grants, limits, JSON
-//! shapes) live once, in version-independent code over [`model`] types; a version's module
-//! only converts its generated types and forwards. Adding a version, e.g. 0.3.0:
-//! 1. freeze the new WIT in `wit/0.3.0/` (never edit a released folder);
-//! 2. add a module `v0_3_0.rs` like `v0_2_0.rs`: its `bindgen!` over `wit/0.3.0`, the
-//!    conversions between its types and the version-independent ones, and its
+//! (`ttrpg:plugin/plugin@0.3.0`); it runs on the binding of a semver-compatible version
+//! (the 0.1.0 binding runs any 0.1.x, the 0.2.0 binding any 0.2.x, the 0.3.0 binding any
+//! 0.3.x; 0.4.0 or 1.0.0 are refused with both versions named). The rules of the host
+//! imports (grants, limits, JSON shapes) live once, in version-independent code over
+//! [`model`] types; a version's module only converts its generated types and forwards, and
+//! what every version shares is one macro (`adapter.rs`). Adding a version, e.g. 0.4.0:
+//! 1. freeze the new WIT in `wit/0.4.0/` (never edit a released folder);
+//! 2. add a module `v0_4_0.rs` like `v0_3_0.rs`: its `bindgen!` over `wit/0.4.0`,
+//!    `shared_adapter!` for what has not changed, the conversions of what has, and its
 //!    `BINDING` (version, linker setup, pre-linking);
-//! 3. add `v0_3_0::BINDING` to the version table (`API_BINDINGS` in `api.rs`) and
-//!    `mod v0_3_0;` below; [`SUPPORTED_API_VERSIONS`] and the refusal message follow.
+//! 3. add `v0_4_0::BINDING` to the version table (`API_BINDINGS` in `api.rs`) and
+//!    `mod v0_4_0;` below; [`SUPPORTED_API_VERSIONS`] and the refusal message follow.
 //!
 //! What the new version adds goes into the version-independent code (a host import rule
 //! in `host_imports.rs`, a model type) so older adapters can forward to it too.
 
+mod adapter;
 mod api;
 mod config;
 mod engine;
@@ -80,6 +82,7 @@ mod services;
 mod state;
 mod v0_1_0;
 mod v0_2_0;
+mod v0_3_0;
 mod validate;
 
 pub use config::RuntimeConfig;
@@ -92,4 +95,4 @@ pub use limits::{MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES};
 pub use plugin::LoadedPlugin;
 pub use runtime::{PluginRuntime, SUPPORTED_API_VERSIONS};
 pub use services::{Grants, HostServices, KV_ENTRY_OVERHEAD, NoServices, ServiceError};
-pub use validate::is_valid_plugin_id;
+pub use validate::{MAX_GLOSSARY_ALIASES, MAX_GLOSSARY_ENTRIES, MAX_GLOSSARY_PHRASE, is_valid_plugin_id};

@@ -249,6 +249,62 @@ pub struct SearchHit {
     pub payload: serde_json::Value,
 }
 
+/// One of a system's own terms and what players call it instead (WIT `glossary-entry`,
+/// from API 0.3.0; a plugin built against 0.1.x or 0.2.x has no glossary).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GlossaryEntry {
+    /// The term as the books write it (`prone`).
+    pub term: String,
+    /// What players say instead (`lying on the ground`, `knocked down`).
+    pub aliases: Vec<String>,
+}
+
+/// One argument of a [`PromptSpec`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptArgument {
+    /// Its name.
+    pub name: String,
+    /// What to give.
+    pub description: String,
+    /// The prompt cannot be built without it.
+    pub required: bool,
+}
+
+/// A prompt template a plugin offers (WIT `prompt-spec`, from API 0.3.0), its name
+/// without the plugin namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptSpec {
+    /// Name within the plugin.
+    pub name: String,
+    /// Title for people.
+    pub title: String,
+    /// What it is for.
+    pub description: String,
+    /// The arguments it takes.
+    pub arguments: Vec<PromptArgument>,
+    /// Who at the table may use it.
+    pub role: ToolRole,
+}
+
+/// Who speaks a [`PromptMessage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptSpeaker {
+    /// The person using the client.
+    User,
+    /// The model.
+    Assistant,
+}
+
+/// One message of a built prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptMessage {
+    /// Who says it.
+    pub speaker: PromptSpeaker,
+    /// What is said (Markdown).
+    pub text: String,
+}
+
 /// Severity of a plugin's log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {

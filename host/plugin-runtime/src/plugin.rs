@@ -12,7 +12,8 @@ use crate::config::RuntimeConfig;
 use crate::error::{CallError, RefusalKind};
 use crate::limits::MAX_TABLE_ELEMENTS;
 use crate::model::{
-    CallContext, Capability, Chunk, CollectionSchema, Document, Manifest, PluginRoll, PluginToolSpec,
+    CallContext, Capability, Chunk, CollectionSchema, Document, GlossaryEntry, Manifest, PluginRoll,
+    PluginToolSpec, PromptMessage, PromptSpec,
 };
 use crate::services::{Grants, HostServices, NoServices};
 use crate::state::PluginState;
@@ -34,6 +35,8 @@ pub(crate) struct Inner {
     pub(crate) tools: Vec<PluginToolSpec>,
     pub(crate) collections: Vec<CollectionSchema>,
     pub(crate) dice_grammar: Option<String>,
+    pub(crate) glossary: Vec<GlossaryEntry>,
+    pub(crate) prompts: Vec<PromptSpec>,
     pub(crate) sha256: String,
     pub(crate) from_cache: bool,
     pub(crate) prepared: Box<dyn PreparedComponent>,
@@ -70,6 +73,17 @@ impl LoadedPlugin {
     /// The description of its dice grammar, if it has one.
     pub fn dice_grammar(&self) -> Option<&str> {
         self.inner.dice_grammar.as_deref()
+    }
+
+    /// Its glossary: the system's terms and what players call them (empty for a plugin
+    /// built against API 0.1.x or 0.2.x).
+    pub fn glossary(&self) -> &[GlossaryEntry] {
+        &self.inner.glossary
+    }
+
+    /// Its prompt templates (names without the plugin namespace; empty before API 0.3.0).
+    pub fn prompts(&self) -> &[PromptSpec] {
+        &self.inner.prompts
     }
 
     /// The SHA-256 of the component file.
@@ -109,6 +123,49 @@ impl LoadedPlugin {
             }
         };
         call.instrument(self.span("call-tool", name, seed)).await
+    }
+
+    /// Builds one of its prompts from string `arguments`. The host grants what the
+    /// campaign granted, as for a tool call.
+    ///
+    /// # Errors
+    /// [`CallError::Refused`] with [`RefusalKind::NotFound`] when the plugin has no prompt
+    /// `name`, [`RefusalKind::InvalidArguments`] when a required argument is missing, the
+    /// plugin's own error, or the sandbox's errors.
+    pub async fn get_prompt(
+        &self,
+        context: &CallContext,
+        grants: &Grants,
+        services: Arc<dyn HostServices>,
+        seed: u64,
+        name: &str,
+        arguments: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Vec<PromptMessage>, CallError> {
+        let refused = |kind, message| CallError::Refused { kind, message };
+        let Some(spec) = self.inner.prompts.iter().find(|p| p.name == name) else {
+            return Err(refused(
+                RefusalKind::NotFound,
+                format!("plugin {} has no prompt {name:?}", self.inner.manifest.id),
+            ));
+        };
+        if let Some(missing) = spec.arguments.iter().find(|a| a.required && !arguments.contains_key(&a.name))
+        {
+            return Err(refused(
+                RefusalKind::InvalidArguments,
+                format!("prompt {name} needs the argument `{}`: {}", missing.name, missing.description),
+            ));
+        }
+        let call = async {
+            let arguments = serde_json::to_string(arguments).unwrap_or_else(|_| "{}".into());
+            let mut store = self.store(Some(context), grants, services, seed);
+            let outcome =
+                self.deadline(self.inner.prepared.get_prompt(&mut store, context, name, &arguments)).await;
+            let messages =
+                self.finish(&mut store, outcome)?.map_err(|(kind, message)| refused(kind, message))?;
+            self.check_size(messages.iter().map(|m| m.text.len()).sum())?;
+            Ok(messages)
+        };
+        call.instrument(self.span("get-prompt", name, seed)).await
     }
 
     /// Rolls `expression` in the plugin's grammar, with faces from a source seeded by

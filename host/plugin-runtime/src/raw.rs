@@ -3,14 +3,19 @@
 //! `plugin.rs` turn them into [`crate::model`] types or refuse them.
 
 use crate::error::RefusalKind;
-use crate::model::{Capability, CollectionSchema, Crit, ToolRole};
+use crate::model::{Capability, CollectionSchema, Crit, GlossaryEntry, PromptMessage, PromptSpec, ToolRole};
 
-/// What `describe`, `tools`, `collections` and `dice-grammar` returned.
+/// What `describe`, `tools`, `collections`, `dice-grammar` and (from API 0.3.0)
+/// `glossary` and `prompts` returned.
 pub(crate) struct RawDescription {
     pub(crate) manifest: RawManifest,
     pub(crate) tools: Vec<RawTool>,
     pub(crate) collections: Vec<CollectionSchema>,
     pub(crate) dice_grammar: Option<String>,
+    /// Empty for an API version without glossaries.
+    pub(crate) glossary: Vec<GlossaryEntry>,
+    /// Empty for an API version without prompts.
+    pub(crate) prompts: Vec<PromptSpec>,
 }
 
 /// A manifest before validation.
@@ -40,6 +45,9 @@ pub(crate) struct RawTool {
 
 /// A tool's answer: its JSON text, or its own error.
 pub(crate) type RawToolResult = Result<String, (RefusalKind, String)>;
+
+/// A built prompt, or the plugin's own error.
+pub(crate) type RawPromptResult = Result<Vec<PromptMessage>, (RefusalKind, String)>;
 
 /// A roll before validation (`detail` is JSON text).
 pub(crate) struct RawRoll {

@@ -98,6 +98,8 @@ impl PluginRuntime {
         let raw = finish_call(&mut store, "(loading)", self.config.memory_limit, described)?;
         let manifest = validate::manifest(raw.manifest, &api)?;
         let tools = validate::tools(&manifest.id, raw.tools)?;
+        let glossary = validate::glossary(&manifest.id, raw.glossary)?;
+        let prompts = validate::prompts(&manifest.id, raw.prompts)?;
         tracing::info!(
             plugin = %manifest.id,
             version = %manifest.version,
@@ -112,6 +114,8 @@ impl PluginRuntime {
                 tools,
                 collections: raw.collections,
                 dice_grammar: raw.dice_grammar,
+                glossary,
+                prompts,
                 sha256,
                 from_cache,
                 prepared,

@@ -58,7 +58,7 @@ async fn a_plugin_describes_itself_and_answers_its_tools() {
         (m.id.as_str(), m.version.to_string().as_str(), m.system.as_str()),
         ("echo", "1.0.0", "echo-system")
     );
-    assert_eq!(m.api_version.to_string(), "0.2.0");
+    assert_eq!(m.api_version.to_string(), "0.3.0");
     assert!(m.capabilities.contains(&Capability::Kv) && m.capabilities.contains(&Capability::Random));
     let names: Vec<&str> = echo.tools().iter().map(|t| t.name.as_str()).collect();
     for expected in ["echo", "add", "remember", "random", "log", "search"] {

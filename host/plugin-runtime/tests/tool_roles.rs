@@ -35,12 +35,12 @@ async fn call(
 }
 
 #[tokio::test]
-async fn a_0_2_component_declares_its_tool_roles() {
-    assert_eq!(SUPPORTED_API_VERSIONS, ["0.1.0", "0.2.0"]);
+async fn an_sdk_component_declares_its_tool_roles() {
+    assert_eq!(SUPPORTED_API_VERSIONS, ["0.1.0", "0.2.0", "0.3.0"]);
     let cache = tempfile::tempdir().unwrap();
     let runtime = PluginRuntime::new(RuntimeConfig::new(cache.path())).unwrap();
     let echo = load(&runtime, "fixture-echo").await;
-    assert_eq!(echo.manifest().api_version.to_string(), "0.2.0");
+    assert_eq!(echo.manifest().api_version.to_string(), "0.3.0");
     let expected = BTreeMap::from([
         ("echo", ToolRole::Player),
         ("add", ToolRole::Player),

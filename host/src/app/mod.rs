@@ -10,7 +10,7 @@ use crate::cache::{RedisL2, SharedCache, TwoLevelCache};
 use crate::config::{CacheConfig, Config};
 use crate::images::{FolderBlobs, ImageLibrary};
 use crate::library::Library;
-use crate::plugins::PluginHost;
+use crate::plugins::{PluginGlossaries, PluginHost};
 use crate::storage::{self, MigrateOnOpen, Storage};
 
 pub mod events;
@@ -26,7 +26,7 @@ pub struct App {
     /// Limits every dice expression is held to.
     pub dice_limits: DiceLimits,
     /// Installed plugins and the sandbox that runs them.
-    pub plugins: PluginHost,
+    pub plugins: Arc<PluginHost>,
     /// Events for every MCP session (tool list changes), from this host and the others.
     pub events: Arc<Events>,
     /// What the server counts about itself (`/metrics`).
@@ -70,7 +70,7 @@ impl App {
         let dir = config.plugins_dir();
         let runtime = PluginHost::runtime_config(&dir, &config.plugins);
         let plugins =
-            PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?;
+            Arc::new(PluginHost::new(dir, runtime, storage.clone()).context("starting the plugin runtime")?);
         let events = Arc::new(Events::new(storage.clone()));
         let blobs = Arc::new(FolderBlobs::new(config.images_dir()));
         let images = ImageLibrary::new(storage.clone(), blobs, &config.images);
@@ -95,6 +95,9 @@ impl App {
             .get_or_try_init(|| async {
                 let library =
                     Arc::new(Library::open(&self.config, self.storage.clone(), self.cache.clone()).await?);
+                if self.config.search.glossary {
+                    library.set_glossary_source(Arc::new(PluginGlossaries(self.plugins.clone())));
+                }
                 if library.index_discarded {
                     let rebuilding = library.clone();
                     tokio::spawn(async move {

@@ -1,10 +1,10 @@
 //! The embedded default: a local ONNX model through fastembed.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use fastembed::{InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel};
 
+use super::pool::SessionPool;
 use super::precision::{self, ModelFile, Precision};
 use super::{EmbedError, Embedder};
 
@@ -19,7 +19,7 @@ pub const MAX_TOKENS: usize = 256;
 /// `model.onnx`, `tokenizer.json`, `config.json`, `special_tokens_map.json` and
 /// `tokenizer_config.json`.
 pub struct LocalEmbedder {
-    model: Mutex<TextEmbedding>,
+    sessions: SessionPool,
     /// The model's tokenizer without truncation, for counting tokens.
     counter: tokenizers::Tokenizer,
     name: String,
@@ -68,11 +68,17 @@ impl LocalEmbedder {
             message: format!("cannot read {}: {err}", file.path.display()),
         })?;
         let model = UserDefinedEmbeddingModel::new(onnx, tokenizer).with_pooling(Pooling::Mean);
-        let mut embedding = TextEmbedding::try_new_from_user_defined(
-            model,
-            InitOptionsUserDefined::new().with_max_length(MAX_TOKENS),
-        )
-        .map_err(|err| EmbedError::Model { path: dir.display().to_string(), message: err.to_string() })?;
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let threads = threads_per_session();
+        let folder_name = dir.display().to_string();
+        let make = move || {
+            TextEmbedding::try_new_from_user_defined(
+                model.clone(),
+                InitOptionsUserDefined::new().with_max_length(MAX_TOKENS).with_intra_threads(threads),
+            )
+            .map_err(|err| EmbedError::Model { path: folder_name.clone(), message: err.to_string() })
+        };
+        let mut embedding = make()?;
         let mut counter = embedding.tokenizer.clone();
         counter
             .with_truncation(None)
@@ -80,16 +86,30 @@ impl LocalEmbedder {
             .with_padding(None);
         let probe = embedding.embed(["probe"], None).map_err(|err| EmbedError::Inference(err.to_string()))?;
         let dimension = probe.first().map(Vec::len).unwrap_or(0);
+        // As many sessions as cores for a bulk call, one more for whoever comes meanwhile.
+        let bulk = (cores / threads).max(1);
+        let sessions = SessionPool::new(embedding, Box::new(make), bulk + 1, bulk);
         let folder =
             dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
         let name = format!("{folder} {}", file.variant);
-        tracing::info!(model = %name, reason = %file.reason, "embedding model loaded");
-        Ok(LocalEmbedder { model: Mutex::new(embedding), counter, name, dimension, file })
+        tracing::info!(
+            model = %name,
+            reason = %file.reason,
+            sessions = sessions.capacity(),
+            threads_per_session = threads,
+            "embedding model loaded"
+        );
+        Ok(LocalEmbedder { sessions, counter, name, dimension, file })
     }
 
     /// The ONNX file it runs, its variant and why it was chosen.
     pub fn model_file(&self) -> &ModelFile {
         &self.file
+    }
+
+    /// How many ONNX Runtime sessions it may hold, and how many it holds now.
+    pub fn sessions(&self) -> (usize, usize) {
+        (self.sessions.capacity(), self.sessions.made())
     }
 }
 
@@ -107,20 +127,29 @@ impl Embedder for LocalEmbedder {
     }
 
     /// Embeds `texts` shortest first, so that each batch pads to a length near its own
-    /// texts' (a batch pads every text to its longest), and returns the vectors in the
-    /// order of `texts`.
+    /// texts' (a batch pads every text to its longest), on as many sessions as the pool
+    /// gives a bulk call, and returns the vectors in the order of `texts`.
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());
-        let sorted: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
-        let vectors = {
-            let mut model = self.model.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            model.embed(sorted, Some(BATCH_SIZE)).map_err(|err| EmbedError::Inference(err.to_string()))?
-        };
+        let batches: Vec<Vec<&str>> = order
+            .chunks(BATCH_SIZE)
+            .map(|chunk| chunk.iter().map(|&i| texts[i].as_str()).collect())
+            .collect();
+        let vectors = self.sessions.run_batches(&batches, |session, batch| {
+            session.embed(batch, Some(BATCH_SIZE)).map_err(|err| EmbedError::Inference(err.to_string()))
+        })?;
         let mut out = vec![Vec::new(); texts.len()];
-        for (vector, &i) in vectors.into_iter().zip(&order) {
+        for (vector, &i) in vectors.into_iter().flatten().zip(&order) {
             out[i] = vector;
         }
         Ok(out)
     }
+}
+
+/// ONNX Runtime threads per session: one, so that a bulk call runs one batch per core
+/// and a question never shares a session's threads with an ingestion
+/// (`TTRPG_EMBED_THREADS` overrides it, for measuring).
+fn threads_per_session() -> usize {
+    std::env::var("TTRPG_EMBED_THREADS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(1)
 }

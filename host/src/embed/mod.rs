@@ -12,6 +12,7 @@
 mod local;
 pub mod locate;
 pub mod model_folder;
+mod pool;
 pub mod precision;
 
 pub use local::{LocalEmbedder, MAX_TOKENS};

@@ -10,6 +10,7 @@
 pub mod books;
 mod error;
 pub mod eval;
+pub mod glossary;
 pub mod house_rules;
 pub mod ingest;
 pub mod notes;
@@ -67,6 +68,38 @@ pub struct Library {
     pub(crate) reindexing: Arc<tokio::sync::Mutex<()>>,
     /// How long an ingestion's lease lasts unless renewed (`ingest.lease_secs`).
     pub(crate) lease: std::time::Duration,
+    /// Where rules search finds the systems' glossaries (set once, by the app).
+    glossary_source: std::sync::OnceLock<Arc<dyn glossary::GlossarySource>>,
+    /// What the source gave, by system (`*` for every system), for [`glossary::GLOSSARY_TTL`].
+    glossaries: moka::sync::Cache<String, Arc<Vec<Arc<glossary::Glossary>>>>,
+}
+
+impl Library {
+    /// Names where rules search finds glossaries (the app gives the installed plugins).
+    /// Only the first call counts.
+    pub fn set_glossary_source(&self, source: Arc<dyn glossary::GlossarySource>) {
+        let _ = self.glossary_source.set(source);
+    }
+
+    /// The glossaries of `system` (every system's when `None`), from the source or the
+    /// last [`glossary::GLOSSARY_TTL`]. A source that fails is logged and searched without:
+    /// expansion helps a search, it never stops one.
+    pub(crate) async fn glossaries_for(&self, system: Option<&str>) -> Arc<Vec<Arc<glossary::Glossary>>> {
+        let Some(source) = self.glossary_source.get() else { return Arc::default() };
+        let key = system.unwrap_or("*").to_owned();
+        if let Some(found) = self.glossaries.get(&key) {
+            return found;
+        }
+        let found = match source.glossaries(system).await {
+            Ok(found) => Arc::new(found),
+            Err(err) => {
+                tracing::warn!(system = %key, "searching without a glossary: {err:#}");
+                Arc::default()
+            }
+        };
+        self.glossaries.insert(key, found.clone());
+        found
+    }
 }
 
 /// Connects to the Qdrant server (or cluster peers) the configuration names, with the
@@ -164,6 +197,11 @@ impl Library {
             extract_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             index_discarded: false,
             reindexing: Arc::default(),
+            glossary_source: std::sync::OnceLock::new(),
+            glossaries: moka::sync::Cache::builder()
+                .max_capacity(64)
+                .time_to_live(glossary::GLOSSARY_TTL)
+                .build(),
             lease: std::time::Duration::from_secs(IngestConfig::default().lease_secs),
         })
     }

@@ -8,9 +8,11 @@
 
 mod chunker;
 mod error;
+mod glossary;
 mod services;
 
 pub use chunker::PluginChunker;
+pub use glossary::PluginGlossaries;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -529,6 +531,13 @@ pub fn describe(plugin: &LoadedPlugin) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "collections": plugin.collections(),
         "dice_grammar": plugin.dice_grammar(),
+        "glossary_terms": plugin.glossary().len(),
+        "prompts": plugin.prompts().iter().map(|p| serde_json::json!({
+            "name": p.name,
+            "title": p.title,
+            "arguments": p.arguments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            "role": p.role.name(),
+        })).collect::<Vec<_>>(),
         "sha256": plugin.sha256(),
     })
 }

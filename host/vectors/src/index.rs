@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::error::IndexError;
-use crate::types::{CollectionSpec, CollectionStats, Filter, Hit, HybridQuery, Point};
+use crate::types::{CollectionSpec, CollectionStats, Filter, Hit, HybridQuery, Maintenance, Point};
 
 /// A hybrid (dense + sparse) vector index holding named collections.
 ///
@@ -36,6 +36,16 @@ pub trait VectorIndex: Send + Sync {
     /// Makes every acknowledged write durable: after this returns, the data survives a crash
     /// or `kill -9` of the process.
     async fn flush(&self) -> Result<(), IndexError>;
+
+    /// Housekeeping after a large write (an ingestion): builds the HNSW index of segments
+    /// large enough to need it, so searches stop scanning every vector, and truncates the
+    /// write-ahead log once the flushed segments hold what it recorded. Writers wait
+    /// meanwhile; searches wait for the moment the files are swapped. The default does
+    /// nothing: a Qdrant server optimizes and truncates on its own.
+    async fn maintain(&self, collection: &str) -> Result<Maintenance, IndexError> {
+        let _ = collection;
+        Ok(Maintenance::default())
+    }
 
     /// Every collection's points and segments, by name.
     async fn stats(&self) -> Result<Vec<CollectionStats>, IndexError>;

@@ -23,6 +23,6 @@ pub use error::IndexError;
 pub use index::VectorIndex;
 pub use remote::{MINIMUM_SERVER_VERSION, RemoteIndex, RemoteOptions};
 pub use types::{
-    CollectionSpec, CollectionStats, Condition, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Payload, Point,
-    SPARSE_VECTOR_NAME, SparseVector, point_id,
+    CollectionSpec, CollectionStats, Condition, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Maintenance,
+    Payload, Point, SPARSE_VECTOR_NAME, SparseVector, point_id,
 };

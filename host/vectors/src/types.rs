@@ -178,6 +178,15 @@ mod tests {
     }
 }
 
+/// What [`crate::VectorIndex::maintain`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Maintenance {
+    /// Whether the optimizers changed anything (merged segments, built an HNSW index).
+    pub optimized: bool,
+    /// Bytes of write-ahead log removed.
+    pub wal_bytes_freed: u64,
+}
+
 /// One collection's size, as health reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CollectionStats {

@@ -6,6 +6,7 @@
 //!   `encounter_builder`, `add_monster_to_initiative`; clients see them as `dnd5e__<name>`.
 //! - Dice ([`dice`]): avrae's d20 notation through the workspace's `ttrpg-dice` engine, plus
 //!   `adv`/`dis` and `crit` shorthands; faces come from the host's seeded `roll-faces`.
+//! - A glossary ([`glossary`]): the SRD's terms and what players call them, for rules search.
 //! - Encounter tables ([`encounter`]) and record helpers ([`records`]): pure, unit-tested natively.
 //! - A chunker ([`chunker`]) for 5e books: stat blocks and spell entries become typed
 //!   `monsters` and `spells` chunks, condition definitions `conditions` chunks, the rest
@@ -20,6 +21,7 @@ pub mod chunker;
 pub mod collections;
 pub mod dice;
 pub mod encounter;
+pub mod glossary;
 pub mod records;
 mod tools;
 
@@ -27,8 +29,8 @@ use std::collections::BTreeMap;
 
 use ttrpg_dice::{DiceLimits, FaceSource};
 use ttrpg_plugin_sdk::{
-    Capability, Chunk, CollectionSchema, Context, DiceRoll, Document, HostError, Manifest, Plugin, Tool,
-    export_plugin, host,
+    Capability, Chunk, CollectionSchema, Context, DiceRoll, Document, GlossaryEntry, HostError, Manifest,
+    Plugin, Tool, export_plugin, host,
 };
 
 /// The plugin. It holds nothing: every call runs in a fresh sandbox.
@@ -59,6 +61,10 @@ impl Plugin for Dnd5ePlugin {
 
     fn chunk(&self, document: &Document) -> Option<Result<Vec<Chunk>, String>> {
         Some(chunker::chunk(document))
+    }
+
+    fn glossary(&self) -> Vec<GlossaryEntry> {
+        glossary::all()
     }
 
     fn dice_grammar(&self) -> Option<String> {

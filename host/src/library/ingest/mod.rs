@@ -324,6 +324,9 @@ impl Library {
         let (indexed_now, spent) = self.index_pending_timed(&document, total, progress).await?;
         (timings.embedding, timings.indexing) = spent;
         let document = self.storage.finish_document(&document.id).await.map_err(anyhow::Error::from)?;
+        let stage = Instant::now();
+        self.maintain_index().await;
+        timings.indexing += stage.elapsed().as_secs_f64();
         self.invalidate().await;
         Ok(IngestReport {
             chunks: document.chunk_count as u64,
@@ -340,6 +343,20 @@ impl Library {
             timings,
             warnings: Vec::new(),
         })
+    }
+
+    /// After a book is indexed: builds the HNSW index once the collection is large enough
+    /// and truncates the index's write-ahead log ([`ttrpg_vectors::VectorIndex::maintain`]).
+    /// A failure is logged, never the ingestion's: the book is searchable either way.
+    async fn maintain_index(&self) {
+        match self.index.maintain(RULEBOOK_COLLECTION).await {
+            Ok(done) => tracing::info!(
+                optimized = done.optimized,
+                wal_bytes_freed = done.wal_bytes_freed,
+                "vector index maintained"
+            ),
+            Err(err) => tracing::warn!("vector index maintenance failed (searches still work): {err}"),
+        }
     }
 
     /// Writes a ready book's records anew from its stored chunks (a book ingested before
@@ -444,6 +461,9 @@ impl Library {
         for document in self.storage.list_documents().await.map_err(anyhow::Error::from)? {
             let total = u64::try_from(document.chunk_count).unwrap_or(0);
             indexed += self.index_pending(&document, total, progress).await?;
+        }
+        if indexed > 0 {
+            self.maintain_index().await;
         }
         self.invalidate().await;
         Ok(indexed)

@@ -1,6 +1,6 @@
 //! One collection of the embedded backend: a Qdrant Edge shard behind a read-write lock.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
 use qdrant_edge::{
@@ -18,8 +18,13 @@ const EDGE_CONFIG_FILE: &str = "edge_config.json";
 /// Prefix of the directory a collection is built in before being renamed into place.
 const CREATION_PREFIX: &str = ".creating-";
 
-/// WAL segment size. Edge never truncates its WAL, so keep each preallocated file small.
+/// WAL segment size. Edge never truncates its WAL itself ([`EdgeCollection::truncate_wal`]
+/// does), so keep each preallocated file small.
 const WAL_SEGMENT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Folder of a shard's WAL, and the prefix of its closed files (`closed-<first op>`).
+const WAL_DIR: &str = "wal";
+const WAL_CLOSED_PREFIX: &str = "closed-";
 
 /// True if `path` looks like a Qdrant Edge shard.
 pub(super) fn is_shard(path: &Path) -> bool {
@@ -35,6 +40,8 @@ pub(super) fn is_creation_leftover(dir_name: &str) -> bool {
 pub(super) struct EdgeCollection {
     pub(super) name: String,
     pub(super) dense_dim: usize,
+    /// The shard's folder.
+    path: PathBuf,
     /// `None` once the collection has been dropped (other tasks may still hold this value).
     shard: RwLock<Option<EdgeShard>>,
 }
@@ -49,7 +56,7 @@ impl EdgeCollection {
                 reason: format!("the shard at {} has no `{DENSE_VECTOR_NAME}` vector", path.display()),
             }
         })?;
-        Ok(Self { name: name.to_owned(), dense_dim, shard: RwLock::new(Some(shard)) })
+        Ok(Self { name: name.to_owned(), dense_dim, path: path.to_owned(), shard: RwLock::new(Some(shard)) })
     }
 
     /// Creates the shard in a temporary directory, adds the payload indexes, flushes, and renames
@@ -71,8 +78,12 @@ impl EdgeCollection {
         {
             let shard = EdgeShard::new(&building, edge_config(spec.dense_dim))
                 .map_err(|e| edge_error(name, "create the shard", e))?;
-            let created =
-                Self { name: name.clone(), dense_dim: spec.dense_dim, shard: RwLock::new(Some(shard)) };
+            let created = Self {
+                name: name.clone(),
+                dense_dim: spec.dense_dim,
+                path: building.clone(),
+                shard: RwLock::new(Some(shard)),
+            };
             created.add_missing_payload_indexes(spec)?;
             created.flush()?;
         } // dropping the shard flushes it again and releases its files
@@ -190,6 +201,31 @@ impl EdgeCollection {
         Ok(changed)
     }
 
+    /// Truncates the WAL, which Edge 0.7.2 only ever appends to: closes the shard (dropping
+    /// it flushes the WAL and every segment, so the segments hold every operation), deletes
+    /// the closed WAL files but the newest, and loads the shard again. The newest closed
+    /// file stays because the numbering of later operations continues from it (a WAL
+    /// restarting at 0 would hand out numbers the segments already hold, and they would skip
+    /// those writes). Files go oldest first, so a kill part way leaves a contiguous WAL
+    /// that replays into the same state. Returns the bytes freed.
+    pub(super) fn truncate_wal(&self) -> Result<u64, IndexError> {
+        let mut guard = self.shard.write().map_err(|_| self.poisoned())?;
+        if guard.is_none() {
+            return Err(self.dropped());
+        }
+        drop(guard.take());
+        let freed = remove_replayed_wal_files(&self.path.join(WAL_DIR));
+        let shard =
+            EdgeShard::load(&self.path, None).map_err(|e| edge_error(&self.name, "reload the shard", e));
+        match shard {
+            Ok(shard) => {
+                *guard = Some(shard);
+                freed
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     /// The collection's points and segments (waits for a write in progress).
     pub(super) fn stats(&self) -> Result<CollectionStats, IndexError> {
         let guard = self.shard.read().map_err(|_| self.poisoned())?;
@@ -246,6 +282,31 @@ fn edge_config(dense_dim: usize) -> EdgeConfig {
         .on_disk_payload(true)
         .wal_options(wal)
         .build()
+}
+
+/// Deletes a closed shard's closed WAL files except the newest, oldest first; returns the
+/// bytes freed.
+fn remove_replayed_wal_files(wal: &Path) -> Result<u64, IndexError> {
+    let mut closed: Vec<(u64, PathBuf, u64)> = Vec::new();
+    for entry in std::fs::read_dir(wal).map_err(|e| IndexError::io(wal, e))? {
+        let entry = entry.map_err(|e| IndexError::io(wal, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(start) = name.strip_prefix(WAL_CLOSED_PREFIX).and_then(|n| n.parse::<u64>().ok()) {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            closed.push((start, entry.path(), size));
+        }
+    }
+    closed.sort_by_key(|(start, _, _)| *start);
+    closed.pop(); // the newest carries the numbering on
+    let mut freed = 0;
+    for (_, path, size) in closed {
+        std::fs::remove_file(&path).map_err(|e| IndexError::io(&path, e))?;
+        freed += size;
+    }
+    if freed > 0 {
+        std::fs::File::open(wal).and_then(|dir| dir.sync_all()).map_err(|e| IndexError::io(wal, e))?;
+    }
+    Ok(freed)
 }
 
 fn edge_error(collection: &str, operation: &'static str, error: qdrant_edge::OperationError) -> IndexError {

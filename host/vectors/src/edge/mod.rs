@@ -23,7 +23,9 @@ use qdrant_edge::{CountRequest, PointInsertOperations, PointOperations, UpdateOp
 use crate::error::IndexError;
 use crate::fusion::reciprocal_rank_fusion;
 use crate::index::VectorIndex;
-use crate::types::{CollectionSpec, CollectionStats, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Point};
+use crate::types::{
+    CollectionSpec, CollectionStats, DENSE_VECTOR_NAME, Filter, Hit, HybridQuery, Maintenance, Point,
+};
 use crate::validate;
 use collection::EdgeCollection;
 
@@ -217,6 +219,16 @@ impl VectorIndex for EdgeIndex {
                 let points = target.read("search", |shard| shard.query(request))?;
                 points.into_iter().map(|p| convert::hit(&name, p)).collect()
             }
+        })
+        .await
+    }
+
+    async fn maintain(&self, collection: &str) -> Result<Maintenance, IndexError> {
+        let target = self.collection(collection)?;
+        run_blocking(collection, "maintain", move || {
+            let optimized = target.optimize()?;
+            let wal_bytes_freed = target.truncate_wal()?;
+            Ok(Maintenance { optimized, wal_bytes_freed })
         })
         .await
     }
