@@ -29,6 +29,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_ONNXRUNTIME", "search.onnxruntime (falls back to ORT_DYLIB_PATH)"),
     ("TTRPG_MODEL_PRECISION", "search.model_precision (auto, fp32 or int8)"),
     ("TTRPG_SEARCH_GLOSSARY", "search.glossary (true or false)"),
+    ("TTRPG_EMBED_THREADS", "search.embed_threads (ONNX Runtime threads per embedding session)"),
     ("TTRPG_QDRANT_URL", "search.qdrant_url"),
     ("TTRPG_QDRANT_API_KEY", "search.qdrant_api_key"),
     ("TTRPG_QDRANT_REPLICATION", "search.qdrant_replication"),
@@ -267,6 +268,10 @@ pub struct SearchConfig {
     /// Expand rules questions with the system plugins' glossaries (a question saying
     /// "lying on the ground" is also searched for "prone"). Default: on.
     pub glossary: bool,
+    /// ONNX Runtime threads per embedding session (the embedder keeps a pool of sessions,
+    /// one per core plus one). Default 1: an ingestion embeds one batch per core and a
+    /// question finds a free session; 2 measured no faster here (BENCHMARKS.md).
+    pub embed_threads: usize,
 }
 
 impl Default for SearchConfig {
@@ -280,6 +285,7 @@ impl Default for SearchConfig {
             qdrant_replication: None,
             qdrant_shards: None,
             glossary: true,
+            embed_threads: 1,
         }
     }
 }
@@ -502,6 +508,10 @@ impl Config {
             // only when neither the file nor TTRPG_ONNXRUNTIME names the library.
             "ORT_DYLIB_PATH" if self.search.onnxruntime.is_none() && !value.is_empty() => {
                 self.search.onnxruntime = Some(PathBuf::from(value))
+            }
+            "TTRPG_EMBED_THREADS" => {
+                self.search.embed_threads =
+                    parse_env("TTRPG_EMBED_THREADS", &value, "a whole number of threads such as 1")?
             }
             "TTRPG_SEARCH_GLOSSARY" => {
                 self.search.glossary = parse_env("TTRPG_SEARCH_GLOSSARY", &value, "true or false")?

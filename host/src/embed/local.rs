@@ -34,6 +34,19 @@ impl LocalEmbedder {
     /// `onnxruntime` wheel of the machine's `python3` ([`super::locate`]). `precision`
     /// picks the ONNX file ([`precision::choose`]).
     pub fn load(dir: &Path, onnxruntime: Option<&Path>, precision: Precision) -> Result<Self, EmbedError> {
+        Self::load_with_threads(dir, onnxruntime, precision, 1)
+    }
+
+    /// [`LocalEmbedder::load`] with `threads` ONNX Runtime threads per session
+    /// (`search.embed_threads`; 1 by default, so that a bulk call runs one batch per core
+    /// and a question never shares a session's threads with an ingestion).
+    pub fn load_with_threads(
+        dir: &Path,
+        onnxruntime: Option<&Path>,
+        precision: Precision,
+        threads: usize,
+    ) -> Result<Self, EmbedError> {
+        let threads = threads.max(1);
         let read = |file: &str| -> Result<Vec<u8>, EmbedError> {
             let path = dir.join(file);
             std::fs::read(&path).map_err(|err| EmbedError::Model {
@@ -69,7 +82,6 @@ impl LocalEmbedder {
         })?;
         let model = UserDefinedEmbeddingModel::new(onnx, tokenizer).with_pooling(Pooling::Mean);
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let threads = threads_per_session();
         let folder_name = dir.display().to_string();
         let make = move || {
             TextEmbedding::try_new_from_user_defined(
@@ -145,11 +157,4 @@ impl Embedder for LocalEmbedder {
         }
         Ok(out)
     }
-}
-
-/// ONNX Runtime threads per session: one, so that a bulk call runs one batch per core
-/// and a question never shares a session's threads with an ingestion
-/// (`TTRPG_EMBED_THREADS` overrides it, for measuring).
-fn threads_per_session() -> usize {
-    std::env::var("TTRPG_EMBED_THREADS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(1)
 }

@@ -131,8 +131,9 @@ impl Library {
         .path;
         let onnxruntime = config.search.onnxruntime.clone();
         let precision = config.search.model_precision;
+        let threads = config.search.embed_threads;
         let embedder = tokio::task::spawn_blocking(move || {
-            LocalEmbedder::load(&model_dir, onnxruntime.as_deref(), precision)
+            LocalEmbedder::load_with_threads(&model_dir, onnxruntime.as_deref(), precision, threads)
         })
         .await
         .context("loading the embedding model")??;
