@@ -4,7 +4,8 @@
 //! its generated types are its own; but the host imports, the types they carry and most of
 //! the exports are the same in every version so far. [`shared_adapter!`] expands, inside a
 //! version's module, to the code that converts between that module's generated types and
-//! the version-independent ones: linking, pre-linking, the `call-tool`, `roll` and
+//! the version-independent ones: linking, pre-linking, the manifest and tool specs, the
+//! `call-tool`, `roll` and
 //! `chunk-document` calls (as inherent methods of `Prepared`, which the module's
 //! `PreparedComponent` impl forwards to), the host imports, and the test of how
 //! [`ServiceError`](crate::services::ServiceError)s become the version's `host-error`.
@@ -133,6 +134,22 @@ macro_rules! shared_adapter {
                 wit::ToolError::InvalidArguments(m) => (RefusalKind::InvalidArguments, m),
                 wit::ToolError::NotFound(m) => (RefusalKind::NotFound, m),
                 wit::ToolError::Failed(m) => (RefusalKind::Failed, m),
+            }
+        }
+
+        /// A tool spec as every version has it, with the role the version declares (or
+        /// [`model::ToolRole::Gm`] for one without roles).
+        fn raw_tool(t: wit::ToolSpec, role: model::ToolRole) -> crate::raw::RawTool {
+            crate::raw::RawTool {
+                name: t.name,
+                title: t.title,
+                description: t.description,
+                input_schema: t.input_schema,
+                output_schema: t.output_schema,
+                read_only: t.read_only,
+                destructive: t.destructive,
+                idempotent: t.idempotent,
+                role,
             }
         }
 

@@ -14,7 +14,7 @@ use wasmtime::Store;
 use crate::adapter::shared_adapter;
 use crate::api::{ApiBinding, PreparedComponent};
 use crate::model;
-use crate::raw::{RawChunk, RawDescription, RawRoll, RawTool, RawToolResult};
+use crate::raw::{RawChunk, RawDescription, RawRoll, RawToolResult};
 use crate::state::PluginState;
 
 wasmtime::component::bindgen!({
@@ -43,20 +43,7 @@ impl PreparedComponent for Prepared {
         let dice_grammar = plugin.call_dice_grammar(&mut *store).await?;
         Ok(RawDescription {
             manifest: self::manifest(manifest),
-            tools: tools
-                .into_iter()
-                .map(|t| RawTool {
-                    name: t.name,
-                    title: t.title,
-                    description: t.description,
-                    input_schema: t.input_schema,
-                    output_schema: t.output_schema,
-                    read_only: t.read_only,
-                    destructive: t.destructive,
-                    idempotent: t.idempotent,
-                    role: model::ToolRole::Gm, // 0.1 has no roles: its plugins are GM-only.,
-                })
-                .collect(),
+            tools: tools.into_iter().map(|t| raw_tool(t, model::ToolRole::Gm)).collect(), // 0.1 has no roles
             collections: collections.into_iter().map(collection).collect(),
             dice_grammar,
             glossary: Vec::new(),

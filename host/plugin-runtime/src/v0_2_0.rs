@@ -12,7 +12,7 @@ use wasmtime::Store;
 use crate::adapter::shared_adapter;
 use crate::api::{ApiBinding, PreparedComponent};
 use crate::model;
-use crate::raw::{RawChunk, RawDescription, RawRoll, RawTool, RawToolResult};
+use crate::raw::{RawChunk, RawDescription, RawRoll, RawToolResult};
 use crate::state::PluginState;
 
 wasmtime::component::bindgen!({
@@ -43,19 +43,12 @@ impl PreparedComponent for Prepared {
             manifest: self::manifest(manifest),
             tools: tools
                 .into_iter()
-                .map(|t| RawTool {
-                    name: t.name,
-                    title: t.title,
-                    description: t.description,
-                    input_schema: t.input_schema,
-                    output_schema: t.output_schema,
-                    read_only: t.read_only,
-                    destructive: t.destructive,
-                    idempotent: t.idempotent,
-                    role: match t.role {
+                .map(|t| {
+                    let role = match t.role {
                         wit::ToolRole::Gm => model::ToolRole::Gm,
                         wit::ToolRole::Player => model::ToolRole::Player,
-                    },
+                    };
+                    raw_tool(t, role)
                 })
                 .collect(),
             collections: collections.into_iter().map(collection).collect(),

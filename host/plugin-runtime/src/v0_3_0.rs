@@ -14,7 +14,7 @@ use crate::adapter::shared_adapter;
 use crate::api::{ApiBinding, PreparedComponent};
 use crate::model;
 use crate::raw::RawPromptResult;
-use crate::raw::{RawChunk, RawDescription, RawRoll, RawTool, RawToolResult};
+use crate::raw::{RawChunk, RawDescription, RawRoll, RawToolResult};
 use crate::state::PluginState;
 
 wasmtime::component::bindgen!({
@@ -47,16 +47,9 @@ impl PreparedComponent for Prepared {
             manifest: self::manifest(manifest),
             tools: tools
                 .into_iter()
-                .map(|t| RawTool {
-                    name: t.name,
-                    title: t.title,
-                    description: t.description,
-                    input_schema: t.input_schema,
-                    output_schema: t.output_schema,
-                    read_only: t.read_only,
-                    destructive: t.destructive,
-                    idempotent: t.idempotent,
-                    role: tool_role(t.role),
+                .map(|t| {
+                    let role = tool_role(t.role);
+                    raw_tool(t, role)
                 })
                 .collect(),
             collections: collections.into_iter().map(collection).collect(),

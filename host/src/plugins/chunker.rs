@@ -47,12 +47,10 @@ impl PluginHost {
             return Ok(Some(PluginChunker { plugin }));
         }
         let installed = self.storage.list_plugins().await?;
-        let newest = installed.iter().filter(|p| p.system == system).max_by(|a, b| {
-            match (semver::Version::parse(&a.version), semver::Version::parse(&b.version)) {
-                (Ok(a), Ok(b)) => a.cmp(&b),
-                _ => a.version.cmp(&b.version),
-            }
-        });
+        let newest = installed
+            .iter()
+            .filter(|p| p.system == system)
+            .max_by(|a, b| super::version_order(&a.version, &b.version));
         match newest {
             Some(record) => Ok(Some(PluginChunker { plugin: self.load(&record.id, &record.version).await? })),
             None => Ok(None),

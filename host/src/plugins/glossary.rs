@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::library::glossary::{Glossary, GlossarySource};
 
-use super::PluginHost;
+use super::{PluginHost, version_order};
 
 /// The glossaries of the newest installed version of each plugin (of one system, or of
 /// every system). A plugin that fails to load is left out and logged, never fatal: the
@@ -18,7 +18,7 @@ impl GlossarySource for PluginGlossaries {
         let mut newest: Vec<&crate::storage::InstalledPluginRecord> = Vec::new();
         for record in installed.iter().filter(|p| system.is_none_or(|s| p.system == s)) {
             match newest.iter_mut().find(|n| n.id == record.id) {
-                Some(kept) if newer(&record.version, &kept.version) => *kept = record,
+                Some(kept) if version_order(&record.version, &kept.version).is_gt() => *kept = record,
                 Some(_) => {}
                 None => newest.push(record),
             }
@@ -37,13 +37,5 @@ impl GlossarySource for PluginGlossaries {
             }
         }
         Ok(glossaries)
-    }
-}
-
-/// Whether version `a` is newer than `b` (semver; text order when either is not semver).
-fn newer(a: &str, b: &str) -> bool {
-    match (semver::Version::parse(a), semver::Version::parse(b)) {
-        (Ok(a), Ok(b)) => a > b,
-        _ => a > b,
     }
 }

@@ -511,6 +511,15 @@ fn parse_grants(plugin: &LoadedPlugin, grants: &[String]) -> Result<Grants, Plug
     Ok(Grants::of(granted))
 }
 
+/// How two installed versions of a plugin order: by semver, or as text when either is not
+/// semver. The newest is the one a system's chunker and glossary come from.
+pub(crate) fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (semver::Version::parse(a), semver::Version::parse(b)) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        _ => a.cmp(b),
+    }
+}
+
 /// What `plugin check` and the install record show of a plugin.
 pub fn describe(plugin: &LoadedPlugin) -> serde_json::Value {
     let manifest = plugin.manifest();
