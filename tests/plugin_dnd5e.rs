@@ -74,7 +74,7 @@ async fn manifest_collections_and_schemas() {
     let plugin = &f.plugin;
     let m = plugin.manifest();
     assert_eq!((m.id.as_str(), m.system.as_str(), m.name.as_str()), ("dnd5e", "dnd5e", "D&D 5e (SRD 5.1)"));
-    assert_eq!(m.version.to_string(), "1.2.0");
+    assert_eq!(m.version.to_string(), "1.3.0");
     assert_eq!(m.capabilities, [Capability::Log, Capability::Search, Capability::HostTools]);
     let names: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_str()).collect();
     assert_eq!(

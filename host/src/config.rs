@@ -20,6 +20,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_MAX_SESSIONS", "server.max_sessions"),
     ("TTRPG_SESSION_IDLE_SECS", "server.session_idle_secs"),
     ("TTRPG_HEADER_TIMEOUT_SECS", "server.header_timeout_secs"),
+    ("TTRPG_TOOLS_PAGE_SIZE", "server.tools_page_size"),
     ("TTRPG_LOG", "log.level (a tracing filter such as `info` or `ttrpg_host=debug`)"),
     ("TTRPG_MAX_DICE", "dice.max_dice"),
     ("TTRPG_PLUGIN_MEMORY_MB", "plugins.memory_limit_mb"),
@@ -353,6 +354,8 @@ pub struct ServerConfig {
     /// A connection that has not sent a whole request head in this long is dropped
     /// (seconds): a client that trickles headers cannot hold connections open.
     pub header_timeout_secs: u64,
+    /// Tools per page of `tools/list` (the rest follow a cursor).
+    pub tools_page_size: usize,
 }
 
 /// Dice engine limits.
@@ -417,6 +420,7 @@ impl Default for ServerConfig {
             max_sessions: 1000,
             session_idle_secs: 600,
             header_timeout_secs: 10,
+            tools_page_size: 100,
         }
     }
 }
@@ -474,6 +478,10 @@ impl Config {
             "TTRPG_SESSION_IDLE_SECS" => {
                 self.server.session_idle_secs =
                     parse_env("TTRPG_SESSION_IDLE_SECS", &value, "a whole number of seconds such as 600")?
+            }
+            "TTRPG_TOOLS_PAGE_SIZE" => {
+                self.server.tools_page_size =
+                    parse_env("TTRPG_TOOLS_PAGE_SIZE", &value, "a whole number of tools such as 100")?
             }
             "TTRPG_HEADER_TIMEOUT_SECS" => {
                 self.server.header_timeout_secs =

@@ -145,6 +145,9 @@ fn server_command(data_dir: &Path, env: &[(&str, &str)]) -> tokio::process::Comm
     command
 }
 
+/// A `notifications/message` as the client saw it: level, logger, data.
+pub type LogSeen = (String, Option<String>, Value);
+
 /// A `notifications/progress` as the client saw it: token, progress, total, message.
 pub type ProgressSeen = (String, f64, Option<f64>, Option<String>);
 
@@ -172,6 +175,10 @@ pub struct Notifications {
     pub elicitation: Elicitation,
     /// Every question the server asked.
     pub questions: Arc<Mutex<Vec<String>>>,
+    /// Every `notifications/message`: (level, logger, data).
+    pub logs: Arc<Mutex<Vec<LogSeen>>>,
+    /// Every `notifications/resources/updated`, by URI.
+    pub updated: Arc<Mutex<Vec<String>>>,
 }
 
 impl Notifications {
@@ -197,6 +204,35 @@ impl Notifications {
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return self.tool_list_changed();
+            }
+        }
+    }
+}
+
+impl Notifications {
+    /// Waits until at least `count` resource updates arrived, at most `timeout`; returns how
+    /// many arrived.
+    pub async fn wait_updated(&self, count: usize, timeout: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.arrived.notified();
+            let seen = self.updated.lock().unwrap().len();
+            if seen >= count || tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.updated.lock().unwrap().len();
+            }
+        }
+    }
+
+    /// Waits until a log message whose data mentions `needle` arrived, at most `timeout`.
+    pub async fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.arrived.notified();
+            if self.logs.lock().unwrap().iter().any(|(_, _, data)| data.to_string().contains(needle)) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
             }
         }
     }
@@ -236,6 +272,26 @@ impl ClientHandler for Notifications {
     ) {
         let token = serde_json::to_value(&params.progress_token).map(|v| v.to_string()).unwrap_or_default();
         self.progress.lock().unwrap().push((token, params.progress, params.total, params.message));
+    }
+
+    #[allow(deprecated, reason = "MCP logging is what this protocol version has")]
+    async fn on_logging_message(
+        &self,
+        params: rmcp::model::LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let level = serde_json::to_value(params.level).ok().and_then(|v| v.as_str().map(str::to_string));
+        self.logs.lock().unwrap().push((level.unwrap_or_default(), params.logger, params.data));
+        self.arrived.notify_waiters();
+    }
+
+    async fn on_resource_updated(
+        &self,
+        params: rmcp::model::ResourceUpdatedNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.updated.lock().unwrap().push(params.uri);
+        self.arrived.notify_waiters();
     }
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {

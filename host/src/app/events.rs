@@ -32,9 +32,44 @@ pub enum AppEvent {
         /// The campaign.
         campaign_id: String,
     },
+    /// Something a client may show as an MCP resource changed: the campaign, a character,
+    /// the running combat or a session's log (see [`uri`]).
+    ResourceUpdated {
+        /// The campaign it belongs to.
+        campaign_id: String,
+        /// The resource's URI.
+        uri: String,
+    },
     /// Events from other hosts may have been missed (the connection that hears them was
     /// lost): whatever a session shows may have changed.
     Resync,
+}
+
+/// The URIs of a campaign's live resources, which tools name when they change one and
+/// `mcp::resources` serves.
+pub mod uri {
+    /// What every campaign resource's URI starts with.
+    pub const CAMPAIGNS: &str = "ttrpg://campaigns/";
+
+    /// A campaign: its settings, plugins and status.
+    pub fn campaign(campaign_id: &str) -> String {
+        format!("{CAMPAIGNS}{campaign_id}")
+    }
+
+    /// A campaign's running combat.
+    pub fn combat(campaign_id: &str) -> String {
+        format!("{CAMPAIGNS}{campaign_id}/combat")
+    }
+
+    /// One character of a campaign.
+    pub fn character(campaign_id: &str, character_id: &str) -> String {
+        format!("{CAMPAIGNS}{campaign_id}/characters/{character_id}")
+    }
+
+    /// The log (notes and rolls) of a campaign's session by its number.
+    pub fn session_log(campaign_id: &str, number: i64) -> String {
+        format!("{CAMPAIGNS}{campaign_id}/sessions/{number}/log")
+    }
 }
 
 /// One message between hosts.

@@ -118,6 +118,15 @@ impl App {
         self.library.get().cloned()
     }
 
+    /// Tells every MCP session, on this host and the others, that the resource at `uri` (one
+    /// of [`events::uri`]) of a campaign changed, so subscribed clients re-read it.
+    pub async fn resource_updated(&self, campaign_id: &str, uri: String) {
+        let event = AppEvent::ResourceUpdated { campaign_id: campaign_id.to_string(), uri };
+        if let Err(err) = self.events.publish(event).await {
+            tracing::warn!(campaign = campaign_id, "the other hosts were not told a resource changed: {err}");
+        }
+    }
+
     /// Tells every MCP session, on this host and the others, that a campaign's tool list
     /// changed. The other hosts' sessions miss it (and the error says so) when the database
     /// cannot carry it; this host's have it either way.

@@ -159,11 +159,14 @@ fn init_logging(filter: &str) {
     // Qdrant Edge warns about its server-only feature flags on every start: not ours to act on.
     let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},qdrant_edge=error"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,qdrant_edge=error"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    // stderr gets what `--log` asks for; MCP clients get what they set with
+    // `logging/setLevel` (see `mcp::logging`), whatever `--log` says.
+    let stderr =
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false).with_filter(filter);
+    let _ = tracing_subscriber::registry().with(stderr).with(crate::mcp::logging::layer()).try_init();
 }
 
 /// Prints `value` as pretty JSON on stdout.

@@ -3,23 +3,35 @@
 //! [`McpServer`] is a hand-written `ServerHandler` over the [`ToolRegistry`]: it lists
 //! whatever tools the registry holds now and dispatches calls to them, turning a
 //! [`ToolError`] into a tool error result (`isError: true`) whose text says what was
-//! wrong. [`transport`] runs it over stdio or Streamable HTTP.
+//! wrong. Besides tools it serves prompts ([`prompts`]), completions ([`completions`]),
+//! logging ([`logging`]), resources with subscriptions ([`resources`], [`subscriptions`])
+//! and asks the person through elicitation (`consent`). [`transport`] runs it over stdio or
+//! Streamable HTTP.
 
+pub mod completions;
 mod consent;
 pub mod http_auth;
+pub mod logging;
 pub mod progress;
+pub mod prompts;
 mod resources;
+pub mod runner;
 pub mod session;
 mod shared_sessions;
 pub mod status;
+pub mod subscriptions;
 pub mod transport;
 
 use std::sync::Arc;
 
+#[allow(deprecated, reason = "MCP logging is served for the protocol versions this server speaks")]
+use rmcp::model::SetLevelRequestParams;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    SubscribeRequestParams, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -30,7 +42,9 @@ use crate::app::{App, AppEvent};
 use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
 use crate::tools::plugins::{call_plugin_tool, need_of_plugin_tool};
 use crate::tools::{Attachment, Attachments, ToolCall, ToolError, ToolHints, ToolRegistry, ToolSpec};
+use runner::Runner;
 use session::{CAMPAIGN_USE, SessionState};
+use subscriptions::Subscriptions;
 
 /// What the server tells a client about itself when it connects.
 const INSTRUCTIONS: &str = "TTRPG game-master tools. Campaigns hold sessions, characters, an initiative \
@@ -59,6 +73,8 @@ pub struct McpServer {
     registry: Arc<ToolRegistry>,
     session: Arc<SessionState>,
     channel: Channel,
+    log: Arc<logging::SessionLog>,
+    subscriptions: Arc<Subscriptions>,
 }
 
 impl McpServer {
@@ -73,7 +89,21 @@ impl McpServer {
                 std::time::Duration::from_secs(app.config.server.session_idle_secs.max(1)),
             ),
         };
-        McpServer { app, registry, session: Arc::new(session), channel }
+        McpServer {
+            app,
+            registry,
+            session: Arc::new(session),
+            channel,
+            log: Arc::default(),
+            subscriptions: Arc::default(),
+        }
+    }
+
+    /// Reads through the core tools for the caller of a request.
+    fn runner(&self, extensions: &rmcp::model::Extensions) -> Result<Runner, McpError> {
+        let caller =
+            self.caller(extensions).map_err(|err| McpError::internal_error(err.to_string(), None))?;
+        Ok(Runner::new(self.app.clone(), self.registry.clone(), caller))
     }
 
     /// Who makes a request: the local user over stdio, the authenticated caller over HTTP.
@@ -178,6 +208,11 @@ impl McpServer {
     }
 }
 
+/// The notification that `uri` changed.
+fn resource_updated(uri: String) -> rmcp::model::ResourceUpdatedNotificationParam {
+    rmcp::model::ResourceUpdatedNotificationParam::new(uri)
+}
+
 /// The MCP content block of a tool's attachment.
 fn content_of(attachment: Attachment) -> ContentBlock {
     use base64::Engine as _;
@@ -226,10 +261,16 @@ fn tool_error(err: &ToolError) -> CallToolResult {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
+        #[allow(deprecated, reason = "MCP logging is served for the protocol versions this server speaks")]
         let capabilities = ServerCapabilities::builder()
+            .enable_logging()
+            .enable_completions()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_subscribe()
             .enable_tools()
             .enable_tool_list_changed()
-            .enable_resources()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(
@@ -244,7 +285,7 @@ impl ServerHandler for McpServer {
 
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let internal = |err: ToolError| McpError::internal_error(err.to_string(), None);
@@ -255,8 +296,22 @@ impl ServerHandler for McpServer {
         let role = self.listing_role(&caller, campaign.as_deref()).await.map_err(internal)?;
         let specs = self.tool_specs(campaign.as_deref()).await.map_err(internal)?;
         let operator = caller.is_operator();
-        let allowed = specs.into_iter().filter(|spec| spec.need.allows(role, operator));
-        Ok(ListToolsResult::with_all_items(allowed.map(to_rmcp_tool).collect()))
+        let allowed: Vec<Tool> =
+            specs.into_iter().filter(|spec| spec.need.allows(role, operator)).map(to_rmcp_tool).collect();
+        let page_size = self.app.config.server.tools_page_size.max(1);
+        let offset = match request.and_then(|r| r.cursor) {
+            Some(cursor) => cursor
+                .parse::<usize>()
+                .map_err(|_| McpError::invalid_params(format!("bad tools/list cursor {cursor:?}"), None))?,
+            None => 0,
+        };
+        let total = allowed.len();
+        let mut result =
+            ListToolsResult::with_all_items(allowed.into_iter().skip(offset).take(page_size).collect());
+        if offset + page_size < total {
+            result.next_cursor = Some((offset + page_size).to_string());
+        }
+        Ok(result)
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
@@ -265,6 +320,7 @@ impl ServerHandler for McpServer {
         self.session.learn_id(&context.extensions);
         let mut events = self.app.events.subscribe();
         let session = self.session.clone();
+        let subscriptions = self.subscriptions.clone();
         let peer = context.peer;
         tokio::spawn(async move {
             loop {
@@ -272,15 +328,29 @@ impl ServerHandler for McpServer {
                     Ok(AppEvent::ToolsChanged { campaign_id }) => {
                         let used = session.campaign().await.ok().flatten();
                         if used.as_deref() == Some(campaign_id.as_str())
-                            && peer.notify_tool_list_changed().await.is_err()
+                            && (peer.notify_tool_list_changed().await.is_err()
+                                || peer.notify_prompt_list_changed().await.is_err())
                         {
                             break;
                         }
                     }
-                    // A change on another host may have been missed: the list may differ.
-                    Ok(AppEvent::Resync) => {
-                        if peer.notify_tool_list_changed().await.is_err() {
+                    Ok(AppEvent::ResourceUpdated { uri, .. }) => {
+                        if subscriptions.watches(&uri)
+                            && peer.notify_resource_updated(resource_updated(uri)).await.is_err()
+                        {
                             break;
+                        }
+                    }
+                    // A change on another host may have been missed: the lists and any
+                    // watched resource may differ.
+                    Ok(AppEvent::Resync) => {
+                        if peer.notify_tool_list_changed().await.is_err()
+                            || peer.notify_prompt_list_changed().await.is_err()
+                        {
+                            break;
+                        }
+                        for uri in subscriptions.all() {
+                            let _ = peer.notify_resource_updated(resource_updated(uri)).await;
                         }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
@@ -298,10 +368,7 @@ impl ServerHandler for McpServer {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        let caller = self
-            .caller(&context.extensions)
-            .map_err(|err| McpError::internal_error(err.to_string(), None))?;
-        resources::list(&self.app, &caller, request.and_then(|r| r.cursor)).await
+        resources::list(&self.runner(&context.extensions)?, request.and_then(|r| r.cursor)).await
     }
 
     async fn list_resource_templates(
@@ -317,10 +384,112 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
+        Ok(resources::read(&self.runner(&context.extensions)?, &request.uri).await?.into())
+    }
+
+    #[allow(deprecated, reason = "resources/subscribe is what clients of this protocol version send")]
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        // A URI of this server must be one the caller may read now; any other names nothing
+        // this server changes, and is accepted without ever being updated.
+        if request.uri.starts_with("ttrpg://") {
+            resources::read(&self.runner(&context.extensions)?, &request.uri).await?;
+        }
+        self.subscriptions
+            .subscribe(&request.uri)
+            .map_err(|err| McpError::invalid_request(err.to_string(), None))?;
+        tracing::debug!(uri = %request.uri, "resource subscribed");
+        Ok(())
+    }
+
+    #[allow(deprecated, reason = "resources/unsubscribe is what clients of this protocol version send")]
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.subscriptions.unsubscribe(&request.uri);
+        Ok(())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        let internal = |err: ToolError| McpError::internal_error(err.to_string(), None);
+        self.session.learn_id(&context.extensions);
+        let runner = self.runner(&context.extensions)?;
+        let campaign = self.session.campaign().await.map_err(internal)?;
+        let role = self.listing_role(&runner.caller, campaign.as_deref()).await.map_err(internal)?;
+        let prompts = prompts::list(&runner, campaign.as_deref(), role, runner.caller.is_operator())
+            .await
+            .map_err(internal)?;
+        Ok(ListPromptsResult::with_all_items(prompts))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        self.session.learn_id(&context.extensions);
+        let runner = self.runner(&context.extensions)?;
+        let campaign =
+            self.session.campaign().await.map_err(|err| McpError::internal_error(err.to_string(), None))?;
+        let arguments: std::collections::BTreeMap<String, String> = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect();
+        let span = tracing::info_span!("prompt_get", prompt = %request.name, mcp_session = self.log.id());
+        match prompts::get(&runner, campaign.as_deref(), &request.name, arguments).instrument(span).await {
+            Ok(result) => Ok(result.into()),
+            Err(err @ (ToolError::InvalidArguments(_) | ToolError::NotFound(_) | ToolError::Conflict(_))) => {
+                Err(McpError::invalid_params(err.to_string(), None))
+            }
+            Err(err @ ToolError::Forbidden(_)) => Err(McpError::invalid_request(err.to_string(), None)),
+            Err(err) => Err(McpError::internal_error(err.to_string(), None)),
+        }
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        self.session.learn_id(&context.extensions);
+        let runner = self.runner(&context.extensions)?;
+        let campaign = self.session.campaign().await.ok().flatten();
+        let given = request.context.and_then(|c| c.arguments).unwrap_or_default();
+        let completion = completions::complete(
+            &runner,
+            campaign.as_deref(),
+            &request.r#ref,
+            &request.argument.name,
+            &request.argument.value,
+            &given,
+        )
+        .await
+        .map_err(|err| McpError::internal_error(err.to_string(), None))?;
+        Ok(CompleteResult::new(completion))
+    }
+
+    #[allow(deprecated, reason = "MCP logging is served for the protocol versions this server speaks")]
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
         let caller = self
             .caller(&context.extensions)
             .map_err(|err| McpError::internal_error(err.to_string(), None))?;
-        Ok(resources::read(&self.app, &caller, &request.uri).await?.into())
+        self.log.set_level(request.level, context.peer.clone(), caller.is_operator());
+        Ok(())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -338,7 +507,8 @@ impl ServerHandler for McpServer {
         // Read once: the span shows it, and a plugin tool runs in it.
         let campaign = self.session.campaign().await;
         let shown = campaign.as_ref().ok().and_then(Option::as_deref).unwrap_or_default().to_string();
-        let span = tracing::info_span!("tool_call", tool = %name, campaign = %shown);
+        let span =
+            tracing::info_span!("tool_call", tool = %name, campaign = %shown, mcp_session = self.log.id());
         let started = std::time::Instant::now();
         let token = context
             .meta

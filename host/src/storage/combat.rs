@@ -36,6 +36,8 @@ pub trait CombatStore: Send + Sync {
     ) -> StorageResult<EncounterRecord>;
     /// Ends a running combat; its final state is kept.
     async fn end_encounter(&self, id: &str) -> StorageResult<EncounterRecord>;
+    /// Every combat fought in a session, running or ended, oldest first.
+    async fn session_encounters(&self, session_id: &str) -> StorageResult<Vec<EncounterRecord>>;
 }
 
 #[async_trait]
@@ -138,6 +140,19 @@ impl<DB: SqlEngine> CombatStore for SqlStorage<DB> {
             Some(row) => self.encounter_changed(&row).await,
             None => Err(self.encounter_write_refused(id, None).await),
         }
+    }
+
+    async fn session_encounters(&self, session_id: &str) -> StorageResult<Vec<EncounterRecord>> {
+        self.get_session(session_id).await?;
+        let rows = sqlx::query(sql!(
+            "SELECT ",
+            ENCOUNTER_COLUMNS,
+            " FROM initiative_tracker WHERE session_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(session_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::encounter_from_row).collect()
     }
 }
 

@@ -9,7 +9,7 @@ use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::access::Need;
 use crate::storage::{
-    Campaign, CampaignMember, CampaignPatch, MemberRole, NewCampaign, Session, SessionStatus,
+    Campaign, CampaignMember, CampaignPatch, CampaignStatus, MemberRole, NewCampaign, Session, SessionStatus,
 };
 
 /// Arguments of `campaign_create`.
@@ -35,6 +35,18 @@ pub struct CreateArgs {
 pub struct CampaignIdArgs {
     /// The campaign's id (from campaign_create or campaign_list).
     pub campaign_id: String,
+}
+
+/// Arguments of `campaign_archive`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveArgs {
+    /// The campaign's id (from campaign_create or campaign_list).
+    pub campaign_id: String,
+    /// The person's yes, for a client that cannot ask them (no MCP elicitation); where the
+    /// client can ask, they are asked whatever this says.
+    #[serde(default)]
+    pub confirm: Option<bool>,
 }
 
 /// Arguments of `campaign_list`.
@@ -293,11 +305,23 @@ async fn update(app: ToolCall, args: UpdateArgs) -> Result<CampaignResult, ToolE
         },
         settings: args.settings.map(|s| validate::object("settings", s)).transpose()?,
     };
-    Ok(CampaignResult { campaign: app.storage.update_campaign(&args.campaign_id, patch).await? })
+    let campaign = app.storage.update_campaign(&args.campaign_id, patch).await?;
+    app.resource_updated(&campaign.id, crate::app::events::uri::campaign(&campaign.id)).await;
+    Ok(CampaignResult { campaign })
 }
 
-async fn archive(app: ToolCall, args: CampaignIdArgs) -> Result<CampaignResult, ToolError> {
-    Ok(CampaignResult { campaign: app.storage.archive_campaign(&args.campaign_id).await? })
+async fn archive(app: ToolCall, args: ArchiveArgs) -> Result<CampaignResult, ToolError> {
+    let campaign = app.storage.get_campaign(&args.campaign_id).await?;
+    if campaign.status != CampaignStatus::Archived {
+        let question = format!(
+            "Archive the campaign {:?}? It keeps all its data, but no new session can start in it.",
+            campaign.name
+        );
+        super::confirm::require_confirmation(&app, "campaign_archive", &question, args.confirm).await?;
+    }
+    let campaign = app.storage.archive_campaign(&args.campaign_id).await?;
+    app.resource_updated(&campaign.id, crate::app::events::uri::campaign(&campaign.id)).await;
+    Ok(CampaignResult { campaign })
 }
 
 async fn invite(app: ToolCall, args: InviteArgs) -> Result<MemberResult, ToolError> {

@@ -261,7 +261,9 @@ async fn create(app: ToolCall, args: CreateArgs) -> Result<CharacterResult, Tool
         stats: validate::object("stats", args.stats.unwrap_or_else(|| serde_json::json!({})))?,
         notes: notes(args.notes)?,
     };
-    Ok(CharacterResult { character: app.storage.create_character(new).await? })
+    let character = app.storage.create_character(new).await?;
+    character_changed(&app, &character).await;
+    Ok(CharacterResult { character })
 }
 
 async fn get(app: ToolCall, args: CharacterIdArgs) -> Result<CharacterResult, ToolError> {
@@ -296,7 +298,15 @@ async fn update(app: ToolCall, args: UpdateArgs) -> Result<CharacterResult, Tool
         stats: args.stats.map(|s| validate::object("stats", s)).transpose()?,
         notes: notes(args.notes)?,
     };
-    Ok(CharacterResult { character: app.storage.update_character(&args.character_id, patch).await? })
+    let character = app.storage.update_character(&args.character_id, patch).await?;
+    character_changed(&app, &character).await;
+    Ok(CharacterResult { character })
+}
+
+/// Tells subscribed clients a character changed.
+async fn character_changed(app: &ToolCall, character: &crate::storage::Character) {
+    let campaign_id = &character.fields.campaign_id;
+    app.resource_updated(campaign_id, crate::app::events::uri::character(campaign_id, &character.id)).await;
 }
 
 async fn list(app: ToolCall, args: ListArgs) -> Result<CharacterList, ToolError> {

@@ -183,6 +183,9 @@ pub(crate) async fn record(
         seed = rolled.seed,
         "dice rolled"
     );
+    if let Some(session_id) = &record.session_id {
+        super::session::session_changed(app, &app.storage.get_session(session_id).await?).await;
+    }
     Ok(RollResult { roll_id: record.id, purpose, ..rolled })
 }
 

@@ -19,6 +19,7 @@ use super::registry::{ToolCall, ToolHandler, ToolHints, typed_tool};
 use super::{ToolError, validate};
 use crate::access::Need;
 use crate::app::App;
+use crate::app::events::uri;
 use crate::storage::{CharacterKind, CharacterPatch, EncounterRecord, StorageError};
 
 /// How often a save is retried when another request saved the combat in between.
@@ -416,6 +417,7 @@ async fn update<T>(
         {
             Ok(saved) => {
                 tracing::info!(campaign_id, encounter_id = %saved.id, round = encounter.round, "combat saved");
+                app.resource_updated(campaign_id, uri::combat(campaign_id)).await;
                 let shown = view(&saved, &encounter);
                 return Ok((outcome, shown, encounter));
             }
@@ -437,6 +439,7 @@ async fn start(app: ToolCall, args: StartArgs) -> Result<EncounterResult, ToolEr
         .storage
         .create_encounter(&args.campaign_id, args.session_id.as_deref(), name.as_deref(), state)
         .await?;
+    app.resource_updated(&args.campaign_id, uri::combat(&args.campaign_id)).await;
     Ok(EncounterResult { encounter: view(&record, &encounter) })
 }
 
@@ -657,5 +660,22 @@ async fn reveal(app: ToolCall, args: RevealArgs) -> Result<EncounterResult, Tool
 async fn end(app: ToolCall, args: CampaignArgs) -> Result<EncounterResult, ToolError> {
     let (record, encounter) = load(&app, &args.campaign_id).await?;
     let ended = app.storage.end_encounter(&record.id).await?;
+    app.resource_updated(&args.campaign_id, uri::combat(&args.campaign_id)).await;
     Ok(EncounterResult { encounter: view(&ended, &encounter) })
+}
+
+/// Every combat of a session as `audience` may see it, oldest first (what a session recap
+/// tells of its fights). The caller checks the session belongs to a campaign the reader is in.
+pub async fn session_combats(
+    app: &App,
+    session_id: &str,
+    audience: Audience,
+) -> Result<Vec<EncounterView>, ToolError> {
+    let mut views = Vec::new();
+    for record in app.storage.session_encounters(session_id).await? {
+        let encounter: Encounter = serde_json::from_value(record.state.clone())
+            .map_err(|err| ToolError::Internal(format!("combat {:?} cannot be read: {err}", record.id)))?;
+        views.push(view_for(&record, &encounter, audience));
+    }
+    Ok(views)
 }

@@ -56,6 +56,10 @@ pub struct BookRevealArgs {
     /// players (default) reveals it; gm hides it again.
     #[serde(default)]
     pub visibility: Option<Visibility>,
+    /// The person's yes, for a client that cannot ask them (no MCP elicitation); where the
+    /// client can ask, they are asked whatever this says.
+    #[serde(default)]
+    pub confirm: Option<bool>,
 }
 
 /// What `book_reveal` changed.
@@ -88,6 +92,10 @@ pub struct NoteRevealArgs {
     /// players (default) shares it; gm takes it back.
     #[serde(default)]
     pub visibility: Option<Visibility>,
+    /// The person's yes, for a client that cannot ask them (no MCP elicitation); where the
+    /// client can ask, they are asked whatever this says.
+    #[serde(default)]
+    pub confirm: Option<bool>,
 }
 
 /// Arguments of `get_page`.
@@ -429,6 +437,15 @@ async fn book_reveal(app: ToolCall, args: BookRevealArgs) -> Result<BookRevealed
     }
     let section = args.section.map(|s| validate::text("section", &s, true)).transpose()?;
     let visibility = args.visibility.unwrap_or(Visibility::Players);
+    if visibility == Visibility::Players {
+        let part =
+            section.as_deref().map(|s| format!("the section {s:?} of")).unwrap_or_else(|| "all of".into());
+        let question = format!(
+            "Show {part} the book {:?} to the players? They will find it in searches.",
+            document.book
+        );
+        super::confirm::require_confirmation(&app, "book_reveal", &question, args.confirm).await?;
+    }
     let library = library(&app).await?;
     let passages = library
         .set_book_visibility(&document.id, section.as_deref(), visibility)
@@ -452,6 +469,11 @@ async fn book_remove(app: ToolCall, args: BookRemoveArgs) -> Result<BookRemoved,
 async fn note_reveal(app: ToolCall, args: NoteRevealArgs) -> Result<NoteAdded, ToolError> {
     let library = library(&app).await?;
     let visibility = args.visibility.unwrap_or(Visibility::Players);
+    if visibility == Visibility::Players {
+        let note = app.storage.get_campaign_note(&args.note_id).await?;
+        let question = format!("Share the note {:?} with the players?", note.title);
+        super::confirm::require_confirmation(&app, "note_reveal", &question, args.confirm).await?;
+    }
     let note = library.set_note_visibility(&args.note_id, visibility).await.map_err(library_error)?;
     Ok(NoteAdded { note })
 }

@@ -5,13 +5,14 @@
 mod backup;
 mod campaign;
 mod character;
+mod confirm;
 pub(crate) mod dice;
 mod error;
 pub mod health;
 mod host_tools;
 pub mod house_rules;
 pub mod images;
-mod initiative;
+pub mod initiative;
 pub mod library;
 pub mod paging;
 pub mod plugins;

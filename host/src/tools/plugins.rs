@@ -226,11 +226,7 @@ pub async fn call_plugin_tool(
     }
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
     let seed = ttrpg_dice::fresh_seed();
-    let host_tools = Arc::new(CampaignScopedTools::new(app.clone(), caller.clone()));
-    let campaign_gm =
-        matches!(crate::access::role_in(&app, caller, campaign_id).await, Ok(Some(crate::access::Role::Gm)));
-    let rights = RecordRights { campaign_gm, operator: caller.is_operator() };
-    let services = Arc::new(PluginServices::new(app.storage.clone(), app.cache.clone(), host_tools, rights));
+    let services = plugin_services(&app, caller, campaign_id).await;
     let started = std::time::Instant::now();
     let outcome = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments).await;
     let seconds = started.elapsed().as_secs_f64();
@@ -251,11 +247,46 @@ pub async fn call_plugin_tool(
         outcome = outcome_kind,
         "plugin tool called"
     );
-    outcome.map_err(|err| match err {
+    outcome.map_err(plugin_error)
+}
+
+/// A failed plugin call as a tool error: the plugin's own refusals keep their kind.
+fn plugin_error(err: CallError) -> ToolError {
+    match err {
         CallError::Refused { kind: RefusalKind::InvalidArguments, message } => {
             ToolError::InvalidArguments(message)
         }
         CallError::Refused { kind: RefusalKind::NotFound, message } => ToolError::NotFound(message),
         other => ToolError::Plugin(other.to_string()),
-    })
+    }
+}
+
+/// What a plugin call in `campaign_id` for `caller` may reach of the host: its storage and
+/// cache, the caller's own tools in that campaign, and record writes as their role allows.
+async fn plugin_services(app: &Arc<App>, caller: &Caller, campaign_id: &str) -> Arc<PluginServices> {
+    let host_tools = Arc::new(CampaignScopedTools::new(app.clone(), caller.clone()));
+    let campaign_gm =
+        matches!(crate::access::role_in(app, caller, campaign_id).await, Ok(Some(crate::access::Role::Gm)));
+    let rights = RecordRights { campaign_gm, operator: caller.is_operator() };
+    Arc::new(PluginServices::new(app.storage.clone(), app.cache.clone(), host_tools, rights))
+}
+
+/// Builds an enabled plugin's prompt `prompt` (its name without the namespace) in
+/// `campaign_id` for `caller`, who was authorized for it.
+pub async fn get_plugin_prompt(
+    app: Arc<App>,
+    caller: &Caller,
+    campaign_id: &str,
+    enabled: &crate::plugins::EnabledPlugin,
+    prompt: &str,
+    arguments: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<ttrpg_plugin_runtime::model::PromptMessage>, ToolError> {
+    let context = CallContext { campaign_id: campaign_id.to_string(), session_id: None };
+    let seed = ttrpg_dice::fresh_seed();
+    let services = plugin_services(&app, caller, campaign_id).await;
+    let outcome =
+        enabled.plugin.get_prompt(&context, &enabled.grants, services, seed, prompt, arguments).await;
+    let manifest = enabled.plugin.manifest();
+    tracing::info!(campaign_id, plugin = %manifest.id, version = %manifest.version, prompt, seed, ok = outcome.is_ok(), "plugin prompt built");
+    outcome.map_err(plugin_error)
 }

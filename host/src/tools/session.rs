@@ -162,6 +162,7 @@ async fn start(app: ToolCall, args: StartArgs) -> Result<SessionResult, ToolErro
     let title = validate::optional_name("title", args.title)?;
     let session = app.storage.start_session(&args.campaign_id, title).await?;
     tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, number = session.number, "session started");
+    session_changed(&app, &session).await;
     Ok(SessionResult { session })
 }
 
@@ -169,6 +170,7 @@ async fn end(app: ToolCall, args: EndArgs) -> Result<SessionResult, ToolError> {
     let summary = args.summary.map(|s| validate::text("summary", &s, false)).transpose()?;
     let session = app.storage.end_session(&args.session_id, summary).await?;
     tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, "session ended");
+    session_changed(&app, &session).await;
     Ok(SessionResult { session })
 }
 
@@ -182,7 +184,17 @@ async fn add_note(app: ToolCall, args: AddNoteArgs) -> Result<NoteResult, ToolEr
     let body = validate::text("body", &args.body, true)?;
     let tags = args.tags.iter().map(|t| validate::name("tag", t)).collect::<Result<Vec<_>, _>>()?;
     let visibility = args.visibility.unwrap_or_default();
-    Ok(NoteResult { note: app.storage.add_session_note(&args.session_id, &body, &tags, visibility).await? })
+    let note = app.storage.add_session_note(&args.session_id, &body, &tags, visibility).await?;
+    session_changed(&app, &app.storage.get_session(&args.session_id).await?).await;
+    Ok(NoteResult { note })
+}
+
+/// Tells subscribed clients a session's log (and so its campaign) changed.
+pub(super) async fn session_changed(app: &crate::app::App, session: &crate::storage::Session) {
+    let campaign_id = &session.campaign_id;
+    app.resource_updated(campaign_id, crate::app::events::uri::session_log(campaign_id, session.number))
+        .await;
+    app.resource_updated(campaign_id, crate::app::events::uri::campaign(campaign_id)).await;
 }
 
 async fn notes(app: ToolCall, args: NotesArgs) -> Result<NoteList, ToolError> {

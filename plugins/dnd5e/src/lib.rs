@@ -7,6 +7,7 @@
 //! - Dice ([`dice`]): avrae's d20 notation through the workspace's `ttrpg-dice` engine, plus
 //!   `adv`/`dis` and `crit` shorthands; faces come from the host's seeded `roll-faces`.
 //! - A glossary ([`glossary`]): the SRD's terms and what players call them, for rules search.
+//! - A prompt (`prompts`): `monster_tactics`, a monster's stat block and a request to plan its fight.
 //! - Encounter tables ([`encounter`]) and record helpers ([`records`]): pure, unit-tested natively.
 //! - A chunker ([`chunker`]) for 5e books: stat blocks and spell entries become typed
 //!   `monsters` and `spells` chunks, condition definitions `conditions` chunks, the rest
@@ -22,6 +23,7 @@ pub mod collections;
 pub mod dice;
 pub mod encounter;
 pub mod glossary;
+mod prompts;
 pub mod records;
 mod tools;
 
@@ -30,7 +32,7 @@ use std::collections::BTreeMap;
 use ttrpg_dice::{DiceLimits, FaceSource};
 use ttrpg_plugin_sdk::{
     Capability, Chunk, CollectionSchema, Context, DiceRoll, Document, GlossaryEntry, HostError, Manifest,
-    Plugin, Tool, export_plugin, host,
+    Plugin, PromptMessage, PromptSpec, Tool, ToolError, export_plugin, host,
 };
 
 /// The plugin. It holds nothing: every call runs in a fresh sandbox.
@@ -65,6 +67,19 @@ impl Plugin for Dnd5ePlugin {
 
     fn glossary(&self) -> Vec<GlossaryEntry> {
         glossary::all()
+    }
+
+    fn prompts(&self) -> Vec<PromptSpec> {
+        prompts::all()
+    }
+
+    fn get_prompt(
+        &self,
+        context: &Context,
+        name: &str,
+        arguments: &BTreeMap<String, String>,
+    ) -> Result<Vec<PromptMessage>, ToolError> {
+        prompts::get(context, name, arguments)
     }
 
     fn dice_grammar(&self) -> Option<String> {

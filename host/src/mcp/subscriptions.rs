@@ -1,0 +1,82 @@
+//! `resources/subscribe` and `resources/unsubscribe`: the resource URIs one MCP session
+//! wants to hear about. The session's event loop (`McpServer::on_initialized`) sends
+//! `notifications/resources/updated` for each [`crate::app::AppEvent::ResourceUpdated`] whose
+//! URI is here, whichever host made the change, and for every URI here after a
+//! [`crate::app::AppEvent::Resync`] (a change may have been missed).
+//!
+//! Subscriptions live in the memory of the host that holds the session's notification
+//! stream; a session taken over by another host subscribes again.
+
+use std::collections::BTreeSet;
+use std::sync::RwLock;
+
+/// The most URIs one session may watch.
+pub const MAX_SUBSCRIPTIONS: usize = 256;
+
+/// One session's subscribed URIs.
+#[derive(Debug, Default)]
+pub struct Subscriptions {
+    uris: RwLock<BTreeSet<String>>,
+}
+
+/// Why a subscription was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubscribeError {
+    /// The session watches as many URIs as it may.
+    #[error("this session already watches {MAX_SUBSCRIPTIONS} resources; unsubscribe from one first")]
+    TooMany,
+}
+
+impl Subscriptions {
+    /// Watches `uri` (again: nothing changes).
+    pub fn subscribe(&self, uri: &str) -> Result<(), SubscribeError> {
+        let mut uris = self.uris.write().unwrap_or_else(|p| p.into_inner());
+        if !uris.contains(uri) && uris.len() >= MAX_SUBSCRIPTIONS {
+            return Err(SubscribeError::TooMany);
+        }
+        uris.insert(uri.to_string());
+        Ok(())
+    }
+
+    /// Stops watching `uri`; whether it was watched.
+    pub fn unsubscribe(&self, uri: &str) -> bool {
+        self.uris.write().unwrap_or_else(|p| p.into_inner()).remove(uri)
+    }
+
+    /// Whether `uri` is watched.
+    pub fn watches(&self, uri: &str) -> bool {
+        self.uris.read().unwrap_or_else(|p| p.into_inner()).contains(uri)
+    }
+
+    /// Every watched URI.
+    pub fn all(&self) -> Vec<String> {
+        self.uris.read().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_watches_what_it_subscribed_to_until_it_unsubscribes() {
+        let subs = Subscriptions::default();
+        subs.subscribe("ttrpg://campaigns/c/combat").unwrap_or_else(|e| panic!("{e}"));
+        subs.subscribe("ttrpg://campaigns/c/combat").unwrap_or_else(|e| panic!("{e}"));
+        assert!(subs.watches("ttrpg://campaigns/c/combat"));
+        assert!(!subs.watches("ttrpg://campaigns/c"));
+        assert_eq!(subs.all().len(), 1);
+        assert!(subs.unsubscribe("ttrpg://campaigns/c/combat"));
+        assert!(!subs.unsubscribe("ttrpg://campaigns/c/combat"));
+        assert!(!subs.watches("ttrpg://campaigns/c/combat"));
+    }
+
+    #[test]
+    fn a_session_cannot_watch_without_bound() {
+        let subs = Subscriptions::default();
+        for n in 0..MAX_SUBSCRIPTIONS {
+            subs.subscribe(&format!("ttrpg://campaigns/c{n}")).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(matches!(subs.subscribe("ttrpg://campaigns/one-more"), Err(SubscribeError::TooMany)));
+    }
+}
