@@ -373,3 +373,26 @@ async fn the_grammar_agrees_with_avrae_d20() {
     assert!(bounded >= 150, "only {bounded} expressions had bounds");
     assert!(problems.is_empty(), "{} disagreement(s) with d20:\n{}", problems.len(), problems.join("\n"));
 }
+
+#[tokio::test]
+async fn the_monster_tactics_prompt_carries_the_stat_block_and_its_page() {
+    use std::collections::BTreeMap;
+    use ttrpg_plugin_runtime::model::PromptSpeaker;
+    let f = fixture().await;
+    let spec = f.plugin.prompts().iter().find(|p| p.name == "monster_tactics").expect("prompt listed");
+    assert!(spec.arguments.iter().any(|a| a.name == "monster" && a.required), "{spec:?}");
+    let arguments = BTreeMap::from([("monster".to_string(), "Adult Red Dragon".to_string())]);
+    let messages = f
+        .plugin
+        .get_prompt(&context(), &granted(), f.services.clone(), 1, "monster_tactics", &arguments)
+        .await
+        .unwrap_or_else(|e| panic!("monster_tactics: {e}"));
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].speaker, PromptSpeaker::User);
+    let text = &messages[0].text;
+    assert!(text.contains("Adult Red Dragon") && text.contains("Fire Breath"), "{text}");
+    assert!(text.contains("Wizards of the Coast"), "the SRD attribution is missing: {text}");
+    let unknown = BTreeMap::from([("monster".to_string(), "Zzyzx Qqq".to_string())]);
+    let refused = f.plugin.get_prompt(&context(), &granted(), f.services.clone(), 1, "monster_tactics", &unknown).await;
+    assert!(matches!(refused, Err(CallError::Refused { kind: RefusalKind::NotFound, .. })), "{refused:?}");
+}
