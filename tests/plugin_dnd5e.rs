@@ -393,6 +393,7 @@ async fn the_monster_tactics_prompt_carries_the_stat_block_and_its_page() {
     assert!(text.contains("Adult Red Dragon") && text.contains("Fire Breath"), "{text}");
     assert!(text.contains("Wizards of the Coast"), "the SRD attribution is missing: {text}");
     let unknown = BTreeMap::from([("monster".to_string(), "Zzyzx Qqq".to_string())]);
-    let refused = f.plugin.get_prompt(&context(), &granted(), f.services.clone(), 1, "monster_tactics", &unknown).await;
+    let refused =
+        f.plugin.get_prompt(&context(), &granted(), f.services.clone(), 1, "monster_tactics", &unknown).await;
     assert!(matches!(refused, Err(CallError::Refused { kind: RefusalKind::NotFound, .. })), "{refused:?}");
 }

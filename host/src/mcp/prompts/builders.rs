@@ -92,17 +92,8 @@ async fn pick_session(runner: &Runner, campaign_id: &str, number: Option<&str>) 
         })?;
         return crate::mcp::resources::campaigns::session_by_number(runner, campaign_id, number).await;
     }
-    let listed = runner.call("session_list", json!({ "campaign_id": campaign_id, "limit": 200 })).await?;
-    let mut sessions = listed["sessions"].as_array().cloned().unwrap_or_default();
-    let mut cursor = listed["next_cursor"].as_str().map(str::to_string);
-    while let Some(next) = cursor.take() {
-        let page = runner
-            .call("session_list", json!({ "campaign_id": campaign_id, "limit": 200, "cursor": next }))
-            .await?;
-        sessions.extend(page["sessions"].as_array().cloned().unwrap_or_default());
-        cursor = page["next_cursor"].as_str().map(str::to_string);
-    }
-    sessions
+    crate::mcp::resources::campaigns::all_sessions(runner, campaign_id)
+        .await?
         .into_iter()
         .max_by_key(|s| s["number"].as_i64())
         .ok_or_else(|| ToolError::NotFound(format!("campaign {campaign_id:?} has no session yet")))

@@ -162,20 +162,27 @@ pub(super) async fn contents(runner: &Runner, resource: &CampaignResource<'_>) -
 
 /// A campaign's session by its number, as `session_list` shows it.
 pub async fn session_by_number(runner: &Runner, campaign_id: &str, number: i64) -> Result<Value, ToolError> {
-    let listed = runner.call("session_list", json!({ "campaign_id": campaign_id, "limit": 200 })).await?;
-    let mut cursor = listed["next_cursor"].as_str().map(str::to_string);
-    let mut sessions: Vec<Value> = listed["sessions"].as_array().cloned().unwrap_or_default();
-    while let Some(next) = cursor.take() {
-        let page = runner
-            .call("session_list", json!({ "campaign_id": campaign_id, "limit": 200, "cursor": next }))
-            .await?;
-        sessions.extend(page["sessions"].as_array().cloned().unwrap_or_default());
-        cursor = page["next_cursor"].as_str().map(str::to_string);
-    }
-    sessions
+    all_sessions(runner, campaign_id)
+        .await?
         .into_iter()
         .find(|s| s["number"].as_i64() == Some(number))
         .ok_or_else(|| ToolError::NotFound(format!("campaign {campaign_id:?} has no session {number}")))
+}
+
+/// Every session of a campaign as `session_list` shows it (every page).
+pub async fn all_sessions(runner: &Runner, campaign_id: &str) -> Result<Vec<Value>, ToolError> {
+    let mut sessions = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = runner
+            .call("session_list", json!({ "campaign_id": campaign_id, "limit": 200, "cursor": cursor }))
+            .await?;
+        sessions.extend(page["sessions"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return Ok(sessions),
+        }
+    }
 }
 
 #[cfg(test)]
