@@ -200,7 +200,7 @@ impl Visit for LineVisitor {
 }
 
 /// `text` with the user and password of every URL replaced by `***`
-/// (`redis://:hunter2@cache:6379` → `redis://***@cache:6379`), cut to [`MAX_MESSAGE`].
+/// (`redis://:hunter2@cache:6379` → `redis://***@cache:6379`), cut to 4 KiB.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;

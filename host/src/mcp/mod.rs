@@ -4,7 +4,7 @@
 //! whatever tools the registry holds now and dispatches calls to them, turning a
 //! [`ToolError`] into a tool error result (`isError: true`) whose text says what was
 //! wrong. Besides tools it serves prompts ([`prompts`]), completions ([`completions`]),
-//! logging ([`logging`]), resources with subscriptions ([`resources`], [`subscriptions`])
+//! logging ([`logging`]), resources with subscriptions (`resources`, [`subscriptions`])
 //! and asks the person through elicitation (`consent`). [`transport`] runs it over stdio or
 //! Streamable HTTP.
 
