@@ -10,7 +10,6 @@ use std::time::Duration;
 use rmcp::model::{CompletionInfo, Reference};
 use serde_json::json;
 
-use super::prompts::builders::visible_campaigns;
 use super::runner::Runner;
 use crate::access::{Caller, Role};
 use crate::tools::ToolError;
@@ -130,7 +129,7 @@ pub async fn complete(
     // The campaign the other arguments name (a name or an id), else the session's.
     let named = context.get("campaign_id").or_else(|| context.get("campaign")).map(String::as_str);
     let campaign_id = match named {
-        Some(given) => super::prompts::builders::resolve_campaign(runner, given).await.ok(),
+        Some(given) => runner.resolve_campaign(given).await.ok(),
         None => campaign.map(str::to_string),
     };
     let scope = match kind {
@@ -191,10 +190,11 @@ async fn candidates(
         Kind::Difficulty => fixed(DIFFICULTIES),
         Kind::Environment => fixed(ENVIRONMENTS),
         Kind::ImageSize => fixed(IMAGE_SIZES),
-        Kind::CampaignName => plain(
-            visible_campaigns(runner).await?.iter().filter_map(|c| c["name"].as_str().map(str::to_string)),
-        ),
-        Kind::CampaignId => visible_campaigns(runner)
+        Kind::CampaignName => {
+            plain(runner.campaigns().await?.iter().filter_map(|c| c["name"].as_str().map(str::to_string)))
+        }
+        Kind::CampaignId => runner
+            .campaigns()
             .await?
             .iter()
             .filter_map(|c| {
@@ -205,11 +205,9 @@ async fn candidates(
             })
             .collect(),
         Kind::BookTitle | Kind::DocumentId => {
-            let listed = runner.call("book_list", json!({ "limit": 200 })).await?;
-            listed["books"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let books = runner.every("book_list", json!({}), "books").await?;
+            books
+                .iter()
                 .filter_map(|b| {
                     let (id, title) = (b["id"].as_str()?, b["book"].as_str()?);
                     Some(match kind {
@@ -220,8 +218,7 @@ async fn candidates(
                 .collect()
         }
         Kind::PluginId | Kind::PluginVersion => {
-            let listed = runner.call("plugin_list", json!({ "limit": 200 })).await?;
-            let installed = listed["installed"].as_array().cloned().unwrap_or_default();
+            let installed = runner.every("plugin_list", json!({}), "installed").await?;
             let values = installed.iter().filter_map(|p| {
                 let id = p["id"].as_str()?;
                 match kind {
@@ -246,25 +243,18 @@ async fn candidates(
 
 /// Candidates that live in one campaign.
 async fn in_campaign(runner: &Runner, kind: Kind, campaign_id: &str) -> Result<Vec<Candidate>, ToolError> {
-    let scoped = json!({ "campaign_id": campaign_id, "limit": 200 });
+    let scoped = json!({ "campaign_id": campaign_id });
     Ok(match kind {
         Kind::SessionNumber => {
-            let listed = runner.call("session_list", scoped).await?;
-            let mut numbers: Vec<i64> = listed["sessions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s["number"].as_i64())
-                .collect();
+            let sessions = runner.sessions(campaign_id).await?;
+            let mut numbers: Vec<i64> = sessions.iter().filter_map(|s| s["number"].as_i64()).collect();
             numbers.sort_unstable_by(|a, b| b.cmp(a));
             plain(numbers.into_iter().map(|n| n.to_string()))
         }
         Kind::CharacterId => {
-            let listed = runner.call("character_list", scoped).await?;
-            listed["characters"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let characters = runner.every("character_list", scoped, "characters").await?;
+            characters
+                .iter()
                 .filter_map(|c| {
                     Some(Candidate {
                         value: c["id"].as_str()?.to_string(),
@@ -274,23 +264,14 @@ async fn in_campaign(runner: &Runner, kind: Kind, campaign_id: &str) -> Result<V
                 .collect()
         }
         Kind::Party => {
-            let listed = runner
-                .call("character_list", json!({ "campaign_id": campaign_id, "kind": "pc", "limit": 200 }))
-                .await?;
-            let levels: Vec<String> = listed["characters"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["level"].as_i64().map(|l| l.to_string()))
-                .collect();
+            let levels: Vec<String> =
+                runner.party_levels(campaign_id).await?.iter().map(|l| l.to_string()).collect();
             if levels.is_empty() { Vec::new() } else { plain([levels.join(",")]) }
         }
         Kind::ImageHash => {
-            let listed = runner.call("image_list", scoped).await?;
-            listed["images"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let images = runner.every("image_list", scoped, "images").await?;
+            images
+                .iter()
                 .filter_map(|i| {
                     Some(Candidate {
                         value: i["hash"].as_str()?.to_string(),
@@ -301,10 +282,8 @@ async fn in_campaign(runner: &Runner, kind: Kind, campaign_id: &str) -> Result<V
         }
         Kind::NoteTag | Kind::Place => {
             // Notes are read as the caller's role allows: a player completes from shared notes only.
-            let players_only = runner.role_in(campaign_id).await != Some(Role::Gm);
-            if runner.role_in(campaign_id).await.is_none() {
-                return Ok(Vec::new());
-            }
+            let Some(role) = runner.role_in(campaign_id).await else { return Ok(Vec::new()) };
+            let players_only = role != Role::Gm;
             let notes = runner.app.storage.campaign_notes(campaign_id, None, false, players_only).await?;
             let values: BTreeSet<String> = match kind {
                 Kind::Place => {

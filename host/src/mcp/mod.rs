@@ -30,8 +30,8 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
     ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
-    SubscribeRequestParams, Tool, ToolAnnotations, UnsubscribeRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ResourceUpdatedNotificationParam, ServerCapabilities,
+    ServerConfig, SubscribeRequestParams, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -41,7 +41,7 @@ use crate::access::{self, Caller, Role};
 use crate::app::{App, AppEvent};
 use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
 use crate::tools::plugins::{call_plugin_tool, need_of_plugin_tool};
-use crate::tools::{Attachment, Attachments, ToolCall, ToolError, ToolHints, ToolRegistry, ToolSpec};
+use crate::tools::{Attachment, Attachments, ToolError, ToolHints, ToolRegistry, ToolSpec};
 use runner::Runner;
 use session::{CAMPAIGN_USE, SessionState};
 use subscriptions::Subscriptions;
@@ -179,16 +179,10 @@ impl McpServer {
         if name == CAMPAIGN_USE {
             return session::campaign_use(&self.app, caller, &self.session, arguments).await;
         }
-        if let Some(tool) = self.registry.get(name) {
-            let viewer = access::authorize(&self.app, caller, name, tool.spec().need, &arguments).await?;
+        if self.registry.get(name).is_some() {
             let consent: Arc<dyn crate::tools::Consent> = Arc::new(consent::ElicitConsent::new(peer.clone()));
-            let call = ToolCall {
-                app: self.app.clone(),
-                viewer,
-                consent: Some(consent),
-                attachments: attachments.clone(),
-            };
-            return tool.call(call, arguments).await;
+            let runner = Runner::new(self.app.clone(), self.registry.clone(), caller.clone());
+            return runner.call_for_client(name, arguments, consent, attachments).await;
         }
         if name.contains(TOOL_NAMESPACE_SEPARATOR) {
             let Some(campaign_id) = campaign? else {
@@ -196,9 +190,6 @@ impl McpServer {
                     "{name} is a plugin tool: choose the campaign it runs in with campaign_use first"
                 )));
             };
-            let (_, spec) = self.app.plugins.resolve_tool(&campaign_id, name).await?;
-            let scope = serde_json::json!({ "campaign_id": campaign_id });
-            access::authorize(&self.app, caller, name, need_of_plugin_tool(spec.role), &scope).await?;
             return call_plugin_tool(self.app.clone(), caller, &campaign_id, None, name, &arguments).await;
         }
         let known = self.registry.names().join(", ");
@@ -206,11 +197,6 @@ impl McpServer {
             "no tool named {name:?}; the core tools are: {known}, {CAMPAIGN_USE}"
         )))
     }
-}
-
-/// The notification that `uri` changed.
-fn resource_updated(uri: String) -> rmcp::model::ResourceUpdatedNotificationParam {
-    rmcp::model::ResourceUpdatedNotificationParam::new(uri)
 }
 
 /// The MCP content block of a tool's attachment.
@@ -299,18 +285,11 @@ impl ServerHandler for McpServer {
         let allowed: Vec<Tool> =
             specs.into_iter().filter(|spec| spec.need.allows(role, operator)).map(to_rmcp_tool).collect();
         let page_size = self.app.config.server.tools_page_size.max(1);
-        let offset = match request.and_then(|r| r.cursor) {
-            Some(cursor) => cursor
-                .parse::<usize>()
-                .map_err(|_| McpError::invalid_params(format!("bad tools/list cursor {cursor:?}"), None))?,
-            None => 0,
-        };
-        let total = allowed.len();
-        let mut result =
-            ListToolsResult::with_all_items(allowed.into_iter().skip(offset).take(page_size).collect());
-        if offset + page_size < total {
-            result.next_cursor = Some((offset + page_size).to_string());
-        }
+        let cursor = request.and_then(|r| r.cursor);
+        let (page, next_cursor) = crate::tools::paging::page_of(allowed, cursor.as_deref(), page_size)
+            .map_err(|err| McpError::invalid_params(format!("tools/list: {err}"), None))?;
+        let mut result = ListToolsResult::with_all_items(page);
+        result.next_cursor = next_cursor;
         Ok(result)
     }
 
@@ -336,7 +315,10 @@ impl ServerHandler for McpServer {
                     }
                     Ok(AppEvent::ResourceUpdated { uri, .. }) => {
                         if subscriptions.watches(&uri)
-                            && peer.notify_resource_updated(resource_updated(uri)).await.is_err()
+                            && peer
+                                .notify_resource_updated(ResourceUpdatedNotificationParam::new(uri))
+                                .await
+                                .is_err()
                         {
                             break;
                         }
@@ -350,7 +332,9 @@ impl ServerHandler for McpServer {
                             break;
                         }
                         for uri in subscriptions.all() {
-                            let _ = peer.notify_resource_updated(resource_updated(uri)).await;
+                            let _ = peer
+                                .notify_resource_updated(ResourceUpdatedNotificationParam::new(uri))
+                                .await;
                         }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,

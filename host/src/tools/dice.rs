@@ -184,7 +184,7 @@ pub(crate) async fn record(
         "dice rolled"
     );
     if let Some(session_id) = &record.session_id {
-        super::session::session_changed(app, &app.storage.get_session(session_id).await?).await;
+        super::session::session_log_changed(app, session_id).await;
     }
     Ok(RollResult { roll_id: record.id, purpose, ..rolled })
 }

@@ -392,12 +392,18 @@ async fn load(app: &App, campaign_id: &str) -> Result<(EncounterRecord, Encounte
             "campaign {campaign_id:?} has no combat running; start one with initiative_start"
         ))
     })?;
+    let encounter = decode(&record)?;
+    Ok((record, encounter))
+}
+
+/// The combat a stored record holds, checked to be consistent.
+fn decode(record: &EncounterRecord) -> Result<Encounter, ToolError> {
     let encounter: Encounter = serde_json::from_value(record.state.clone())
         .map_err(|err| ToolError::Internal(format!("combat {:?} cannot be read: {err}", record.id)))?;
     encounter
         .check()
         .map_err(|err| ToolError::Internal(format!("combat {:?} is inconsistent: {err}", record.id)))?;
-    Ok((record, encounter))
+    Ok(encounter)
 }
 
 /// Loads the running combat, applies `step` and saves it; retried from a fresh read
@@ -673,9 +679,7 @@ pub async fn session_combats(
 ) -> Result<Vec<EncounterView>, ToolError> {
     let mut views = Vec::new();
     for record in app.storage.session_encounters(session_id).await? {
-        let encounter: Encounter = serde_json::from_value(record.state.clone())
-            .map_err(|err| ToolError::Internal(format!("combat {:?} cannot be read: {err}", record.id)))?;
-        views.push(view_for(&record, &encounter, audience));
+        views.push(view_for(&record, &decode(&record)?, audience));
     }
     Ok(views)
 }

@@ -209,8 +209,9 @@ async fn disable(app: ToolCall, args: DisableArgs) -> Result<DisableResult, Tool
 /// gave the plugin and a fresh seed ([`ttrpg_dice::fresh_seed`]) for whatever it draws.
 /// The call is logged with that seed: calling the same plugin version's tool with the same
 /// seed, arguments and host state ([`ttrpg_plugin_runtime::LoadedPlugin::call_tool`])
-/// replays its result. Core tools the plugin calls through `host-tools` run with `caller`'s
-/// rights in the campaign.
+/// replays its result. The caller's role in the campaign must allow the tool (it is checked
+/// here, like a core tool's need); core tools the plugin calls through `host-tools` run with
+/// `caller`'s rights in the campaign.
 pub async fn call_plugin_tool(
     app: Arc<App>,
     caller: &Caller,
@@ -219,7 +220,9 @@ pub async fn call_plugin_tool(
     name: &str,
     arguments: &serde_json::Value,
 ) -> Result<serde_json::Value, ToolError> {
-    let (enabled, _spec) = app.plugins.resolve_tool(campaign_id, name).await?;
+    let (enabled, spec) = app.plugins.resolve_tool(campaign_id, name).await?;
+    let scope = serde_json::json!({ "campaign_id": campaign_id });
+    crate::access::authorize(&app, caller, name, need_of_plugin_tool(spec.role), &scope).await?;
     let tool = name.split_once(crate::plugins::TOOL_NAMESPACE_SEPARATOR).map(|(_, t)| t).unwrap_or(name);
     if !arguments.is_object() {
         return Err(ToolError::invalid(format!("arguments of {name} must be a JSON object")));

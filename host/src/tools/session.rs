@@ -162,7 +162,7 @@ async fn start(app: ToolCall, args: StartArgs) -> Result<SessionResult, ToolErro
     let title = validate::optional_name("title", args.title)?;
     let session = app.storage.start_session(&args.campaign_id, title).await?;
     tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, number = session.number, "session started");
-    session_changed(&app, &session).await;
+    session_started_or_ended(&app, &session).await;
     Ok(SessionResult { session })
 }
 
@@ -170,7 +170,7 @@ async fn end(app: ToolCall, args: EndArgs) -> Result<SessionResult, ToolError> {
     let summary = args.summary.map(|s| validate::text("summary", &s, false)).transpose()?;
     let session = app.storage.end_session(&args.session_id, summary).await?;
     tracing::info!(campaign_id = %session.campaign_id, session_id = %session.id, "session ended");
-    session_changed(&app, &session).await;
+    session_started_or_ended(&app, &session).await;
     Ok(SessionResult { session })
 }
 
@@ -185,12 +185,25 @@ async fn add_note(app: ToolCall, args: AddNoteArgs) -> Result<NoteResult, ToolEr
     let tags = args.tags.iter().map(|t| validate::name("tag", t)).collect::<Result<Vec<_>, _>>()?;
     let visibility = args.visibility.unwrap_or_default();
     let note = app.storage.add_session_note(&args.session_id, &body, &tags, visibility).await?;
-    session_changed(&app, &app.storage.get_session(&args.session_id).await?).await;
+    session_log_changed(&app, &args.session_id).await;
     Ok(NoteResult { note })
 }
 
-/// Tells subscribed clients a session's log (and so its campaign) changed.
-pub(super) async fn session_changed(app: &crate::app::App, session: &crate::storage::Session) {
+/// Tells subscribed clients a session's log changed (a note or a roll was added). The write
+/// has happened: a session that cannot be read back now is logged, not an error of the call.
+pub(super) async fn session_log_changed(app: &crate::app::App, session_id: &str) {
+    match app.storage.get_session(session_id).await {
+        Ok(session) => {
+            let uri = crate::app::events::uri::session_log(&session.campaign_id, session.number);
+            app.resource_updated(&session.campaign_id, uri).await;
+        }
+        Err(err) => tracing::warn!(session_id, "subscribers were not told the session log changed: {err}"),
+    }
+}
+
+/// Tells subscribed clients a session started or ended: its log, and its campaign (which
+/// shows the session running now).
+async fn session_started_or_ended(app: &crate::app::App, session: &crate::storage::Session) {
     let campaign_id = &session.campaign_id;
     app.resource_updated(campaign_id, crate::app::events::uri::session_log(campaign_id, session.number))
         .await;

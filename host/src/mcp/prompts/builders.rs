@@ -11,8 +11,9 @@ use ttrpg_initiative::Audience;
 use super::{Built, PromptDef};
 use crate::access::Role;
 use crate::mcp::runner::Runner;
-use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
+use crate::plugins::namespaced_tool;
 use crate::tools::ToolError;
+use crate::tools::plugins::call_plugin_tool;
 
 /// Passages a ruling is built from.
 const RULING_PASSAGES: usize = 5;
@@ -51,48 +52,16 @@ pub(super) async fn build(
     }
 }
 
-/// The campaigns the caller may see, as `campaign_list` gives them (every page).
-pub async fn visible_campaigns(runner: &Runner) -> Result<Vec<Value>, ToolError> {
-    let mut campaigns = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = runner.call("campaign_list", json!({ "limit": 200, "cursor": cursor })).await?;
-        campaigns.extend(page["campaigns"].as_array().cloned().unwrap_or_default());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => return Ok(campaigns),
-        }
-    }
-}
-
-/// The id of the campaign `given` names (its id, or its name in any case) among those the
-/// caller may see.
-pub async fn resolve_campaign(runner: &Runner, given: &str) -> Result<String, ToolError> {
-    let campaigns = visible_campaigns(runner).await?;
-    let by_id = campaigns.iter().find(|c| c["id"].as_str() == Some(given));
-    let by_name =
-        || campaigns.iter().find(|c| c["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(given)));
-    match by_id.or_else(by_name) {
-        Some(campaign) => Ok(campaign["id"].as_str().unwrap_or_default().to_string()),
-        None => {
-            let names: Vec<&str> = campaigns.iter().filter_map(|c| c["name"].as_str()).collect();
-            Err(ToolError::NotFound(format!(
-                "no campaign named {given:?} that you are part of; yours are: {}",
-                if names.is_empty() { "none".to_string() } else { names.join(", ") }
-            )))
-        }
-    }
-}
-
 /// The session a recap is of: the numbered one, or the latest.
 async fn pick_session(runner: &Runner, campaign_id: &str, number: Option<&str>) -> Result<Value, ToolError> {
     if let Some(number) = number {
         let number: i64 = number.trim_start_matches('#').parse().map_err(|_| {
             ToolError::invalid(format!("session must be a session's number (1, 2, …), not {number:?}"))
         })?;
-        return crate::mcp::resources::campaigns::session_by_number(runner, campaign_id, number).await;
+        return runner.session_by_number(campaign_id, number).await;
     }
-    crate::mcp::resources::campaigns::all_sessions(runner, campaign_id)
+    runner
+        .sessions(campaign_id)
         .await?
         .into_iter()
         .max_by_key(|s| s["number"].as_i64())
@@ -107,16 +76,15 @@ async fn recap(
     tag: Option<&str>,
     for_players: bool,
 ) -> Result<Built, ToolError> {
-    let campaign_id = resolve_campaign(runner, campaign).await?;
-    let call = |name: &'static str, args: Value| async move {
-        if for_players { runner.call_as_player(name, args).await } else { runner.call(name, args).await }
-    };
-    let detail = call("campaign_get", json!({ "campaign_id": campaign_id })).await?;
+    let campaign_id = runner.resolve_campaign(campaign).await?;
+    let reader = if for_players { runner.as_player() } else { runner.clone() };
+    let detail = reader.call("campaign_get", json!({ "campaign_id": campaign_id })).await?;
     let session = pick_session(runner, &campaign_id, session).await?;
     let session_id = session["id"].as_str().unwrap_or_default().to_string();
     let number = session["number"].as_i64().unwrap_or_default();
-    let notes = call("session_notes", json!({ "session_id": session_id, "limit": 200 })).await?;
-    let rolls = call("roll_history", json!({ "session_id": session_id, "limit": 100 })).await?;
+    let notes = reader.every("session_notes", json!({ "session_id": session_id }), "notes").await?;
+    // The latest rolls: a recap tells the telling ones, not hundreds.
+    let rolls = reader.call("roll_history", json!({ "session_id": session_id, "limit": 100 })).await?;
     let gm = !for_players && runner.role_in(&campaign_id).await == Some(Role::Gm);
     let audience = if gm { Audience::Gm } else { Audience::Players };
     let combats = crate::tools::initiative::session_combats(&runner.app, &session_id, audience).await?;
@@ -128,7 +96,7 @@ async fn recap(
         let _ = writeln!(material, "Summary written at the end: {summary}");
     }
     let _ = writeln!(material, "\n## Notes");
-    let mut notes = notes["notes"].as_array().cloned().unwrap_or_default();
+    let mut notes = notes;
     if let Some(tag) = tag {
         notes.retain(|n| n["tags"].as_array().into_iter().flatten().any(|t| t.as_str() == Some(tag)));
     }
@@ -201,7 +169,7 @@ async fn prep_encounter(
     environment: Option<&str>,
     party: Option<&str>,
 ) -> Result<Built, ToolError> {
-    let campaign_id = resolve_campaign(runner, campaign).await?;
+    let campaign_id = runner.resolve_campaign(campaign).await?;
     let enabled = runner.app.plugins.enabled(&campaign_id).await?;
     let Some(builder) =
         enabled.iter().find(|e| e.plugin.tools().iter().any(|t| t.name == "encounter_builder"))
@@ -220,7 +188,7 @@ async fn prep_encounter(
                 p.parse::<u8>().map_err(|_| ToolError::invalid(format!("party: {p:?} is not a level (1-20)")))
             })
             .collect::<Result<Vec<u8>, _>>()?,
-        None => party_levels(runner, &campaign_id).await?,
+        None => runner.party_levels(&campaign_id).await?,
     };
     if levels.is_empty() {
         return Err(ToolError::invalid(
@@ -235,7 +203,7 @@ async fn prep_encounter(
         args["environment"] = json!(environment);
     }
     let tool = namespaced_tool(&plugin_id, "encounter_builder");
-    let plan = plugin_call(runner, &campaign_id, &tool, &args).await?;
+    let plan = call_plugin_tool(runner.app.clone(), &runner.caller, &campaign_id, None, &tool, &args).await?;
     let lookup = namespaced_tool(&plugin_id, "monster_lookup");
     let has_lookup = builder.plugin.tools().iter().any(|t| t.name == "monster_lookup");
     let mut blocks = String::new();
@@ -246,7 +214,16 @@ async fn prep_encounter(
         .filter_map(|m| m["name"].as_str().map(str::to_string))
         .collect();
     for name in names.iter().filter(|_| has_lookup) {
-        match plugin_call(runner, &campaign_id, &lookup, &json!({ "name": name })).await {
+        match call_plugin_tool(
+            runner.app.clone(),
+            &runner.caller,
+            &campaign_id,
+            None,
+            &lookup,
+            &json!({ "name": name }),
+        )
+        .await
+        {
             Ok(found) => {
                 let citation = found["citation"].as_str().unwrap_or("no page recorded");
                 let monster = serde_json::to_string_pretty(&found["monster"]).unwrap_or_default();
@@ -276,36 +253,6 @@ async fn prep_encounter(
     })
 }
 
-/// The levels of the campaign's player characters that have one.
-async fn party_levels(runner: &Runner, campaign_id: &str) -> Result<Vec<u8>, ToolError> {
-    let listed = runner
-        .call("character_list", json!({ "campaign_id": campaign_id, "kind": "pc", "limit": 200 }))
-        .await?;
-    Ok(listed["characters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["level"].as_i64())
-        .filter_map(|l| u8::try_from(l).ok())
-        .collect())
-}
-
-/// Calls a plugin tool as the caller, after the same check a `tools/call` makes.
-async fn plugin_call(
-    runner: &Runner,
-    campaign_id: &str,
-    name: &str,
-    args: &Value,
-) -> Result<Value, ToolError> {
-    debug_assert!(name.contains(TOOL_NAMESPACE_SEPARATOR));
-    let (_, spec) = runner.app.plugins.resolve_tool(campaign_id, name).await?;
-    let scope = json!({ "campaign_id": campaign_id });
-    let need = crate::tools::plugins::need_of_plugin_tool(spec.role);
-    crate::access::authorize(&runner.app, &runner.caller, name, need, &scope).await?;
-    crate::tools::plugins::call_plugin_tool(runner.app.clone(), &runner.caller, campaign_id, None, name, args)
-        .await
-}
-
 /// `rules_ruling`: the best passages for the question (with the table's house rules), and
 /// a request to rule from them.
 async fn rules_ruling(
@@ -315,7 +262,7 @@ async fn rules_ruling(
     book: Option<&str>,
 ) -> Result<Built, ToolError> {
     let campaign_id = match campaign {
-        Some(campaign) => Some(resolve_campaign(runner, campaign).await?),
+        Some(campaign) => Some(runner.resolve_campaign(campaign).await?),
         None => None,
     };
     let found = runner
@@ -369,11 +316,11 @@ async fn npc_quick(
     place: &str,
     role: Option<&str>,
 ) -> Result<Built, ToolError> {
-    let campaign_id = resolve_campaign(runner, campaign).await?;
+    let campaign_id = runner.resolve_campaign(campaign).await?;
     let notes =
         runner.call("note_search", json!({ "campaign_id": campaign_id, "query": place, "limit": 5 })).await?;
     let npcs = runner
-        .call("character_list", json!({ "campaign_id": campaign_id, "kind": "npc", "limit": 200 }))
+        .every("character_list", json!({ "campaign_id": campaign_id, "kind": "npc" }), "characters")
         .await?;
     let mut material = String::from("## The campaign's notes on it\n");
     let hits = notes["hits"].as_array().cloned().unwrap_or_default();
@@ -390,8 +337,7 @@ async fn npc_quick(
             note["body"].as_str().unwrap_or_default()
         );
     }
-    let names: Vec<&str> =
-        npcs["characters"].as_array().into_iter().flatten().filter_map(|c| c["name"].as_str()).collect();
+    let names: Vec<&str> = npcs.iter().filter_map(|c| c["name"].as_str()).collect();
     let _ = write!(
         material,
         "\n## NPCs the campaign already has\n{}\n",

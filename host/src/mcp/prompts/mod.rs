@@ -6,7 +6,7 @@
 //! what the caller may see; `recap_for_players` reads as a player even for the GM. Each
 //! argument a person types has completions ([`super::completions`]).
 
-pub(crate) mod builders;
+mod builders;
 
 use std::collections::BTreeMap;
 

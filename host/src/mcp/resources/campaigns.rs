@@ -53,12 +53,10 @@ pub(super) fn templates() -> Vec<ResourceTemplate> {
 
 /// The campaign and combat resources of every campaign the caller is part of.
 pub(super) async fn list(runner: &Runner) -> Result<Vec<Resource>, McpError> {
-    let listed = runner
-        .call("campaign_list", json!({ "limit": 200 }))
-        .await
-        .map_err(|err| McpError::internal_error(err.to_string(), None))?;
+    let campaigns =
+        runner.campaigns().await.map_err(|err| McpError::internal_error(err.to_string(), None))?;
     let mut resources = Vec::new();
-    for campaign in listed["campaigns"].as_array().into_iter().flatten() {
+    for campaign in &campaigns {
         let (Some(id), Some(name)) = (campaign["id"].as_str(), campaign["name"].as_str()) else { continue };
         resources.push(
             Resource::new(uri::campaign(id), format!("campaign {name}"))
@@ -147,40 +145,13 @@ pub(super) async fn contents(runner: &Runner, resource: &CampaignResource<'_>) -
             Ok(value["character"].clone())
         }
         CampaignResource::SessionLog(campaign_id, number) => {
-            let session = session_by_number(runner, campaign_id, number).await?;
+            let session = runner.session_by_number(campaign_id, number).await?;
             let session_id = session["id"].as_str().unwrap_or_default().to_string();
-            let notes =
-                runner.call("session_notes", json!({ "session_id": session_id, "limit": 200 })).await?;
-            let rolls =
-                runner.call("roll_history", json!({ "session_id": session_id, "limit": 500 })).await?;
-            let mut rolls = rolls["rolls"].as_array().cloned().unwrap_or_default();
+            let notes = runner.every("session_notes", json!({ "session_id": session_id }), "notes").await?;
+            let mut rolls =
+                runner.every("roll_history", json!({ "session_id": session_id }), "rolls").await?;
             rolls.reverse();
-            Ok(json!({ "session": session, "notes": notes["notes"], "rolls": rolls }))
-        }
-    }
-}
-
-/// A campaign's session by its number, as `session_list` shows it.
-pub async fn session_by_number(runner: &Runner, campaign_id: &str, number: i64) -> Result<Value, ToolError> {
-    all_sessions(runner, campaign_id)
-        .await?
-        .into_iter()
-        .find(|s| s["number"].as_i64() == Some(number))
-        .ok_or_else(|| ToolError::NotFound(format!("campaign {campaign_id:?} has no session {number}")))
-}
-
-/// Every session of a campaign as `session_list` shows it (every page).
-pub async fn all_sessions(runner: &Runner, campaign_id: &str) -> Result<Vec<Value>, ToolError> {
-    let mut sessions = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = runner
-            .call("session_list", json!({ "campaign_id": campaign_id, "limit": 200, "cursor": cursor }))
-            .await?;
-        sessions.extend(page["sessions"].as_array().cloned().unwrap_or_default());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => return Ok(sessions),
+            Ok(json!({ "session": session, "notes": notes, "rolls": rolls }))
         }
     }
 }

@@ -28,26 +28,14 @@ pub(super) fn templates() -> Vec<ResourceTemplate> {
 pub(super) async fn read(runner: &Runner, uri: &str, rest: &str) -> Result<ReadResourceResult, McpError> {
     let not_found = || McpError::resource_not_found(format!("no installed plugin at {uri}"), None);
     let (id, version) = rest.split_once('/').ok_or_else(not_found)?;
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = runner
-            .call("plugin_list", json!({ "limit": 200, "cursor": cursor }))
-            .await
-            .map_err(|err| McpError::internal_error(err.to_string(), None))?;
-        let found = page["installed"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|p| p["id"].as_str() == Some(id) && p["version"].as_str() == Some(version));
-        if let Some(plugin) = found {
-            let text = serde_json::to_string_pretty(plugin).map_err(internal)?;
-            return Ok(ReadResourceResult::new(vec![
-                ResourceContents::text(text, uri).with_mime_type("application/json"),
-            ]));
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => return Err(not_found()),
-        }
-    }
+    let installed = runner
+        .every("plugin_list", json!({}), "installed")
+        .await
+        .map_err(|err| McpError::internal_error(err.to_string(), None))?;
+    let plugin = installed
+        .iter()
+        .find(|p| p["id"].as_str() == Some(id) && p["version"].as_str() == Some(version))
+        .ok_or_else(not_found)?;
+    let text = serde_json::to_string_pretty(plugin).map_err(internal)?;
+    Ok(ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type("application/json")]))
 }
