@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
+use schemars::transform::RecursiveTransform;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -241,11 +242,23 @@ where
         title: title.to_string(),
         description: description.to_string(),
         input_schema: object_schema::<I>(SchemaSettings::draft2020_12()),
-        output_schema: object_schema::<O>(SchemaSettings::draft2020_12().for_serialize()),
+        output_schema: object_schema::<O>(
+            SchemaSettings::draft2020_12()
+                .for_serialize()
+                .with_transform(RecursiveTransform(without_description)),
+        ),
         hints,
         need,
     };
     Arc::new(TypedTool { spec, run, types: PhantomData })
+}
+
+/// Leaves a schema's `description` out. Output schemas are listed without them: they were
+/// two thirds of a `tools/list` that a model reads whole (see BENCHMARKS.md), while the
+/// structure a client checks results against stays, and what a result means is in the tool's
+/// description and in its input schema's field descriptions.
+fn without_description(schema: &mut schemars::Schema) {
+    schema.remove("description");
 }
 
 /// The JSON schema of `T` as an object, without the top-level title and description
