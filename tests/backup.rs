@@ -90,9 +90,27 @@ async fn a_backup_taken_while_serving_restores_whole() {
     let verified = ok_json(&ttrpg(&source, &env, &["backup", "verify", archive.to_str().unwrap(), "--json"]));
     assert_eq!(verified, created["manifest"], "verify reads back the manifest it checked");
 
-    // The operator's tool takes one too, into <data>/backups, which `backup list` shows.
-    let by_tool = gm.ok("backup_create", json!({})).await;
+    // The operator's tool takes one too, into <data>/backups, which `backup list` shows,
+    // reporting each file it archives to a client that asked for progress.
+    let mut meta = rmcp::model::RequestMetaObject::default();
+    meta.set_progress_token(rmcp::model::ProgressToken(rmcp::model::NumberOrString::Number(9)));
+    let mut params = rmcp::model::CallToolRequestParams::new("backup_create");
+    params.meta = Some(meta);
+    let result = gm.service.peer().call_tool(params).await.expect("backup_create at the protocol level");
+    assert_ne!(result.is_error, Some(true), "backup_create: {}", client::text_of(&result));
+    let by_tool = result.structured_content.clone().expect("structured result");
     assert!(Path::new(by_tool["path"].as_str().unwrap()).exists(), "{by_tool}");
+    // Only this call's notifications (the client numbers its own progress tokens; an
+    // ingestion before had one too).
+    let mut progress = gm.notifications.progress.lock().unwrap().clone();
+    let token = progress.last().expect("backup_create sent no progress").0.clone();
+    progress.retain(|p| p.0 == token);
+    assert!(progress.windows(2).all(|w| w[0].1 < w[1].1), "progress must increase: {progress:?}");
+    assert_eq!(progress.last().unwrap().1, 100.0, "{progress:?}");
+    assert!(
+        progress.iter().all(|p| p.3.as_deref().is_some_and(|m| m.starts_with("archiving files"))),
+        "{progress:?}"
+    );
     let listed = ok_json(&ttrpg(&source, &env, &["backup", "list", "--json"]));
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     server.kill().await;

@@ -32,6 +32,8 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -78,6 +80,54 @@ pub enum BackupError {
     /// What was asked cannot be done here (PostgreSQL, an existing file).
     #[error("{0}")]
     Refused(String),
+    /// The backup was stopped before it was whole ([`Watch::cancel`]); nothing was written.
+    #[error("the backup was cancelled before it was whole; no archive was written")]
+    Cancelled,
+}
+
+/// How a running backup is watched: it reports each file it archives, and stops (removing
+/// what it had written) once cancelled.
+#[derive(Clone, Default)]
+pub struct Watch {
+    cancelled: Arc<AtomicBool>,
+    progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
+}
+
+impl Watch {
+    /// A watch that hears `(files archived, files in all)` after each file.
+    pub fn reporting(progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Watch {
+        Watch { cancelled: Arc::default(), progress: Some(Arc::new(progress)) }
+    }
+
+    /// Stops the backup at its next file.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// A guard that cancels the backup when dropped: held by a call whose future is dropped
+    /// when its client cancels it.
+    pub fn cancel_on_drop(&self) -> CancelOnDrop {
+        CancelOnDrop(self.clone())
+    }
+
+    fn check(&self) -> Result<(), BackupError> {
+        if self.cancelled.load(Ordering::Relaxed) { Err(BackupError::Cancelled) } else { Ok(()) }
+    }
+
+    fn report(&self, done: u64, total: u64) {
+        if let Some(progress) = &self.progress {
+            progress(done, total);
+        }
+    }
+}
+
+/// Cancels its [`Watch`] when dropped (see [`Watch::cancel_on_drop`]).
+pub struct CancelOnDrop(Watch);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> BackupError + '_ {
@@ -122,11 +172,13 @@ impl Drop for Scratch {
 }
 
 /// Takes a backup of the store and plugins `config` names into `out` (default: a
-/// time-stamped file in [`default_dir`]), while the server may keep serving.
+/// time-stamped file in [`default_dir`]), while the server may keep serving; `watch` hears
+/// each archived file and may stop it.
 pub async fn create(
     config: &Config,
     store: &dyn Storage,
     out: Option<&Path>,
+    watch: &Watch,
 ) -> Result<Created, BackupError> {
     let created_at = chrono::Utc::now();
     let out = match out {
@@ -198,10 +250,13 @@ pub async fn create(
         files: Vec::new(),
         counts,
     };
-    let out_for_task = out.clone();
-    let manifest = tokio::task::spawn_blocking(move || write_archive(&out_for_task, sources, manifest_base))
-        .await
-        .map_err(|err| BackupError::Refused(format!("the backup task failed: {err}")))??;
+    watch.check()?;
+    let (out_for_task, watch_for_task) = (out.clone(), watch.clone());
+    let manifest = tokio::task::spawn_blocking(move || {
+        write_archive(&out_for_task, sources, manifest_base, &watch_for_task)
+    })
+    .await
+    .map_err(|err| BackupError::Refused(format!("the backup task failed: {err}")))??;
     drop(scratch);
     let bytes = std::fs::metadata(&out).map_err(io(&out))?.len();
     Ok(Created { path: out.display().to_string(), bytes, manifest })
@@ -251,13 +306,16 @@ fn write_archive(
     out: &Path,
     sources: Vec<(String, PathBuf, Option<String>)>,
     mut manifest: Manifest,
+    watch: &Watch,
 ) -> Result<Manifest, BackupError> {
     let partial = out.with_extension("partial");
     let written = (|| {
         let file = File::create(&partial).map_err(io(&partial))?;
         let encoder = zstd::Encoder::new(file, ZSTD_LEVEL).map_err(io(&partial))?;
         let mut tar = tar::Builder::new(encoder);
-        for (name, path, expected) in sources {
+        let total = sources.len() as u64;
+        for (done, (name, path, expected)) in sources.into_iter().enumerate() {
+            watch.check()?;
             let (sha256, bytes) = digest_file(&path)?;
             if let Some(expected) = expected
                 && expected != sha256
@@ -275,7 +333,9 @@ fn write_archive(
             header.set_cksum();
             tar.append_data(&mut header, &name, (&mut source).take(bytes)).map_err(io(&path))?;
             manifest.files.push(ManifestFile { path: name, bytes, sha256 });
+            watch.report(done as u64 + 1, total);
         }
+        watch.check()?;
         let json = serde_json::to_vec_pretty(&manifest)
             .map_err(|err| BackupError::Refused(format!("writing the manifest: {err}")))?;
         let mut header = tar::Header::new_gnu();
@@ -462,5 +522,74 @@ mod tests {
         for bad in ["../etc/passwd", "/etc/passwd", "plugins/../../x", ""] {
             assert_eq!(safe_entry_path(Path::new(bad)), None, "{bad}");
         }
+    }
+
+    /// Three files to archive in `dir`, and an empty manifest.
+    fn sources(dir: &Path) -> (Vec<(String, PathBuf, Option<String>)>, Manifest) {
+        let mut sources = Vec::new();
+        for n in 0..3 {
+            let path = dir.join(format!("f{n}"));
+            std::fs::write(&path, format!("file {n}").repeat(100)).unwrap_or_else(|e| panic!("{e}"));
+            sources.push((format!("files/f{n}"), path, None));
+        }
+        let manifest = Manifest {
+            format: MANIFEST_FORMAT,
+            product_version: "test".into(),
+            schema_version: None,
+            engine: "sqlite".into(),
+            created_at: "2026-12-04T00:00:00Z".into(),
+            vectors: "none".into(),
+            compiled_cache_keys: Vec::new(),
+            files: Vec::new(),
+            counts: ManifestCounts {
+                campaigns: 0,
+                documents: 0,
+                chunks: 0,
+                plugins: 0,
+                images: 0,
+                image_files: 0,
+            },
+        };
+        (sources, manifest)
+    }
+
+    #[test]
+    fn an_archive_reports_each_file_it_writes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (sources, manifest) = sources(dir.path());
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let heard = seen.clone();
+        let watch = Watch::reporting(move |done, total| {
+            heard.lock().unwrap_or_else(|p| p.into_inner()).push((done, total))
+        });
+        let out = dir.path().join("b.tar.zst");
+        let written = write_archive(&out, sources, manifest, &watch).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(written.files.len(), 3);
+        assert_eq!(*seen.lock().unwrap_or_else(|p| p.into_inner()), vec![(1, 3), (2, 3), (3, 3)]);
+        assert!(out.exists());
+    }
+
+    #[test]
+    fn a_cancelled_archive_leaves_no_file_behind() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (sources, manifest) = sources(dir.path());
+        // Cancelled while the first file is being written: it stops before the second.
+        let cancel = Arc::new(std::sync::OnceLock::<Watch>::new());
+        let from_inside = cancel.clone();
+        let watch = Watch::reporting(move |_, _| {
+            if let Some(watch) = from_inside.get() {
+                watch.cancel();
+            }
+        });
+        let _ = cancel.set(watch.clone());
+        let out = dir.path().join("b.tar.zst");
+        let outcome = write_archive(&out, sources, manifest, &watch);
+        assert!(matches!(outcome, Err(BackupError::Cancelled)), "{:?}", outcome.map(|m| m.files.len()));
+        assert!(!out.exists(), "a cancelled backup left an archive");
+        assert!(!out.with_extension("partial").exists(), "a cancelled backup left its partial file");
+        // A guard dropped with its call cancels too.
+        let watch = Watch::default();
+        drop(watch.cancel_on_drop());
+        assert!(matches!(watch.check(), Err(BackupError::Cancelled)));
     }
 }

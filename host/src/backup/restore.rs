@@ -23,7 +23,9 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::{BackupError, DATABASE_ENTRY, Manifest, SCRATCH_PREFIXES, Scratch, create, io, read_archive};
+use super::{
+    BackupError, DATABASE_ENTRY, Manifest, SCRATCH_PREFIXES, Scratch, Watch, create, io, read_archive,
+};
 use crate::config::Config;
 use crate::images::{BlobStore, FolderBlobs};
 use crate::storage::{self, Engine, MigrateOnOpen};
@@ -96,7 +98,7 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> Result<Rest
     let mut safety_backup = None;
     if target.exists() {
         let current = storage::open(&url, MigrateOnOpen::Skip).await?;
-        let taken = create(config, current.as_ref(), None).await?;
+        let taken = create(config, current.as_ref(), None, &Watch::default()).await?;
         current.checkpoint().await?;
         drop(current);
         safety_backup = Some(taken.path);
@@ -160,7 +162,7 @@ async fn restore_postgres(
     pause_after("staged");
     let mut safety_backup = None;
     if in_place {
-        safety_backup = Some(create(config, store.as_ref(), None).await?.path);
+        safety_backup = Some(create(config, store.as_ref(), None, &Watch::default()).await?.path);
     }
     pause_after("safety-backup");
     add_named_files(config, &scratch.0, manifest)?;

@@ -146,7 +146,7 @@ pub async fn take(
 ) -> Result<(PathBuf, usize), BackupError> {
     let dir = default_dir(config);
     let name = format!("{SCHEDULED_PREFIX}{}.tar.zst", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
-    let created = create(config, storage, Some(&dir.join(name))).await?;
+    let created = create(config, storage, Some(&dir.join(name)), &super::Watch::default()).await?;
     let files = scheduled(&dir)
         .map_err(|err| BackupError::Io { path: dir.display().to_string(), message: err.to_string() })?;
     let excess = files.len().saturating_sub(keep.max(1));

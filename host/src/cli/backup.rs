@@ -90,7 +90,9 @@ pub async fn run(config: Config, args: BackupArgs) -> anyhow::Result<ExitCode> {
             let store = storage::open(&url, MigrateOnOpen::Skip)
                 .await
                 .with_context(|| format!("opening the database {}", storage::redact_url(&url)))?;
-            let created = backup::create(&config, store.as_ref(), args.out.as_deref()).await?;
+            let created =
+                backup::create(&config, store.as_ref(), args.out.as_deref(), &backup::Watch::default())
+                    .await?;
             if args.json {
                 super::print_json(&created)?;
             } else {

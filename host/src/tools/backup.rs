@@ -33,7 +33,18 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
 }
 
 async fn create(app: ToolCall, _args: BackupArgs) -> Result<Created, ToolError> {
-    backup::create(&app.config, app.storage.as_ref(), None).await.map_err(|err| match err {
+    use crate::library::ingest::{Stage, current_progress};
+    let watch = match current_progress() {
+        Some(progress) => {
+            backup::Watch::reporting(move |done, total| progress.update(Stage::Archiving, done, total))
+        }
+        None => backup::Watch::default(),
+    };
+    // A client's `notifications/cancelled` drops this call: the guard stops the archive
+    // writer (a blocking task the drop would not stop) and it removes its partial file.
+    let _stop_when_dropped = watch.cancel_on_drop();
+    backup::create(&app.config, app.storage.as_ref(), None, &watch).await.map_err(|err| match err {
+        BackupError::Cancelled => ToolError::Cancelled(err.to_string()),
         BackupError::Refused(message) => ToolError::Conflict(message),
         BackupError::Storage(storage) => storage.into(),
         other => ToolError::Internal(other.to_string()),

@@ -10,6 +10,8 @@ pub enum Stage {
     Chunking,
     /// Embedding chunks and writing them to the index.
     Indexing,
+    /// Writing files into a backup archive (a backup reports through the same sinks).
+    Archiving,
 }
 
 impl Stage {
@@ -19,6 +21,7 @@ impl Stage {
             Stage::Extracting => "extracting pages",
             Stage::Chunking => "chunking",
             Stage::Indexing => "embedding and indexing chunks",
+            Stage::Archiving => "archiving files",
         }
     }
 }
