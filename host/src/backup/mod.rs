@@ -32,12 +32,12 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
 use crate::digest::hex;
+pub use crate::telemetry::Watch;
+use crate::telemetry::watch::Cancelled;
 
 pub use manifest::{MANIFEST_FORMAT, Manifest, ManifestCounts, ManifestFile};
 pub use restore::{FAULT_PAUSE_ENV, Restored, restore};
@@ -85,48 +85,9 @@ pub enum BackupError {
     Cancelled,
 }
 
-/// How a running backup is watched: it reports each file it archives, and stops (removing
-/// what it had written) once cancelled.
-#[derive(Clone, Default)]
-pub struct Watch {
-    cancelled: Arc<AtomicBool>,
-    progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
-}
-
-impl Watch {
-    /// A watch that hears `(files archived, files in all)` after each file.
-    pub fn reporting(progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Watch {
-        Watch { cancelled: Arc::default(), progress: Some(Arc::new(progress)) }
-    }
-
-    /// Stops the backup at its next file.
-    pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Relaxed);
-    }
-
-    /// A guard that cancels the backup when dropped: held by a call whose future is dropped
-    /// when its client cancels it.
-    pub fn cancel_on_drop(&self) -> CancelOnDrop {
-        CancelOnDrop(self.clone())
-    }
-
-    fn check(&self) -> Result<(), BackupError> {
-        if self.cancelled.load(Ordering::Relaxed) { Err(BackupError::Cancelled) } else { Ok(()) }
-    }
-
-    fn report(&self, done: u64, total: u64) {
-        if let Some(progress) = &self.progress {
-            progress(done, total);
-        }
-    }
-}
-
-/// Cancels its [`Watch`] when dropped (see [`Watch::cancel_on_drop`]).
-pub struct CancelOnDrop(Watch);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.cancel();
+impl From<Cancelled> for BackupError {
+    fn from(_: Cancelled) -> Self {
+        BackupError::Cancelled
     }
 }
 
@@ -555,6 +516,7 @@ mod tests {
 
     #[test]
     fn an_archive_reports_each_file_it_writes() {
+        use std::sync::Arc;
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (sources, manifest) = sources(dir.path());
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -571,6 +533,7 @@ mod tests {
 
     #[test]
     fn a_cancelled_archive_leaves_no_file_behind() {
+        use std::sync::Arc;
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (sources, manifest) = sources(dir.path());
         // Cancelled while the first file is being written: it stops before the second.
@@ -587,9 +550,5 @@ mod tests {
         assert!(matches!(outcome, Err(BackupError::Cancelled)), "{:?}", outcome.map(|m| m.files.len()));
         assert!(!out.exists(), "a cancelled backup left an archive");
         assert!(!out.with_extension("partial").exists(), "a cancelled backup left its partial file");
-        // A guard dropped with its call cancels too.
-        let watch = Watch::default();
-        drop(watch.cancel_on_drop());
-        assert!(matches!(watch.check(), Err(BackupError::Cancelled)));
     }
 }

@@ -141,8 +141,14 @@ pub async fn run(config: Config, args: CampaignArgs) -> anyhow::Result<ExitCode>
                 .map_err(|err| anyhow::anyhow!("{} is not JSON: {err}", file.display()))?;
             let parsed = crate::portable::parse(&document)?;
             let options = crate::portable::ImportOptions { gm_user_id: gm, allow_missing_plugins };
-            let imported =
-                crate::portable::import(app.storage.as_ref(), &app.images, parsed, &options).await?;
+            let imported = crate::portable::import(
+                app.storage.as_ref(),
+                &app.images,
+                parsed,
+                &options,
+                &Default::default(),
+            )
+            .await?;
             if json {
                 super::print_json(&imported)?;
             } else {

@@ -23,6 +23,8 @@ use serde_json::Value;
 use crate::digest::sha256_hex;
 use crate::images::{ImageError, ImageLibrary};
 use crate::storage::{CampaignRows, IMAGE_QUOTA_SPACE, InstalledPluginRecord, Storage, StorageError};
+use crate::telemetry::Watch;
+use crate::telemetry::watch::Cancelled;
 
 /// What the document's `format` field says.
 pub const FORMAT: &str = "ttrpg-campaign";
@@ -83,6 +85,16 @@ pub enum PortableError {
     /// An image could not be read or stored.
     #[error(transparent)]
     Image(#[from] ImageError),
+    /// The import was stopped before its rows were written; the files it had stored for it
+    /// were removed again, and no campaign was made.
+    #[error("the import was cancelled before the campaign was written; nothing was imported")]
+    Cancelled,
+}
+
+impl From<Cancelled> for PortableError {
+    fn from(_: Cancelled) -> Self {
+        PortableError::Cancelled
+    }
 }
 
 /// What [`import`] made.
@@ -175,6 +187,7 @@ pub async fn import(
     images: &ImageLibrary,
     export: CampaignExport,
     options: &ImportOptions,
+    watch: &Watch,
 ) -> Result<Imported, PortableError> {
     let originals = check_files(&export)?;
     check_references(&export.rows)?;
@@ -192,14 +205,18 @@ pub async fn import(
     // The files first (a row never names bytes that are not there), then the rows at once.
     let mut fresh = Vec::new();
     let mut total = 0u64;
+    // Steps watched: each file, then the rows.
+    let steps = originals.len() as u64 + 1;
     let stored = async {
-        for (hash, bytes) in originals {
+        for (done, (hash, bytes)) in originals.into_iter().enumerate() {
+            watch.check()?;
             let (file, new) = images.store_file_for_import(bytes).await?;
             debug_assert_eq!(file.hash, hash);
             total = total.saturating_add(file.bytes);
             if new {
                 fresh.push(file.hash.clone());
             }
+            watch.report(done as u64 + 1, steps);
         }
         if total > images.quota_bytes() {
             return Err(PortableError::Storage(StorageError::QuotaExceeded {
@@ -208,7 +225,9 @@ pub async fn import(
                 would_hold: total,
             }));
         }
+        watch.check()?;
         storage.insert_campaign_rows(&rows).await?;
+        watch.report(steps, steps);
         Ok(())
     }
     .await;
@@ -424,7 +443,95 @@ fn remap_combatants(state: &mut Value, ids: &BTreeMap<String, String>) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+
+    /// A SQLite store and an image library in `dir`, with one campaign holding an image of
+    /// each colour.
+    async fn campaign_with_images(
+        dir: &std::path::Path,
+        colours: [[u8; 3]; 2],
+    ) -> (Arc<dyn Storage>, ImageLibrary, String) {
+        use crate::images::{AddRequest, FolderBlobs};
+        use crate::storage::{ImageKind, MigrateOnOpen, NewCampaign, Visibility};
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let storage =
+            crate::storage::open(&url, MigrateOnOpen::Apply).await.unwrap_or_else(|e| panic!("{e}"));
+        let blobs = Arc::new(FolderBlobs::new(dir.join("images")));
+        let images = ImageLibrary::new(storage.clone(), blobs, &crate::config::ImagesConfig::default());
+        let campaign = storage
+            .create_campaign(NewCampaign {
+                name: "Moving".into(),
+                system: "dnd5e".into(),
+                gm_user_id: None,
+                settings: serde_json::json!({}),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for (n, colour) in colours.into_iter().enumerate() {
+            let picture = image::RgbImage::from_pixel(8, 8, image::Rgb(colour));
+            let mut png = std::io::Cursor::new(Vec::new());
+            picture.write_to(&mut png, image::ImageFormat::Png).unwrap_or_else(|e| panic!("{e}"));
+            let request = AddRequest {
+                campaign_id: campaign.id.clone(),
+                title: format!("map {n}"),
+                kind: ImageKind::Map,
+                tags: Vec::new(),
+                visibility: Visibility::Gm,
+            };
+            images.add(request, png.into_inner()).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        (storage, images, campaign.id)
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_import_makes_no_campaign_and_keeps_no_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (storage, images, campaign_id) =
+            campaign_with_images(dir.path(), [[200, 10, 10], [10, 200, 10]]).await;
+        let document =
+            export(storage.as_ref(), &images, &campaign_id).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(document.files.len(), 2);
+        // Into a second server's store (other images: every file is new there), cancelled
+        // once its first file is stored.
+        let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (storage, images, _) = campaign_with_images(other.path(), [[1, 2, 3], [4, 5, 6]]).await;
+        let before = storage.list_campaigns(true).await.unwrap_or_else(|e| panic!("{e}")).len();
+        let files_before = storage.image_files().await.unwrap_or_else(|e| panic!("{e}")).len();
+        let cancel = Arc::new(std::sync::OnceLock::<Watch>::new());
+        let from_inside = cancel.clone();
+        let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let heard = reports.clone();
+        let watch = Watch::reporting(move |done, total| {
+            heard.lock().unwrap_or_else(|p| p.into_inner()).push((done, total));
+            if let Some(watch) = from_inside.get() {
+                watch.cancel();
+            }
+        });
+        let _ = cancel.set(watch.clone());
+        let options = ImportOptions { gm_user_id: None, allow_missing_plugins: true };
+        let mut document = document;
+        document.rows.campaign.name = "Moved".into();
+        let outcome = import(storage.as_ref(), &images, document.clone(), &options, &watch).await;
+        assert!(matches!(outcome, Err(PortableError::Cancelled)), "{:?}", outcome.map(|i| i.campaign_id));
+        assert_eq!(
+            *reports.lock().unwrap_or_else(|p| p.into_inner()),
+            vec![(1, 3)],
+            "it stopped after one file"
+        );
+        assert_eq!(storage.list_campaigns(true).await.unwrap_or_else(|e| panic!("{e}")).len(), before);
+        assert_eq!(storage.image_files().await.unwrap_or_else(|e| panic!("{e}")).len(), files_before);
+        // Not cancelled, the same import is whole, and reports every step.
+        let watch = Watch::default();
+        let imported = import(storage.as_ref(), &images, document, &options, &watch)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(imported.name, "Moved");
+        assert_eq!(imported.image_files_added, 2);
+        assert_eq!(storage.list_campaigns(true).await.unwrap_or_else(|e| panic!("{e}")).len(), before + 1);
+        assert_eq!(storage.image_files().await.unwrap_or_else(|e| panic!("{e}")).len(), files_before + 2);
+    }
 
     #[test]
     fn combatants_follow_their_characters_to_new_ids() {

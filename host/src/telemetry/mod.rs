@@ -7,6 +7,9 @@
 //! as `unknown`, so a client cannot grow the registry by calling made-up names.
 
 pub mod recent;
+pub mod watch;
+
+pub use watch::Watch;
 
 use std::time::Instant;
 

@@ -35,10 +35,10 @@ pub fn tools() -> Vec<Arc<dyn ToolHandler>> {
 async fn create(app: ToolCall, _args: BackupArgs) -> Result<Created, ToolError> {
     use crate::library::ingest::{Stage, current_progress};
     let watch = match current_progress() {
-        Some(progress) => {
-            backup::Watch::reporting(move |done, total| progress.update(Stage::Archiving, done, total))
-        }
-        None => backup::Watch::default(),
+        Some(progress) => crate::telemetry::Watch::reporting(move |done, total| {
+            progress.update(Stage::Archiving, done, total)
+        }),
+        None => crate::telemetry::Watch::default(),
     };
     // A client's `notifications/cancelled` drops this call: the guard stops the archive
     // writer (a blocking task the drop would not stop) and it removes its partial file.

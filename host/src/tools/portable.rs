@@ -81,6 +81,7 @@ fn portable_error(err: PortableError) -> ToolError {
         PortableError::Image(image) => image_error(image),
         PortableError::MissingPlugins(_) => ToolError::Conflict(err.to_string()),
         PortableError::Invalid(_) => ToolError::InvalidArguments(err.to_string()),
+        PortableError::Cancelled => ToolError::Cancelled(err.to_string()),
     }
 }
 
@@ -117,8 +118,23 @@ async fn import(app: ToolCall, args: ImportArgs) -> Result<Imported, ToolError> 
         gm_user_id: app.viewer.user_id().map(str::to_owned),
         allow_missing_plugins: args.allow_missing_plugins,
     };
-    let imported = portable::import(app.storage.as_ref(), &app.images, parsed, &options)
+    let watch = match crate::library::ingest::current_progress() {
+        Some(progress) => crate::telemetry::Watch::reporting(move |done, total| {
+            progress.update(crate::library::ingest::Stage::Importing, done, total)
+        }),
+        None => crate::telemetry::Watch::default(),
+    };
+    // The import runs on a task of its own, so that when the client cancels (dropping this
+    // call) it still reaches its next step, sees the guard's cancel and removes the files it
+    // had stored; its rows are one transaction, written whole or not at all.
+    let _stop_when_dropped = watch.cancel_on_drop();
+    let app_for_task = app.app.clone();
+    let task = tokio::spawn(async move {
+        portable::import(app_for_task.storage.as_ref(), &app_for_task.images, parsed, &options, &watch).await
+    });
+    let imported = task
         .await
+        .map_err(|err| ToolError::Internal(format!("the import task failed: {err}")))?
         .map_err(portable_error)?;
     tracing::info!(campaign_id = %imported.campaign_id, from = %imported.source_campaign_id, "campaign imported");
     Ok(imported)

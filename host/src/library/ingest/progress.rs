@@ -12,6 +12,8 @@ pub enum Stage {
     Indexing,
     /// Writing files into a backup archive (a backup reports through the same sinks).
     Archiving,
+    /// Storing a campaign import's files, then its rows.
+    Importing,
 }
 
 impl Stage {
@@ -22,6 +24,7 @@ impl Stage {
             Stage::Chunking => "chunking",
             Stage::Indexing => "embedding and indexing chunks",
             Stage::Archiving => "archiving files",
+            Stage::Importing => "importing files and rows",
         }
     }
 }
