@@ -2,7 +2,8 @@
 //! to the same SQLite file, checked by `ttrpg backup verify`, restored into a fresh data
 //! folder by `ttrpg restore` (the vector index rebuilt from the database), and served from
 //! there; a damaged copy is refused before anything is written; a restore over an existing
-//! database needs `--replace`; the operator's `backup_create` tool takes one over MCP.
+//! database needs `--replace`; the operator's `backup_create` tool takes one over MCP, and
+//! `backup_restore` asks the person, then restores it when the server next starts.
 //!
 //! The rebuild needs the embedding model and ONNX Runtime (scripts/test provides them);
 //! without them the test says SKIPPED and why.
@@ -16,7 +17,7 @@ mod pdf;
 use std::path::Path;
 use std::process::Output;
 
-use client::{HttpServer, Scratch, embedding_env, passages, str_of};
+use client::{Elicitation, HttpServer, Notifications, Scratch, array_of, embedding_env, passages, str_of};
 use serde_json::json;
 
 /// `ttrpg ARGS…` on `scratch`'s data folder with `env` (and no other TTRPG_ variable).
@@ -207,4 +208,69 @@ async fn a_backup_from_a_newer_schema_is_refused() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("newer schema (migration 9999)"), "{stderr}");
     assert!(!target.db_path().exists(), "a refused restore wrote the database");
+}
+
+/// The names of the campaigns a client lists.
+async fn campaign_names(client: &client::Client) -> Vec<String> {
+    let listed = client.ok("campaign_list", json!({})).await;
+    let mut names: Vec<String> =
+        array_of(&listed, "/campaigns").iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_asked_over_mcp_asks_the_person_and_happens_at_the_next_start() {
+    let scratch = Scratch::new();
+    let pending = scratch.data_dir().join("restore-pending.json");
+    let server = HttpServer::start(&scratch).await;
+    let operator = server.connect("operator").await; // loopback without tokens: the local operator
+    operator.ok("campaign_create", json!({"name": "Kept", "system": "dnd5e"})).await;
+    let created = operator.ok("backup_create", json!({})).await;
+    let name = Path::new(str_of(&created, "/path")).file_name().unwrap().to_str().unwrap().to_string();
+    operator.ok("campaign_create", json!({"name": "After the backup", "system": "dnd5e"})).await;
+
+    // Declined: nothing is asked for.
+    let declining =
+        server.connect_with("declining", None, Notifications::answering(Elicitation::Decline)).await;
+    let refused = declining.err("backup_restore", json!({"file": name})).await;
+    assert!(refused.contains("said no"), "{refused}");
+    assert!(!pending.exists(), "a declined restore was recorded");
+    // A client that cannot ask is told the question and how to confirm.
+    let no_ask =
+        server.connect_with("no-ask", None, Notifications::answering(Elicitation::Unsupported)).await;
+    let question = no_ask.err("backup_restore", json!({"file": name})).await;
+    assert!(question.contains("\"confirm\": true") && question.contains("1 campaigns"), "{question}");
+    assert!(!pending.exists(), "an unconfirmed restore was recorded");
+    // Only an archive in backups/, and only a whole one.
+    let outside = operator.err("backup_restore", json!({"file": "../ttrpg.db"})).await;
+    assert!(outside.contains("no backup"), "{outside}");
+    let damaged = scratch.data_dir().join("backups/damaged.tar.zst");
+    std::fs::write(&damaged, b"not an archive").unwrap();
+    let refused = operator.err("backup_restore", json!({"file": "damaged.tar.zst"})).await;
+    assert!(refused.contains("damaged.tar.zst"), "{refused}");
+    assert!(!pending.exists());
+
+    // Confirmed: recorded, and nothing changes while this server runs.
+    let asked = operator.ok("backup_restore", json!({"file": name})).await;
+    assert_eq!(asked["manifest"]["counts"]["campaigns"], 1, "{asked}");
+    assert!(pending.exists(), "{asked}");
+    assert_eq!(campaign_names(&operator).await, ["After the backup", "Kept"]);
+    for client in [operator, declining, no_ask] {
+        client.close().await;
+    }
+    server.interrupt().await;
+
+    // The next start restores it before serving, backing up what was there first.
+    let server = HttpServer::start(&scratch).await;
+    let operator = server.connect("operator").await;
+    assert_eq!(campaign_names(&operator).await, ["Kept"], "the backup was not restored");
+    assert!(!pending.exists(), "the request outlived its restore");
+    let archives = std::fs::read_dir(scratch.data_dir().join("backups"))
+        .unwrap()
+        .filter(|entry| entry.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tar.zst"))
+        .count();
+    assert_eq!(archives, 3, "the backup, the damaged file and the safety backup of the state replaced");
+    operator.close().await;
+    server.interrupt().await;
 }

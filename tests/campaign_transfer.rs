@@ -3,7 +3,8 @@
 //! `campaign_import` makes it a new campaign with new ids and every reference rewritten,
 //! on the same server and on another one (which lacks the plugin: refused, naming it, unless
 //! allowed); `ttrpg campaign export`/`import` do the same through files; a tampered or
-//! newer document is refused and nothing is written; a player may not export.
+//! newer document is refused and nothing is written; a player may not export. An import
+//! reports progress to a client that asked for it.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
 
 #[path = "e2e/client.rs"]
@@ -196,8 +197,35 @@ async fn a_campaign_moves_whole_between_servers() {
     assert!(array_of(&other.ok("campaign_list", json!({})).await, "/campaigns").is_empty());
 
     // Allowed without the plugin: everything else arrives, and the result says what did not.
-    let imported =
-        other.ok("campaign_import", json!({"export": document, "allow_missing_plugins": true})).await;
+    // The client asks for progress and hears each stored file and then the rows.
+    let mut meta = rmcp::model::RequestMetaObject::default();
+    meta.set_progress_token(rmcp::model::ProgressToken(rmcp::model::NumberOrString::Number(5)));
+    let mut params = rmcp::model::CallToolRequestParams::new("campaign_import").with_arguments(
+        json!({"export": document, "allow_missing_plugins": true}).as_object().unwrap().clone(),
+    );
+    params.meta = Some(meta);
+    let result = other.service.peer().call_tool(params).await.expect("campaign_import at the protocol level");
+    assert_ne!(result.is_error, Some(true), "campaign_import: {}", client::text_of(&result));
+    let imported = result.structured_content.clone().expect("structured result");
+    // Notifications travel beside the response and may follow it: wait for the last one.
+    let finished = |p: &client::ProgressSeen| {
+        p.1 == 100.0 && p.3.as_deref().is_some_and(|m| m.starts_with("importing files and rows"))
+    };
+    let waited = std::time::Instant::now();
+    while !other.notifications.progress.lock().unwrap().iter().any(finished) {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(10), "campaign_import never reported 100%");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut progress = other.notifications.progress.lock().unwrap().clone();
+    let token = progress.iter().rfind(|p| finished(p)).unwrap().0.clone();
+    progress.retain(|p| p.0 == token);
+    assert!(progress.len() >= 2, "one file and the rows, at least: {progress:?}");
+    assert!(progress.windows(2).all(|w| w[0].1 < w[1].1), "progress must increase: {progress:?}");
+    assert_eq!(progress.last().unwrap().1, 100.0, "{progress:?}");
+    assert!(
+        progress.iter().all(|p| p.3.as_deref().is_some_and(|m| m.starts_with("importing files and rows"))),
+        "{progress:?}"
+    );
     let away_id = str_of(&imported, "/campaign_id").to_string();
     assert_eq!(imported["plugins_missing"].as_array().unwrap().len(), 1, "{imported}");
     assert_eq!(imported["image_files_added"], 1);

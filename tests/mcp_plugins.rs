@@ -1039,6 +1039,51 @@ async fn hostile_plugin_over_http() {
     eprintln!("escapes: passwd={passwd} db={db} net={net} env={env} kv={kv}");
     still_serving(&e, &echo_campaign, "escapes").await;
 
+    // A spin called with a progress token hears its time limit running out.
+    let mut meta = rmcp::model::RequestMetaObject::default();
+    meta.set_progress_token(rmcp::model::ProgressToken(rmcp::model::NumberOrString::Number(77)));
+    let mut params = rmcp::model::CallToolRequestParams::new("hostile__spin");
+    params.meta = Some(meta);
+    let spun = tokio::time::timeout(HOSTILE_DEADLINE, h.service.peer().call_tool(params))
+        .await
+        .expect("a spin with progress timed out")
+        .expect("hostile__spin at the protocol level");
+    assert_eq!(spun.is_error, Some(true), "{}", text_of(&spun));
+    let mut progress = h.notifications.progress.lock().unwrap().clone();
+    let token = progress.last().expect("a spinning plugin call sent no progress").0.clone();
+    progress.retain(|p| p.0 == token);
+    eprintln!("spin progress: {progress:?}");
+    assert!(progress.len() >= 3, "too little progress over a 1.5 s spin: {progress:?}");
+    assert!(progress.windows(2).all(|w| w[0].1 < w[1].1), "progress must increase: {progress:?}");
+    assert!(
+        progress.iter().all(|p| p.2 == Some(100.0)
+            && p.3.as_deref().is_some_and(|m| m.contains("time limit") && m.ends_with("/1500"))),
+        "{progress:?}"
+    );
+
+    // One the client cancels ends there, is counted as cancelled, and the host serves on.
+    let cut = tokio::time::timeout(Duration::from_millis(400), h.call("hostile__spin", json!({}))).await;
+    assert!(cut.is_err(), "a spin answered within 400 ms");
+    still_serving(&e, &echo_campaign, "a cancelled spin").await;
+    let counted_cancelled = |body: &str| {
+        body.lines().any(|line| {
+            line.starts_with("ttrpg_plugin_calls_total{")
+                && line.contains(r#"outcome="cancelled""#)
+                && line.contains(r#"plugin="hostile""#)
+                && line.ends_with(" 1")
+        })
+    };
+    let waited = Instant::now();
+    loop {
+        let (status, _, body) = server.raw_request("GET", "/metrics", None, None).await;
+        assert_eq!(status, 200, "{body}");
+        if counted_cancelled(&body) {
+            break;
+        }
+        assert!(waited.elapsed() < Duration::from_secs(5), "the cancelled spin is not counted: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // While one call spins, another session's call answers promptly.
     let (spun, bystander) = tokio::join!(h.call("hostile__spin", json!({})), async {
         tokio::time::sleep(Duration::from_millis(200)).await;

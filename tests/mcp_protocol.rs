@@ -365,3 +365,69 @@ async fn tools_list_pages_with_cursors_and_loses_no_tool() {
     assert!(bad.is_err(), "a bad cursor was accepted");
     client.close().await;
 }
+
+#[tokio::test]
+async fn dynamic_toolsets_start_short_and_grow_when_a_toolset_is_enabled() {
+    let scratch = Scratch::new();
+    // Everything listed, as a client that cannot follow list changes needs.
+    let whole = HttpServer::start(&scratch).await;
+    let client = whole.connect("whole").await;
+    let all = client.list_tools().await;
+    let all_bytes = serde_json::to_string(&all).unwrap().len();
+    assert!(!all.iter().any(|t| t.name == "toolset_enable"), "static toolsets offer no toolset tools");
+    client.close().await;
+    drop(whole);
+
+    let dynamic = HttpServer::start_with_env(
+        &scratch,
+        &[("TTRPG_DYNAMIC_TOOLSETS", "true"), ("TTRPG_TOOLSETS", "dice")],
+    )
+    .await;
+    let client = dynamic.connect("dynamic").await;
+    let start = client.list_tools().await;
+    let mut names: Vec<&str> = start.iter().map(|t| t.name.as_ref()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["roll_dice", "roll_history", "toolset_enable", "toolset_list"]);
+    let start_bytes = serde_json::to_string(&start).unwrap().len();
+    assert!(start_bytes * 8 < all_bytes, "the short listing is {start_bytes} bytes of {all_bytes}");
+    let enable = start.iter().find(|t| t.name == "toolset_enable").unwrap();
+    let described = enable.description.as_deref().unwrap_or_default();
+    for group in ["campaigns", "combat", "rules", "maps", "system"] {
+        assert!(described.contains(group), "toolset_enable does not name {group}: {described}");
+    }
+
+    let listing = client.ok("toolset_list", json!({})).await;
+    let combat = listing["toolsets"].as_array().unwrap().iter().find(|t| t["name"] == "combat").unwrap();
+    assert_eq!(combat["listed"], false);
+    assert!(combat["tools"].as_array().unwrap().iter().any(|t| t["name"] == "initiative_next"));
+
+    // A tool not listed still answers a caller whose role allows it.
+    let unlisted =
+        client.call("campaign_create", json!({"name": "Curse of Strahd", "system": "dnd5e"})).await;
+    assert_ne!(unlisted.is_error, Some(true), "an unlisted tool refused: {}", client::text_of(&unlisted));
+
+    let seen = client.notifications.tool_list_changed();
+    let enabled = client.ok("toolset_enable", json!({"toolsets": ["combat", "dice"]})).await;
+    assert_eq!(enabled["enabled"], json!(["combat"]));
+    assert!(enabled["tools_added"].as_array().unwrap().iter().any(|t| t == "initiative_start"));
+    assert!(
+        client.notifications.wait_tool_list_changed(seen, WAIT).await > seen,
+        "no tools/list_changed after toolset_enable"
+    );
+    let grown = client.tool_names().await;
+    assert!(grown.iter().any(|n| n == "initiative_next") && grown.iter().any(|n| n == "roll_dice"));
+    assert!(!grown.iter().any(|n| n == "campaign_create"), "a toolset not enabled is listed");
+
+    let refused = client.err("toolset_enable", json!({"toolsets": ["fighting"]})).await;
+    assert!(refused.contains("fighting") && refused.contains("combat"), "{refused}");
+    client.close().await;
+    drop(dynamic);
+
+    let output = client::ttrpg_output(
+        &scratch.data_dir(),
+        &[("TTRPG_TOOLSETS", "dice,bogus")],
+        &["serve", "--transport", "http", "--listen", "127.0.0.1:0"],
+    );
+    let refusal = client::refusal(&output);
+    assert!(refusal.contains("bogus") && refusal.contains("toolsets"), "{refusal}");
+}

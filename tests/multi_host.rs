@@ -10,6 +10,9 @@
 //! - A plugin disabled through host A sends `tools/list_changed` to a session on host B.
 //! - A book ingested through A is found through B at once.
 //! - Rules search gives the same hits on Qdrant Edge and on the Qdrant server for one book.
+//! - What a session chose through one host holds on the other: the toolsets it enabled are
+//!   listed, and the combat it subscribed to reaches it from whichever host holds its stream,
+//!   until it unsubscribes (through either).
 //!
 //! Every part is started here; when one cannot start, the test fails saying which.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test, with its place
@@ -422,6 +425,73 @@ async fn a_session_carries_on_through_the_other_host_when_its_host_is_killed() {
     assert_eq!(stored, acknowledged, "every acknowledged roll is stored exactly once, and nothing else");
     pool.close().await;
     client.close().await;
+    host_b.kill().await;
+    services.db.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sessions_toolsets_and_subscriptions_hold_on_every_host_it_reaches() {
+    let services = Services::start("session_choices").await;
+    let mut env = services.env();
+    env.extend([("TTRPG_DYNAMIC_TOOLSETS", "true"), ("TTRPG_TOOLSETS", "campaigns")]);
+    let (scratch_a, scratch_b) = (Scratch::new(), Scratch::new());
+    let host_a = HttpServer::start_with_env(&scratch_a, &env).await;
+    let host_b = HttpServer::start_with_env(&scratch_b, &env).await;
+    let proxy = RoundRobin::start(&[&host_a.url, &host_b.url]).await;
+    let client = connect_url(&proxy.url(), "proxy", None, Notifications::default()).await;
+    let made = client.ok("campaign_create", json!({"name": "Bridge toll", "system": "dnd5e"})).await;
+    let campaign = str_of(&made, "/campaign/id").to_string();
+    let listed = tools(&client).await;
+    assert!(!listed.iter().any(|t| t == "initiative_next"), "combat is listed before it is enabled");
+
+    // Enabled through one host, listed through both (consecutive listings alternate hosts).
+    let seen = client.notifications.tool_list_changed();
+    client.ok("toolset_enable", json!({"toolsets": ["combat"]})).await;
+    assert!(
+        client.notifications.wait_tool_list_changed(seen, NOTIFY_WAIT).await > seen,
+        "no tools/list_changed reached the client after toolset_enable\n{}\n{}",
+        scratch_a.logs(),
+        scratch_b.logs()
+    );
+    for listing in 0..4 {
+        let names = tools(&client).await;
+        assert!(
+            names.iter().any(|t| t == "initiative_next"),
+            "listing {listing} lacks the combat tools: {names:?}"
+        );
+        assert!(!names.iter().any(|t| t == "roll_dice"), "listing {listing} holds a toolset not enabled");
+    }
+
+    // Subscribed through one host; every step, made through either, reaches the client.
+    let uri = format!("ttrpg://campaigns/{campaign}/combat");
+    #[allow(deprecated, reason = "resources/subscribe is this protocol version's")]
+    client.service.peer().subscribe(rmcp::model::SubscribeRequestParams::new(&uri)).await.unwrap();
+    client.ok("initiative_start", json!({"campaign_id": campaign})).await;
+    client
+        .ok("initiative_add", json!({"campaign_id": campaign, "name": "Troll", "initiative": 12, "hp": 84}))
+        .await;
+    client
+        .ok("initiative_add", json!({"campaign_id": campaign, "name": "Aria", "initiative": 17, "hp": 20}))
+        .await;
+    for _ in 0..4 {
+        client.ok("initiative_next", json!({"campaign_id": campaign})).await;
+    }
+    let steps = 3 + 4;
+    let heard = client.notifications.wait_updated(steps, NOTIFY_WAIT).await;
+    assert!(heard >= steps, "heard {heard} updates of {steps} steps made through two hosts");
+    assert!(client.notifications.updated.lock().unwrap().iter().all(|u| u == &uri));
+
+    // Unsubscribed through one host: no host sends it more.
+    #[allow(deprecated, reason = "resources/unsubscribe is this protocol version's")]
+    client.service.peer().unsubscribe(rmcp::model::UnsubscribeRequestParams::new(&uri)).await.unwrap();
+    let before = client.notifications.updated.lock().unwrap().len();
+    client.ok("initiative_next", json!({"campaign_id": campaign})).await;
+    client.ok("initiative_next", json!({"campaign_id": campaign})).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(client.notifications.updated.lock().unwrap().len(), before, "updates after unsubscribing");
+
+    client.close().await;
+    host_a.kill().await;
     host_b.kill().await;
     services.db.drop_now().await;
 }

@@ -146,5 +146,11 @@ async fn serve_without_a_model_serves_every_tool_that_needs_none() {
     assert!(refused.contains("no embedding model") && refused.contains("TTRPG_MODEL_DIR"), "{refused}");
     // The server is still up and serving after the refusal.
     mcp.ok("roll_dice", json!({"expression": "1d20", "campaign_id": campaign_id})).await;
+    mcp.err("search_rules", json!({"query": "prone"})).await;
     mcp.close().await;
+    // It said what to do once, at start, however many calls were refused.
+    let logs = scratch.logs();
+    let said = logs.matches("rules search, notes search and ingestion are not ready on this machine").count();
+    assert_eq!(said, 1, "{logs}");
+    assert!(logs.contains("cp -r") && logs.contains("TTRPG_MODEL_DIR"), "{logs}");
 }

@@ -4,6 +4,8 @@
 # tokenizer (a proxy; GPT-style tokenizers give about bytes/4 on JSON).
 # Usage: benches/tool_listing/measure.sh [path/to/ttrpg]   (needs the npm tools of scripts/test
 # in $TTRPG_NPM_TOOLS and `pip install tokenizers`)
+# The server runs with the caller's environment, so toolsets can be measured too:
+#   TTRPG_DYNAMIC_TOOLSETS=true TTRPG_TOOLSETS= benches/tool_listing/measure.sh target/debug/ttrpg
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 ttrpg="${1:-${CARGO_TARGET_DIR:-$root/target}/debug/ttrpg}"

@@ -21,6 +21,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("TTRPG_SESSION_IDLE_SECS", "server.session_idle_secs"),
     ("TTRPG_HEADER_TIMEOUT_SECS", "server.header_timeout_secs"),
     ("TTRPG_TOOLS_PAGE_SIZE", "server.tools_page_size"),
+    ("TTRPG_TOOLSETS", "server.toolsets (comma-separated; `all`, or none when empty)"),
+    ("TTRPG_DYNAMIC_TOOLSETS", "server.dynamic_toolsets (true or false)"),
     ("TTRPG_LOG", "log.level (a tracing filter such as `info` or `ttrpg_host=debug`)"),
     ("TTRPG_MAX_DICE", "dice.max_dice"),
     ("TTRPG_PLUGIN_MEMORY_MB", "plugins.memory_limit_mb"),
@@ -356,6 +358,13 @@ pub struct ServerConfig {
     pub header_timeout_secs: u64,
     /// Tools per page of `tools/list` (the rest follow a cursor).
     pub tools_page_size: usize,
+    /// The toolsets `tools/list` shows (`all`, or names such as `campaigns`, `combat`,
+    /// `dice`; `ttrpg_host::tools::toolsets` lists them). Listing only: a caller may call
+    /// any tool its role allows.
+    pub toolsets: Vec<String>,
+    /// Whether a session starts with only `toolsets` listed and adds more itself with the
+    /// `toolset_list` and `toolset_enable` tools (the client is told the list changed).
+    pub dynamic_toolsets: bool,
 }
 
 /// Dice engine limits.
@@ -421,6 +430,8 @@ impl Default for ServerConfig {
             session_idle_secs: 600,
             header_timeout_secs: 10,
             tools_page_size: 100,
+            toolsets: vec!["all".into()],
+            dynamic_toolsets: false,
         }
     }
 }
@@ -482,6 +493,13 @@ impl Config {
             "TTRPG_TOOLS_PAGE_SIZE" => {
                 self.server.tools_page_size =
                     parse_env("TTRPG_TOOLS_PAGE_SIZE", &value, "a whole number of tools such as 100")?
+            }
+            "TTRPG_TOOLSETS" => {
+                self.server.toolsets =
+                    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+            }
+            "TTRPG_DYNAMIC_TOOLSETS" => {
+                self.server.dynamic_toolsets = parse_env("TTRPG_DYNAMIC_TOOLSETS", &value, "true or false")?
             }
             "TTRPG_HEADER_TIMEOUT_SECS" => {
                 self.server.header_timeout_secs =

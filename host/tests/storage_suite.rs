@@ -335,6 +335,7 @@ storage_suite!(
     images_share_files_filter_patch_and_count_against_the_quota,
     images_concurrent_adds_never_overshoot_the_quota,
     campaign_rows_read_whole_and_written_anew_under_new_ids,
+    mcp_session_choices_are_kept_with_the_session_and_go_with_it,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -2005,6 +2006,50 @@ mod cases {
         assert_eq!(health.schema_version, newest, "{health:?}");
         assert_eq!(health.pending_migrations, 0);
         assert!(health.pool_max >= 1 && health.pool_idle <= health.pool_open, "{health:?}");
+    }
+
+    pub async fn mcp_session_choices_are_kept_with_the_session_and_go_with_it(ctx: Ctx) {
+        let s = &ctx.store;
+        let unknown = s.mcp_session_subscribe("s1", "ttrpg://campaigns/c", 3).await;
+        assert!(matches!(unknown, Err(StorageError::NotFound { .. })), "{unknown:?}");
+        s.mcp_session_save("s1", "{}").await.unwrap();
+        s.mcp_session_save("s2", "{}").await.unwrap();
+        for n in 0..3 {
+            assert!(s.mcp_session_subscribe("s1", &format!("ttrpg://campaigns/{n}"), 3).await.unwrap());
+        }
+        assert!(
+            s.mcp_session_subscribe("s1", "ttrpg://campaigns/0", 3).await.unwrap(),
+            "a watched URI again"
+        );
+        assert!(!s.mcp_session_subscribe("s1", "ttrpg://campaigns/9", 3).await.unwrap(), "one past the most");
+        assert!(
+            s.mcp_session_subscribe("s2", "ttrpg://campaigns/9", 3).await.unwrap(),
+            "another session's own"
+        );
+        assert_eq!(
+            s.mcp_session_subscriptions("s1").await.unwrap(),
+            ["ttrpg://campaigns/0", "ttrpg://campaigns/1", "ttrpg://campaigns/2"]
+        );
+        assert!(s.mcp_session_unsubscribe("s1", "ttrpg://campaigns/1").await.unwrap());
+        assert!(!s.mcp_session_unsubscribe("s1", "ttrpg://campaigns/1").await.unwrap());
+        assert_eq!(s.mcp_session_subscriptions("s2").await.unwrap(), ["ttrpg://campaigns/9"]);
+        s.mcp_session_subscribe("s2", "ttrpg://campaigns/0", 3).await.unwrap();
+        assert_eq!(s.mcp_sessions_watching("ttrpg://campaigns/0").await.unwrap(), ["s1", "s2"]);
+        assert!(s.mcp_sessions_watching("ttrpg://campaigns/1").await.unwrap().is_empty());
+
+        s.mcp_session_add_toolsets("s1", &["dice".into(), "combat".into(), "dice".into()]).await.unwrap();
+        s.mcp_session_add_toolsets("s1", &["combat".into()]).await.unwrap();
+        assert_eq!(s.mcp_session_toolsets("s1").await.unwrap(), ["combat", "dice"]);
+        assert!(s.mcp_session_toolsets("s2").await.unwrap().is_empty());
+        let unknown = s.mcp_session_add_toolsets("nobody", &["dice".into()]).await;
+        assert!(matches!(unknown, Err(StorageError::NotFound { .. })), "{unknown:?}");
+
+        // A session that is gone takes what it chose with it.
+        assert!(s.mcp_session_delete("s2").await.unwrap());
+        assert!(s.mcp_session_subscriptions("s2").await.unwrap().is_empty());
+        assert_eq!(s.mcp_sessions_prune(Utc::now() + chrono::Duration::seconds(60)).await.unwrap(), 1);
+        assert!(s.mcp_session_subscriptions("s1").await.unwrap().is_empty());
+        assert!(s.mcp_session_toolsets("s1").await.unwrap().is_empty());
     }
 
     pub async fn users_tokens_and_revocation(ctx: Ctx) {

@@ -39,6 +39,17 @@ pub enum AppEvent {
         campaign_id: String,
         /// The resource's URI.
         uri: String,
+        /// This change's own id, so that a host reads once per change which sessions watch
+        /// the resource (empty from a host that sends none).
+        #[serde(default)]
+        id: String,
+    },
+    /// What an MCP session's tool list holds changed through some host (`campaign_use`,
+    /// `toolset_enable`, a new campaign): the host holding the session's stream tells its
+    /// client.
+    SessionListChanged {
+        /// The MCP session's id.
+        session_id: String,
     },
     /// Events from other hosts may have been missed (the connection that hears them was
     /// lost): whatever a session shows may have changed.

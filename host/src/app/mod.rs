@@ -121,9 +121,19 @@ impl App {
     /// Tells every MCP session, on this host and the others, that the resource at `uri` (one
     /// of [`events::uri`]) of a campaign changed, so subscribed clients re-read it.
     pub async fn resource_updated(&self, campaign_id: &str, uri: String) {
-        let event = AppEvent::ResourceUpdated { campaign_id: campaign_id.to_string(), uri };
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let event = AppEvent::ResourceUpdated { campaign_id: campaign_id.to_string(), uri, id };
         if let Err(err) = self.events.publish(event).await {
             tracing::warn!(campaign = campaign_id, "the other hosts were not told a resource changed: {err}");
+        }
+    }
+
+    /// Tells every host that the tool list of the MCP session `session_id` changed, so the
+    /// host holding its stream tells its client.
+    pub async fn session_list_changed(&self, session_id: &str) {
+        let event = AppEvent::SessionListChanged { session_id: session_id.to_string() };
+        if let Err(err) = self.events.publish(event).await {
+            tracing::warn!("the other hosts were not told an MCP session's tool list changed: {err}");
         }
     }
 

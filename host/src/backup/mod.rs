@@ -24,6 +24,7 @@
 //! recovery is the database's own tooling (WAL archiving), and the docs say so.
 
 pub mod manifest;
+pub mod pending;
 mod postgres;
 mod restore;
 pub mod schedule;

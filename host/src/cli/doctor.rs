@@ -210,10 +210,10 @@ fn check_onnxruntime(config: &Config) -> PartReport {
             part,
             version: "-".into(),
             ok: false,
-            detail: "not found: `python3 -m pip install onnxruntime==1.31.1` (then it is found on its own), \
-                     or set TTRPG_ONNXRUNTIME (or ORT_DYLIB_PATH) to a libonnxruntime.so.1.31.1 (rules search \
-                     and ingestion need it)"
-                .into(),
+            detail: format!(
+                "not found: {} (rules search and ingestion need it)",
+                crate::embed::locate::INSTALL_ONNXRUNTIME
+            ),
         },
         Some(path) => {
             let found_in_wheel = configured.is_none();

@@ -36,8 +36,13 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
     if let Some(listen) = args.listen {
         config.server.listen = listen;
     }
+    let restored = restore_if_asked(&config).await;
     let _lock = hold_data_folder(&config)?;
     let app = App::open(config).await?;
+    if restored {
+        rebuild_index(app.clone());
+    }
+    say_what_search_lacks(&app.config);
     // Other hosts on the same database tell this one what their sessions changed.
     app.events.relay();
     crate::backup::schedule::start(&app.config, app.storage.clone(), app.backups.clone())
@@ -62,6 +67,75 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Restores the backup that `backup_restore` asked for, before anything opens the data
+/// folder; whether it did. A restore that fails changes nothing (`crate::backup::restore`),
+/// and the server then serves the data as it was; the request is gone either way, so it is
+/// not tried at every start.
+async fn restore_if_asked(config: &Config) -> bool {
+    let pending = match crate::backup::pending::take(config) {
+        Ok(Some(pending)) => pending,
+        Ok(None) => return false,
+        Err(err) => {
+            tracing::error!(
+                "a restore was asked for, but the request cannot be read ({err}); serving the data as it is"
+            );
+            return false;
+        }
+    };
+    let file = pending.file.display().to_string();
+    tracing::warn!(file, requested_at = %pending.requested_at, "restoring the backup asked for with backup_restore");
+    match crate::backup::restore(config, &pending.file, true).await {
+        Ok(restored) => {
+            tracing::warn!(
+                file,
+                campaigns = restored.manifest.counts.campaigns,
+                books = restored.manifest.counts.documents,
+                safety_backup = restored.safety_backup.as_deref().unwrap_or("none"),
+                "restored the backup; the state before it was backed up first"
+            );
+            true
+        }
+        Err(err) => {
+            tracing::error!(
+                file,
+                "the restore asked for with backup_restore failed, and nothing changed: {err}; serving the data as it was"
+            );
+            false
+        }
+    }
+}
+
+/// Says once, at start, what rules search, notes search and ingestion lack on this machine
+/// and what to do; every other tool serves meanwhile (a call that needs what is missing is
+/// refused with the same words). Looked up on a blocking thread: serving does not wait.
+fn say_what_search_lacks(config: &Config) {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || {
+        let lacks = crate::embed::locate::what_search_lacks(&config);
+        if !lacks.is_empty() {
+            tracing::warn!(
+                "rules search, notes search and ingestion are not ready on this machine: {}. Every other tool \
+                 serves now; `ttrpg doctor` checks again.",
+                lacks.join(" Also: ")
+            );
+        }
+    });
+}
+
+/// Rebuilds the vector index from the restored passages while the server serves (what
+/// `ttrpg restore` does before it returns): opening the library finds the index the restore
+/// marked, discards it and indexes every passage again (`App::library`).
+fn rebuild_index(app: Arc<App>) {
+    tokio::spawn(async move {
+        if let Err(err) = app.library().await {
+            tracing::warn!(
+                "the vector index is not rebuilt after the restore ({err:#}); the passages are searchable once \
+                 `ttrpg reindex` has run"
+            );
+        }
+    });
 }
 
 /// Holds the data folder's lock shared for as long as the server runs, so that a restore

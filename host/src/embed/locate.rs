@@ -8,6 +8,29 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// What to do when ONNX Runtime is not found.
+pub const INSTALL_ONNXRUNTIME: &str = "install it with `python3 -m pip install onnxruntime==1.31.1` (it is then \
+found on its own), or point TTRPG_ONNXRUNTIME (or ORT_DYLIB_PATH) at a libonnxruntime.so.1.31.1";
+
+/// What rules search, notes search and ingestion lack on this machine under `config`, each
+/// with what to do; empty when nothing is missing. Finds, loads nothing: cheap enough for
+/// `ttrpg serve` to say at start.
+pub fn what_search_lacks(config: &crate::config::Config) -> Vec<String> {
+    let mut lacks = Vec::new();
+    if onnxruntime_library(config.search.onnxruntime.as_deref()).is_none() {
+        lacks.push(format!("ONNX Runtime is not found: {INSTALL_ONNXRUNTIME}"));
+    }
+    let found = super::model_folder::find(
+        config.search.model_dir.as_deref(),
+        &config.default_model_dir(),
+        &super::model_folder::hub_caches(),
+    );
+    if let Err(missing) = found {
+        lacks.push(missing.to_string());
+    }
+    lacks
+}
+
 /// How long `python3` may take to answer.
 const PROBE_DEADLINE: Duration = Duration::from_secs(10);
 

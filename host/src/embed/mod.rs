@@ -35,11 +35,7 @@ pub enum EmbedError {
     #[error(transparent)]
     ModelMissing(#[from] model_folder::ModelMissing),
     /// ONNX Runtime could not be found or loaded.
-    #[error(
-        "ONNX Runtime is not available ({0}); install it with `python3 -m pip install onnxruntime==1.31.1` \
-         (it is then found on its own), or point TTRPG_ONNXRUNTIME (or ORT_DYLIB_PATH) at a \
-         libonnxruntime.so.1.31.1"
-    )]
+    #[error("ONNX Runtime is not available ({0}); {hint}", hint = locate::INSTALL_ONNXRUNTIME)]
     Runtime(String),
     /// Running the model failed.
     #[error("embedding failed: {0}")]

@@ -10,6 +10,7 @@
 
 pub mod completions;
 mod consent;
+mod forward;
 pub mod http_auth;
 pub mod logging;
 pub mod progress;
@@ -20,7 +21,9 @@ pub mod session;
 mod shared_sessions;
 pub mod status;
 pub mod subscriptions;
+mod toolsets;
 pub mod transport;
+mod watchers;
 
 use std::sync::Arc;
 
@@ -28,9 +31,9 @@ use std::sync::Arc;
 use rmcp::model::SetLevelRequestParams;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
-    ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ResourceUpdatedNotificationParam, ServerCapabilities,
+    ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, InitializeRequestParams,
+    InitializeResult, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
     ServerConfig, SubscribeRequestParams, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
@@ -38,13 +41,13 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use tracing::Instrument;
 
 use crate::access::{self, Caller, Role};
-use crate::app::{App, AppEvent};
+use crate::app::App;
 use crate::plugins::{TOOL_NAMESPACE_SEPARATOR, namespaced_tool};
 use crate::tools::plugins::{call_plugin_tool, need_of_plugin_tool};
 use crate::tools::{Attachment, Attachments, ToolError, ToolHints, ToolRegistry, ToolSpec};
 use runner::Runner;
 use session::{CAMPAIGN_USE, SessionState};
-use subscriptions::Subscriptions;
+use toolsets::SessionToolsets;
 
 /// What the server tells a client about itself when it connects.
 const INSTRUCTIONS: &str = "TTRPG game-master tools. Campaigns hold sessions, characters, an initiative \
@@ -53,6 +56,10 @@ roll_dice / initiative_* / session_add_note during play, session_end afterwards.
 tools named <plugin>__<tool>: call campaign_use to choose the campaign, and its enabled plugins' tools appear \
 (plugin_list, plugin_enable). Every id comes from an earlier tool result. Errors say what was wrong; nothing \
 changes when a call fails.";
+
+/// What the server adds to [`INSTRUCTIONS`] when toolsets are dynamic.
+const DYNAMIC_INSTRUCTIONS: &str = "This session lists only some tool groups: call toolset_enable with the \
+groups you need (toolset_list shows every group and its tools) and the tool list grows.";
 
 /// Where a session's requests come from, which decides who makes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,14 +81,41 @@ pub struct McpServer {
     session: Arc<SessionState>,
     channel: Channel,
     log: Arc<logging::SessionLog>,
-    subscriptions: Arc<Subscriptions>,
+    toolsets: Arc<SessionToolsets>,
+    watchers: Arc<watchers::Watchers>,
+    /// Set once the session's event loop runs on this host (`forward`).
+    forwarding: Arc<std::sync::OnceLock<()>>,
+}
+
+/// What every MCP session one serving process opens shares.
+#[derive(Clone)]
+pub struct HostShared {
+    /// The toolsets a session starts listing (`server.toolsets`).
+    toolsets: crate::tools::toolsets::Selection,
+    /// Which sessions watch a changed resource, read once per change for all of them.
+    watchers: Arc<watchers::Watchers>,
+}
+
+impl HostShared {
+    /// What the sessions of a process serving `app` share; a toolset name in
+    /// `server.toolsets` that no toolset has is an error naming it.
+    pub fn new(app: &App) -> Result<Self, crate::tools::toolsets::UnknownToolset> {
+        let toolsets = crate::tools::toolsets::Selection::parse(&app.config.server.toolsets)?;
+        if toolsets.names().is_empty() && !app.config.server.dynamic_toolsets {
+            tracing::warn!(
+                "server.toolsets names no toolset and dynamic toolsets are off: tools/list is empty \
+                 (every tool still answers); set TTRPG_TOOLSETS=all or TTRPG_DYNAMIC_TOOLSETS=true"
+            );
+        }
+        Ok(HostShared { toolsets, watchers: Arc::new(watchers::Watchers::new(app.storage.clone())) })
+    }
 }
 
 impl McpServer {
     /// A server for one MCP session over `app` reached through `channel`, offering the
     /// tools in `registry` plus those of the plugins enabled in the campaign the session
-    /// uses.
-    pub fn new(app: Arc<App>, registry: Arc<ToolRegistry>, channel: Channel) -> Self {
+    /// uses, with what the process's sessions `shared`.
+    pub fn new(app: Arc<App>, registry: Arc<ToolRegistry>, channel: Channel, shared: HostShared) -> Self {
         let session = match channel {
             Channel::Stdio => SessionState::in_memory(),
             Channel::Http => SessionState::in_database(
@@ -89,13 +123,16 @@ impl McpServer {
                 std::time::Duration::from_secs(app.config.server.session_idle_secs.max(1)),
             ),
         };
+        let toolsets = Arc::new(SessionToolsets::new(shared.toolsets, app.config.server.dynamic_toolsets));
         McpServer {
             app,
             registry,
             session: Arc::new(session),
             channel,
             log: Arc::default(),
-            subscriptions: Arc::default(),
+            toolsets,
+            watchers: shared.watchers,
+            forwarding: Arc::default(),
         }
     }
 
@@ -141,6 +178,7 @@ impl McpServer {
     async fn tool_specs(&self, campaign: Option<&str>) -> Result<Vec<ToolSpec>, ToolError> {
         let mut specs = self.registry.specs();
         specs.push(session::campaign_use_spec());
+        specs.extend(self.toolsets.specs());
         if let Some(campaign_id) = campaign {
             for enabled in self.app.plugins.enabled(campaign_id).await? {
                 let manifest = enabled.plugin.manifest();
@@ -179,6 +217,17 @@ impl McpServer {
         if name == CAMPAIGN_USE {
             return session::campaign_use(&self.app, caller, &self.session, arguments).await;
         }
+        if self.toolsets.dynamic() && toolsets::is_toolset_tool(name) {
+            let campaign = campaign?;
+            let role = self.listing_role(caller, campaign.as_deref()).await?;
+            let offered: Vec<ToolSpec> = self
+                .tool_specs(campaign.as_deref())
+                .await?
+                .into_iter()
+                .filter(|spec| spec.need.allows(role, caller.is_operator()))
+                .collect();
+            return self.toolsets.call(&self.session, name, arguments, &offered).await;
+        }
         if self.registry.get(name).is_some() {
             let consent: Arc<dyn crate::tools::Consent> = Arc::new(consent::ElicitConsent::new(peer.clone()));
             let runner = Runner::new(self.app.clone(), self.registry.clone(), caller.clone());
@@ -196,6 +245,29 @@ impl McpServer {
         Err(ToolError::NotFound(format!(
             "no tool named {name:?}; the core tools are: {known}, {CAMPAIGN_USE}"
         )))
+    }
+}
+
+impl McpServer {
+    /// Starts the session's event loop on this host, once: at `initialize` (a new session,
+    /// or one this host restores), else at `notifications/initialized`. The initialize of a
+    /// session and its `notifications/initialized` may reach different hosts, and the host
+    /// holding the stream may see nothing else, so the loop does not wait for the latter.
+    fn start_forwarding(&self, peer: rmcp::service::Peer<RoleServer>) {
+        if self.forwarding.set(()).is_ok() {
+            forward::spawn(self.app.events.subscribe(), self.session.clone(), self.watchers.clone(), peer);
+        }
+    }
+
+    /// Tells the client its tool list changed: directly over stdio; over HTTP through every
+    /// host (the one holding the session's stream sends it, [`crate::app::AppEvent::SessionListChanged`]).
+    async fn listing_changed(&self, peer: &rmcp::service::Peer<RoleServer>) {
+        match self.session.id() {
+            Some(id) => self.app.session_list_changed(id).await,
+            None => {
+                let _ = peer.notify_tool_list_changed().await;
+            }
+        }
     }
 }
 
@@ -266,7 +338,22 @@ impl ServerHandler for McpServer {
                         "Campaigns, sessions, characters, initiative and dice for game masters",
                     ),
             )
-            .with_instructions(INSTRUCTIONS)
+            .with_instructions(if self.toolsets.dynamic() {
+                format!("{INSTRUCTIONS} {DYNAMIC_INSTRUCTIONS}")
+            } else {
+                INSTRUCTIONS.to_string()
+            })
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, McpError> {
+        context.peer.set_peer_info(request.clone());
+        self.session.learn_id(&context.extensions);
+        self.start_forwarding(context.peer.clone());
+        self.negotiate_initialize(&request)
     }
 
     async fn list_tools(
@@ -281,9 +368,13 @@ impl ServerHandler for McpServer {
         let campaign = self.session.campaign().await.map_err(internal)?;
         let role = self.listing_role(&caller, campaign.as_deref()).await.map_err(internal)?;
         let specs = self.tool_specs(campaign.as_deref()).await.map_err(internal)?;
+        let listed = self.toolsets.listed(&self.session).await.map_err(internal)?;
         let operator = caller.is_operator();
-        let allowed: Vec<Tool> =
-            specs.into_iter().filter(|spec| spec.need.allows(role, operator)).map(to_rmcp_tool).collect();
+        let allowed: Vec<Tool> = specs
+            .into_iter()
+            .filter(|spec| spec.need.allows(role, operator) && self.toolsets.lists(&listed, &spec.name))
+            .map(to_rmcp_tool)
+            .collect();
         let page_size = self.app.config.server.tools_page_size.max(1);
         let cursor = request.and_then(|r| r.cursor);
         let (page, next_cursor) = crate::tools::paging::page_of(allowed, cursor.as_deref(), page_size)
@@ -294,57 +385,8 @@ impl ServerHandler for McpServer {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        // Forward "this campaign's plugins changed" (from this host or another) to this client
-        // when it uses that campaign.
         self.session.learn_id(&context.extensions);
-        let mut events = self.app.events.subscribe();
-        let session = self.session.clone();
-        let subscriptions = self.subscriptions.clone();
-        let peer = context.peer;
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(AppEvent::ToolsChanged { campaign_id }) => {
-                        let used = session.campaign().await.ok().flatten();
-                        if used.as_deref() == Some(campaign_id.as_str())
-                            && (peer.notify_tool_list_changed().await.is_err()
-                                || peer.notify_prompt_list_changed().await.is_err())
-                        {
-                            break;
-                        }
-                    }
-                    Ok(AppEvent::ResourceUpdated { uri, .. }) => {
-                        if subscriptions.watches(&uri)
-                            && peer
-                                .notify_resource_updated(ResourceUpdatedNotificationParam::new(uri))
-                                .await
-                                .is_err()
-                        {
-                            break;
-                        }
-                    }
-                    // A change on another host may have been missed: the lists and any
-                    // watched resource may differ.
-                    Ok(AppEvent::Resync) => {
-                        if peer.notify_tool_list_changed().await.is_err()
-                            || peer.notify_prompt_list_changed().await.is_err()
-                        {
-                            break;
-                        }
-                        for uri in subscriptions.all() {
-                            let _ = peer
-                                .notify_resource_updated(ResourceUpdatedNotificationParam::new(uri))
-                                .await;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
-                if peer.is_transport_closed() {
-                    break;
-                }
-            }
-        });
+        self.start_forwarding(context.peer);
     }
 
     async fn list_resources(
@@ -382,9 +424,12 @@ impl ServerHandler for McpServer {
         if request.uri.starts_with("ttrpg://") {
             resources::read(&self.runner(&context.extensions)?, &request.uri).await?;
         }
-        self.subscriptions
-            .subscribe(&request.uri)
-            .map_err(|err| McpError::invalid_request(err.to_string(), None))?;
+        self.session.learn_id(&context.extensions);
+        self.session.subscribe(&request.uri).await.map_err(|err| match err {
+            subscriptions::SubscribeError::TooMany => McpError::invalid_request(err.to_string(), None),
+            subscriptions::SubscribeError::Unavailable(_) => McpError::internal_error(err.to_string(), None),
+        })?;
+
         tracing::debug!(uri = %request.uri, "resource subscribed");
         Ok(())
     }
@@ -393,9 +438,14 @@ impl ServerHandler for McpServer {
     async fn unsubscribe(
         &self,
         request: UnsubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        self.subscriptions.unsubscribe(&request.uri);
+        self.session.learn_id(&context.extensions);
+        self.session
+            .unsubscribe(&request.uri)
+            .await
+            .map_err(|err| McpError::internal_error(err.to_string(), None))?;
+
         Ok(())
     }
 
@@ -522,12 +572,17 @@ impl ServerHandler for McpServer {
                 "{name} was cancelled by the client; what it had finished is kept"
             ))),
         };
-        // campaign_use changes the plugin tools; creating a campaign may make the caller a GM.
-        if (name == CAMPAIGN_USE || name == "campaign_create") && outcome.is_ok() {
-            let _ = context.peer.notify_tool_list_changed().await;
+        // campaign_use changes the plugin tools; creating a campaign may make the caller a GM;
+        // toolset_enable lists more tools.
+        let changes_listing = name == CAMPAIGN_USE
+            || name == "campaign_create"
+            || (name == toolsets::TOOLSET_ENABLE && self.toolsets.dynamic());
+        if changes_listing && outcome.is_ok() {
+            self.listing_changed(&context.peer).await;
         }
         let elapsed_us = started.elapsed().as_micros() as u64;
         let known = name == CAMPAIGN_USE
+            || (self.toolsets.dynamic() && toolsets::is_toolset_tool(&name))
             || self.registry.get(&name).is_some()
             || (name.contains(TOOL_NAMESPACE_SEPARATOR) && !matches!(outcome, Err(ToolError::NotFound(_))));
         let label = if known { name.as_str() } else { crate::telemetry::UNKNOWN_TOOL };

@@ -1,4 +1,5 @@
-//! MCP progress notifications for long tool calls (ingesting a book, taking a backup, importing a campaign).
+//! MCP progress notifications for long tool calls (ingesting a book, taking a backup, importing a
+//! campaign, a plugin tool nearing its time limit).
 //!
 //! A client that sends a `progressToken` with `tools/call` gets `notifications/progress`
 //! with one overall percentage that only goes up (extraction is the first 20%, chunking
@@ -41,7 +42,7 @@ fn span(stage: Stage) -> (f64, f64) {
         Stage::Extracting => (0.0, 20.0),
         Stage::Chunking => (20.0, 25.0),
         Stage::Indexing => (25.0, 100.0),
-        Stage::Archiving | Stage::Importing => (0.0, 100.0),
+        Stage::Archiving | Stage::Importing | Stage::PluginCall => (0.0, 100.0),
     }
 }
 

@@ -1,11 +1,15 @@
 //! What one MCP session remembers: the campaign it works on (`campaign_use`), which
-//! decides which plugins' tools it sees.
+//! decides which plugins' tools it sees; the resources it subscribed to; the toolsets it
+//! enabled.
 //!
-//! Over stdio the session is this process's, and the campaign is kept in memory. Over
-//! Streamable HTTP the session may reach any host behind a load balancer, so the campaign is
-//! kept in the database with the session ([`crate::storage::McpSessionStore`]), read on each
-//! request and never cached in a host's memory.
+//! Over stdio the session is this process's, and all of it is kept in memory. Over
+//! Streamable HTTP the session may reach any host behind a load balancer (and a host takes
+//! over the sessions of one that died), so it is kept in the database with the session
+//! ([`crate::storage::McpSessionStore`]), read on each request and never cached in a host's
+//! memory: whichever host holds the session's notification stream sends the updates it
+//! subscribed to through another host, and lists the toolsets it enabled there.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -13,12 +17,13 @@ use rmcp::transport::streamable_http_server::session::SessionRestoreMarker;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::subscriptions::{MAX_SUBSCRIPTIONS, SubscribeError, Subscriptions};
 use crate::access::{self, Caller};
 use crate::app::App;
 use crate::plugins::{UnavailablePlugin, namespaced_tool};
 use crate::storage::{Campaign, CampaignPluginRecord, Storage, StorageError};
 use crate::tools::ToolError;
-use crate::tools::registry::{ToolHints, ToolSpec};
+use crate::tools::registry::{ToolHints, ToolSpec, input_schema, output_schema};
 
 /// The name of the session tool.
 pub const CAMPAIGN_USE: &str = "campaign_use";
@@ -39,7 +44,14 @@ pub struct SessionState {
 /// Where a session's campaign is kept.
 enum Kept {
     /// In this process (stdio).
-    Memory(RwLock<Option<String>>),
+    Memory {
+        /// The campaign in use.
+        campaign: RwLock<Option<String>>,
+        /// The subscribed URIs.
+        subscriptions: Subscriptions,
+        /// The toolsets enabled beyond the configured ones.
+        toolsets: RwLock<BTreeSet<String>>,
+    },
     /// In the database, under the session's id (Streamable HTTP).
     Database {
         storage: Arc<dyn Storage>,
@@ -55,7 +67,13 @@ enum Kept {
 impl SessionState {
     /// A session whose state lives in this process.
     pub fn in_memory() -> Self {
-        SessionState { kept: Kept::Memory(RwLock::default()) }
+        SessionState {
+            kept: Kept::Memory {
+                campaign: RwLock::default(),
+                subscriptions: Subscriptions::default(),
+                toolsets: RwLock::default(),
+            },
+        }
     }
 
     /// A session whose state lives in `storage`, for any host to read; gone after `idle`.
@@ -86,7 +104,7 @@ impl SessionState {
     /// The session's id, once learned (HTTP only).
     pub fn id(&self) -> Option<&str> {
         match &self.kept {
-            Kept::Memory(_) => None,
+            Kept::Memory { .. } => None,
             Kept::Database { id, .. } => id.get().map(String::as_str),
         }
     }
@@ -94,7 +112,7 @@ impl SessionState {
     /// The campaign this session works on.
     pub async fn campaign(&self) -> Result<Option<String>, ToolError> {
         match &self.kept {
-            Kept::Memory(campaign) => Ok(campaign.read().unwrap_or_else(|p| p.into_inner()).clone()),
+            Kept::Memory { campaign, .. } => Ok(campaign.read().unwrap_or_else(|p| p.into_inner()).clone()),
             Kept::Database { storage, idle, id, touched } => {
                 let Some(id) = id.get() else { return Ok(None) };
                 let campaign = match storage.mcp_session_campaign(id, live_since(*idle)).await {
@@ -121,19 +139,84 @@ impl SessionState {
 
     async fn set_campaign(&self, campaign_id: String) -> Result<(), ToolError> {
         match &self.kept {
-            Kept::Memory(campaign) => {
+            Kept::Memory { campaign, .. } => {
                 *campaign.write().unwrap_or_else(|p| p.into_inner()) = Some(campaign_id);
                 Ok(())
             }
-            Kept::Database { storage, id, .. } => {
-                let Some(id) = id.get() else {
-                    return Err(ToolError::Internal(
-                        "this HTTP request carries no MCP session id, so there is no session to set the \
-                         campaign of"
-                            .into(),
-                    ));
-                };
-                Ok(storage.mcp_session_use_campaign(id, &campaign_id).await?)
+            Kept::Database { storage, .. } => Ok(storage
+                .mcp_session_use_campaign(self.known_id("set the campaign of")?, &campaign_id)
+                .await?),
+        }
+    }
+
+    /// The session's id, or an error saying it has none to `act` on (a request without an
+    /// `Mcp-Session-Id`).
+    fn known_id(&self, act: &str) -> Result<&str, ToolError> {
+        self.id().ok_or_else(|| {
+            ToolError::Internal(format!(
+                "this HTTP request carries no MCP session id, so there is no session to {act}"
+            ))
+        })
+    }
+
+    /// Watches `uri` for this session (again: nothing changes).
+    pub async fn subscribe(&self, uri: &str) -> Result<(), SubscribeError> {
+        match &self.kept {
+            Kept::Memory { subscriptions, .. } => subscriptions.subscribe(uri),
+            Kept::Database { storage, .. } => {
+                let id = self.known_id("subscribe")?;
+                match storage.mcp_session_subscribe(id, uri, MAX_SUBSCRIPTIONS).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(SubscribeError::TooMany),
+                    Err(err) => Err(ToolError::from(err).into()),
+                }
+            }
+        }
+    }
+
+    /// Stops watching `uri`; whether it was watched.
+    pub async fn unsubscribe(&self, uri: &str) -> Result<bool, ToolError> {
+        match &self.kept {
+            Kept::Memory { subscriptions, .. } => Ok(subscriptions.unsubscribe(uri)),
+            Kept::Database { storage, .. } => {
+                Ok(storage.mcp_session_unsubscribe(self.known_id("unsubscribe")?, uri).await?)
+            }
+        }
+    }
+
+    /// Every URI the session watches (none before its id is known).
+    pub async fn subscriptions(&self) -> Result<Vec<String>, ToolError> {
+        match &self.kept {
+            Kept::Memory { subscriptions, .. } => Ok(subscriptions.all()),
+            Kept::Database { storage, id, .. } => match id.get() {
+                Some(id) => Ok(storage.mcp_session_subscriptions(id).await?),
+                None => Ok(Vec::new()),
+            },
+        }
+    }
+
+    /// The toolsets the session enabled beyond the configured ones.
+    pub async fn toolsets(&self) -> Result<Vec<String>, ToolError> {
+        match &self.kept {
+            Kept::Memory { toolsets, .. } => {
+                Ok(toolsets.read().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect())
+            }
+            Kept::Database { storage, id, .. } => match id.get() {
+                Some(id) => Ok(storage.mcp_session_toolsets(id).await?),
+                None => Ok(Vec::new()),
+            },
+        }
+    }
+
+    /// Records toolsets the session enabled.
+    pub async fn enable_toolsets(&self, names: &[String]) -> Result<(), ToolError> {
+        match &self.kept {
+            Kept::Memory { toolsets, .. } => {
+                toolsets.write().unwrap_or_else(|p| p.into_inner()).extend(names.iter().cloned());
+                Ok(())
+            }
+            Kept::Database { storage, .. } => {
+                Ok(storage.mcp_session_add_toolsets(self.known_id("enable toolsets in")?, names).await?)
             }
         }
     }
@@ -162,20 +245,6 @@ pub struct UseResult {
 
 /// The spec of `campaign_use`, listed with the core tools.
 pub fn campaign_use_spec() -> ToolSpec {
-    let input =
-        schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<UseArgs>();
-    let output = schemars::generate::SchemaSettings::draft2020_12()
-        .for_serialize()
-        .into_generator()
-        .into_root_schema_for::<UseResult>();
-    let object = |schema: schemars::Schema| match serde_json::to_value(schema) {
-        Ok(serde_json::Value::Object(mut map)) => {
-            map.remove("title");
-            map.remove("description");
-            map
-        }
-        _ => serde_json::Map::new(),
-    };
     ToolSpec {
         name: CAMPAIGN_USE.to_string(),
         title: "Use a campaign".to_string(),
@@ -183,8 +252,8 @@ pub fn campaign_use_spec() -> ToolSpec {
                       campaign (named <plugin>__<tool>) then appear in the tool list, and plugin tools run in it. \
                       The client is told the tool list changed."
             .to_string(),
-        input_schema: object(input),
-        output_schema: object(output),
+        input_schema: input_schema::<UseArgs>(),
+        output_schema: output_schema::<UseResult>(),
         hints: ToolHints::SET,
         need: access::Need::Player,
     }

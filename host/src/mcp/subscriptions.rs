@@ -1,11 +1,12 @@
 //! `resources/subscribe` and `resources/unsubscribe`: the resource URIs one MCP session
-//! wants to hear about. The session's event loop (`McpServer::on_initialized`) sends
+//! wants to hear about. The session's event loop (`super::forward`) sends
 //! `notifications/resources/updated` for each [`crate::app::AppEvent::ResourceUpdated`] whose
 //! URI is here, whichever host made the change, and for every URI here after a
 //! [`crate::app::AppEvent::Resync`] (a change may have been missed).
 //!
-//! Subscriptions live in the memory of the host that holds the session's notification
-//! stream; a session taken over by another host subscribes again.
+//! This is the in-memory set of a stdio session; an HTTP session keeps its subscriptions in
+//! the database instead, for whichever host holds its stream (`super::session`), and each
+//! change is checked against them once per host (`super::watchers`).
 
 use std::collections::BTreeSet;
 use std::sync::RwLock;
@@ -25,6 +26,9 @@ pub enum SubscribeError {
     /// The session watches as many URIs as it may.
     #[error("this session already watches {MAX_SUBSCRIPTIONS} resources; unsubscribe from one first")]
     TooMany,
+    /// The session's subscriptions could not be read or written.
+    #[error(transparent)]
+    Unavailable(#[from] crate::tools::ToolError),
 }
 
 impl Subscriptions {

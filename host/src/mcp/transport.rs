@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use super::http_auth::{HttpAuth, require_token};
 use super::shared_sessions::SharedSessions;
 use super::status::{self, StatusState};
-use super::{Channel, McpServer};
+use super::{Channel, HostShared, McpServer};
 use crate::app::App;
 use crate::tools::ToolRegistry;
 
@@ -34,7 +34,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Serves one client over this process's stdin and stdout until it disconnects.
 pub async fn serve_stdio(app: Arc<App>, registry: Arc<ToolRegistry>) -> anyhow::Result<()> {
-    let server = McpServer::new(app, registry, Channel::Stdio);
+    let shared = HostShared::new(&app).context("server.toolsets")?;
+    let server = McpServer::new(app, registry, Channel::Stdio, shared);
     let running =
         server.serve(rmcp::transport::stdio()).await.context("starting the MCP session over stdio")?;
     tracing::info!("serving MCP over stdio");
@@ -80,6 +81,7 @@ pub async fn serve_http(
     shutdown: CancellationToken,
     on_bound: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
+    let shared = HostShared::new(&app).context("server.toolsets")?;
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr().context("reading the bound address")?;
@@ -126,7 +128,7 @@ pub async fn serve_http(
     let service = {
         let (app, registry) = (app.clone(), registry.clone());
         StreamableHttpService::new(
-            move || Ok(McpServer::new(app.clone(), registry.clone(), Channel::Http)),
+            move || Ok(McpServer::new(app.clone(), registry.clone(), Channel::Http, shared.clone())),
             sessions,
             config,
         )

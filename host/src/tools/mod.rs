@@ -19,6 +19,7 @@ pub mod plugins;
 mod portable;
 pub mod registry;
 mod session;
+pub mod toolsets;
 mod validate;
 
 pub use error::ToolError;

@@ -230,17 +230,17 @@ pub async fn call_plugin_tool(
     let context = CallContext { campaign_id: campaign_id.to_string(), session_id };
     let seed = ttrpg_dice::fresh_seed();
     let services = plugin_services(&app, caller, campaign_id).await;
-    let started = std::time::Instant::now();
-    let outcome = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments).await;
-    let seconds = started.elapsed().as_secs_f64();
     let manifest = enabled.plugin.manifest();
+    let mut counted = CountedCall::new(&app, &manifest.id);
+    let call = enabled.plugin.call_tool(&context, &enabled.grants, services, seed, tool, arguments);
+    let outcome = with_time_progress(call, app.config.plugins.call_timeout_ms).await;
     // "ok", the kind of the plugin's own refusal, or "error" (timeout, trap, limits, bad result).
     let outcome_kind = match &outcome {
         Ok(_) => "ok",
         Err(CallError::Refused { kind, .. }) => kind.name(),
         Err(_) => "error",
     };
-    app.metrics.plugin_call(&manifest.id, outcome_kind, seconds);
+    counted.finish(outcome_kind);
     tracing::info!(
         campaign_id,
         plugin = %manifest.id,
@@ -251,6 +251,57 @@ pub async fn call_plugin_tool(
         "plugin tool called"
     );
     outcome.map_err(plugin_error)
+}
+
+/// How often a plugin call reports its time to a client that asked for progress.
+const PLUGIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Runs a plugin call; while it runs, a client that asked for progress hears how much of
+/// its time limit (`limit_ms`) is gone, every [`PLUGIN_PROGRESS_EVERY`]. A quick call
+/// reports nothing; one nearing its deadline shows it.
+async fn with_time_progress<T>(call: impl std::future::Future<Output = T>, limit_ms: u64) -> T {
+    let Some(progress) = crate::library::ingest::current_progress() else { return call.await };
+    let started = std::time::Instant::now();
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + PLUGIN_PROGRESS_EVERY, PLUGIN_PROGRESS_EVERY);
+    tokio::pin!(call);
+    loop {
+        tokio::select! {
+            outcome = &mut call => return outcome,
+            _ = tick.tick() => {
+                let gone = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                progress.update(crate::library::ingest::Stage::PluginCall, gone.min(limit_ms), limit_ms.max(1));
+            }
+        }
+    }
+}
+
+/// Counts one plugin call in the metrics however it ends: with its outcome, or as
+/// `cancelled` when the client cancelled it and its future was dropped mid-call.
+struct CountedCall<'a> {
+    app: &'a App,
+    plugin: &'a str,
+    started: std::time::Instant,
+    counted: bool,
+}
+
+impl<'a> CountedCall<'a> {
+    fn new(app: &'a App, plugin: &'a str) -> Self {
+        CountedCall { app, plugin, started: std::time::Instant::now(), counted: false }
+    }
+
+    fn finish(&mut self, outcome: &str) {
+        self.app.metrics.plugin_call(self.plugin, outcome, self.started.elapsed().as_secs_f64());
+        self.counted = true;
+    }
+}
+
+impl Drop for CountedCall<'_> {
+    fn drop(&mut self) {
+        if !self.counted {
+            self.finish("cancelled");
+        }
+    }
 }
 
 /// A failed plugin call as a tool error: the plugin's own refusals keep their kind.

@@ -241,16 +241,27 @@ where
         name: name.to_string(),
         title: title.to_string(),
         description: description.to_string(),
-        input_schema: object_schema::<I>(SchemaSettings::draft2020_12()),
-        output_schema: object_schema::<O>(
-            SchemaSettings::draft2020_12()
-                .for_serialize()
-                .with_transform(RecursiveTransform(without_description)),
-        ),
+        input_schema: input_schema::<I>(),
+        output_schema: output_schema::<O>(),
         hints,
         need,
     };
     Arc::new(TypedTool { spec, run, types: PhantomData })
+}
+
+/// The JSON schema (2020-12) of a tool's arguments of type `T`, as `tools/list` shows it.
+pub fn input_schema<T: JsonSchema>() -> Map<String, Value> {
+    object_schema::<T>(SchemaSettings::draft2020_12())
+}
+
+/// The JSON schema (2020-12) of a tool's result of type `T`, as `tools/list` shows it
+/// (without field descriptions).
+pub fn output_schema<T: JsonSchema>() -> Map<String, Value> {
+    object_schema::<T>(
+        SchemaSettings::draft2020_12()
+            .for_serialize()
+            .with_transform(RecursiveTransform(without_description)),
+    )
 }
 
 /// Leaves a schema's `description` out. Output schemas are listed without them: they were

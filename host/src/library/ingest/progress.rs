@@ -14,6 +14,8 @@ pub enum Stage {
     Archiving,
     /// Storing a campaign import's files, then its rows.
     Importing,
+    /// A plugin tool running: milliseconds of its time limit gone.
+    PluginCall,
 }
 
 impl Stage {
@@ -25,6 +27,7 @@ impl Stage {
             Stage::Indexing => "embedding and indexing chunks",
             Stage::Archiving => "archiving files",
             Stage::Importing => "importing files and rows",
+            Stage::PluginCall => "running the plugin tool, milliseconds of its time limit",
         }
     }
 }

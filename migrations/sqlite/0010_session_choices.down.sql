@@ -1,0 +1,2 @@
+DROP TABLE mcp_session_toolsets;
+DROP TABLE mcp_session_subscriptions;
