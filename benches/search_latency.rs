@@ -92,6 +92,32 @@ fn main() {
         }
         row("the same questions again (cached answers)", times);
 
+        // Where a distinct question's time goes: the model alone, on a session of its own
+        // loaded as the library loads its own, the same questions in yet another wording.
+        let config = &app.config;
+        let onnxruntime =
+            ttrpg_host::embed::locate::onnxruntime_library(config.search.onnxruntime.as_deref());
+        let model = ttrpg_host::embed::model_folder::find(
+            config.search.model_dir.as_deref(),
+            &config.default_model_dir(),
+            &ttrpg_host::embed::model_folder::hub_caches(),
+        )
+        .unwrap();
+        let embedder = ttrpg_host::embed::LocalEmbedder::load(
+            &model.path,
+            onnxruntime.as_deref(),
+            config.search.model_precision,
+        )
+        .unwrap();
+        let mut times = Vec::new();
+        for q in &questions {
+            let text = vec![format!("In short: {q}")];
+            let at = Instant::now();
+            ttrpg_host::embed::Embedder::embed(&embedder, &text).unwrap();
+            times.push(at.elapsed());
+        }
+        row("the question's embedding alone (one session, this thread)", times);
+
         if let Some(pdf) = value("--pdf") {
             // A copy with one more comment line at the end: another file (by its hash), the
             // same pages, so the library ingests it in full.

@@ -385,15 +385,32 @@ async fn a_book_is_ingested_once_by_two_hosts_and_finished_by_another_when_its_h
     services.db.drop_now().await;
 }
 
+/// Two hosts behind the round-robin proxy, and a client of the proxy.
+struct Behind {
+    scratch_a: Scratch,
+    scratch_b: Scratch,
+    host_a: HttpServer,
+    host_b: HttpServer,
+    client: Client,
+    _proxy: RoundRobin,
+}
+
+impl Behind {
+    async fn proxy(env: &[(&str, &str)]) -> Behind {
+        let (scratch_a, scratch_b) = (Scratch::new(), Scratch::new());
+        let host_a = HttpServer::start_with_env(&scratch_a, env).await;
+        let host_b = HttpServer::start_with_env(&scratch_b, env).await;
+        let proxy = RoundRobin::start(&[&host_a.url, &host_b.url]).await;
+        let client = connect_url(&proxy.url(), "proxy", None, Notifications::default()).await;
+        Behind { scratch_a, scratch_b, host_a, host_b, client, _proxy: proxy }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_carries_on_through_the_other_host_when_its_host_is_killed() {
     let services = Services::start("host_killed").await;
     let env = services.env();
-    let (scratch_a, scratch_b) = (Scratch::new(), Scratch::new());
-    let host_a = HttpServer::start_with_env(&scratch_a, &env).await;
-    let host_b = HttpServer::start_with_env(&scratch_b, &env).await;
-    let proxy = RoundRobin::start(&[&host_a.url, &host_b.url]).await;
-    let client = connect_url(&proxy.url(), "proxy", None, Notifications::default()).await;
+    let Behind { scratch_a: _a, scratch_b: _b, host_a, host_b, client, _proxy } = Behind::proxy(&env).await;
     let made = client.ok("campaign_create", json!({"name": "Harbour watch", "system": "dnd5e"})).await;
     let campaign = str_of(&made, "/campaign/id").to_string();
     client.ok("campaign_use", json!({"campaign_id": campaign})).await;
@@ -434,11 +451,7 @@ async fn a_sessions_toolsets_and_subscriptions_hold_on_every_host_it_reaches() {
     let services = Services::start("session_choices").await;
     let mut env = services.env();
     env.extend([("TTRPG_DYNAMIC_TOOLSETS", "true"), ("TTRPG_TOOLSETS", "campaigns")]);
-    let (scratch_a, scratch_b) = (Scratch::new(), Scratch::new());
-    let host_a = HttpServer::start_with_env(&scratch_a, &env).await;
-    let host_b = HttpServer::start_with_env(&scratch_b, &env).await;
-    let proxy = RoundRobin::start(&[&host_a.url, &host_b.url]).await;
-    let client = connect_url(&proxy.url(), "proxy", None, Notifications::default()).await;
+    let Behind { scratch_a, scratch_b, host_a, host_b, client, _proxy } = Behind::proxy(&env).await;
     let made = client.ok("campaign_create", json!({"name": "Bridge toll", "system": "dnd5e"})).await;
     let campaign = str_of(&made, "/campaign/id").to_string();
     let listed = tools(&client).await;
