@@ -97,12 +97,7 @@ fn main() {
         let config = &app.config;
         let onnxruntime =
             ttrpg_host::embed::locate::onnxruntime_library(config.search.onnxruntime.as_deref());
-        let model = ttrpg_host::embed::model_folder::find(
-            config.search.model_dir.as_deref(),
-            &config.default_model_dir(),
-            &ttrpg_host::embed::model_folder::hub_caches(),
-        )
-        .unwrap();
+        let model = ttrpg_host::embed::model_folder::find_configured(config).unwrap();
         let embedder = ttrpg_host::embed::LocalEmbedder::load(
             &model.path,
             onnxruntime.as_deref(),

@@ -243,11 +243,7 @@ fn check_onnxruntime(config: &Config) -> PartReport {
 }
 
 fn check_model(config: &Config) -> PartReport {
-    let found = crate::embed::model_folder::find(
-        config.search.model_dir.as_deref(),
-        &config.default_model_dir(),
-        &crate::embed::model_folder::hub_caches(),
-    );
+    let found = crate::embed::model_folder::find_configured(config);
     let dir = match found {
         Ok(folder) => folder,
         Err(missing) => {

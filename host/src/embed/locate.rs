@@ -20,12 +20,7 @@ pub fn what_search_lacks(config: &crate::config::Config) -> Vec<String> {
     if onnxruntime_library(config.search.onnxruntime.as_deref()).is_none() {
         lacks.push(format!("ONNX Runtime is not found: {INSTALL_ONNXRUNTIME}"));
     }
-    let found = super::model_folder::find(
-        config.search.model_dir.as_deref(),
-        &config.default_model_dir(),
-        &super::model_folder::hub_caches(),
-    );
-    if let Err(missing) = found {
+    if let Err(missing) = super::model_folder::find_configured(config) {
         lacks.push(missing.to_string());
     }
     lacks

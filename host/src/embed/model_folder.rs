@@ -42,6 +42,12 @@ pub struct ModelMissing {
     pub default: PathBuf,
 }
 
+/// Where the model is under `config`: its `search.model_dir`, the data folder's, then the
+/// Hugging Face caches of this environment ([`find`] with [`hub_caches`]).
+pub fn find_configured(config: &crate::config::Config) -> Result<ModelFolder, ModelMissing> {
+    find(config.search.model_dir.as_deref(), &config.default_model_dir(), &hub_caches())
+}
+
 /// The Hugging Face cache folders of this environment: `HF_HUB_CACHE`, `HF_HOME/hub`,
 /// `~/.cache/huggingface/hub`, and fastembed's `FASTEMBED_CACHE_DIR` (or `.fastembed_cache`).
 pub fn hub_caches() -> Vec<PathBuf> {

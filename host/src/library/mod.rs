@@ -122,13 +122,8 @@ impl Library {
         storage: Arc<dyn Storage>,
         cache: Arc<TwoLevelCache>,
     ) -> anyhow::Result<Library> {
-        let model_dir = crate::embed::model_folder::find(
-            config.search.model_dir.as_deref(),
-            &config.default_model_dir(),
-            &crate::embed::model_folder::hub_caches(),
-        )
-        .map_err(crate::embed::EmbedError::from)?
-        .path;
+        let model_dir =
+            crate::embed::model_folder::find_configured(config).map_err(crate::embed::EmbedError::from)?.path;
         let onnxruntime = config.search.onnxruntime.clone();
         let precision = config.search.model_precision;
         let threads = config.search.embed_threads;

@@ -202,6 +202,23 @@ impl McpServer {
         Ok(specs)
     }
 
+    /// Every tool this session offers that `caller`'s role allows (listed or not: toolsets
+    /// decide what `tools/list` shows of these).
+    async fn offered_specs(
+        &self,
+        caller: &Caller,
+        campaign: Option<&str>,
+    ) -> Result<Vec<ToolSpec>, ToolError> {
+        let role = self.listing_role(caller, campaign).await?;
+        let operator = caller.is_operator();
+        Ok(self
+            .tool_specs(campaign)
+            .await?
+            .into_iter()
+            .filter(|spec| spec.need.allows(role, operator))
+            .collect())
+    }
+
     /// Runs a tool by name for `caller`: the session tool, a core tool or a plugin tool,
     /// each only after [`access::authorize`] let the caller's role through. `campaign` is
     /// the session's campaign as read for this call (only a plugin tool needs it).
@@ -218,14 +235,7 @@ impl McpServer {
             return session::campaign_use(&self.app, caller, &self.session, arguments).await;
         }
         if self.toolsets.dynamic() && toolsets::is_toolset_tool(name) {
-            let campaign = campaign?;
-            let role = self.listing_role(caller, campaign.as_deref()).await?;
-            let offered: Vec<ToolSpec> = self
-                .tool_specs(campaign.as_deref())
-                .await?
-                .into_iter()
-                .filter(|spec| spec.need.allows(role, caller.is_operator()))
-                .collect();
+            let offered = self.offered_specs(caller, campaign?.as_deref()).await?;
             return self.toolsets.call(&self.session, name, arguments, &offered).await;
         }
         if self.registry.get(name).is_some() {
@@ -246,9 +256,7 @@ impl McpServer {
             "no tool named {name:?}; the core tools are: {known}, {CAMPAIGN_USE}"
         )))
     }
-}
 
-impl McpServer {
     /// Starts the session's event loop on this host, once: at `initialize` (a new session,
     /// or one this host restores), else at `notifications/initialized`. The initialize of a
     /// session and its `notifications/initialized` may reach different hosts, and the host
@@ -366,13 +374,11 @@ impl ServerHandler for McpServer {
         let caller = self.caller(&context.extensions).map_err(internal)?;
         // One read of the session's campaign serves the role and the plugin tools.
         let campaign = self.session.campaign().await.map_err(internal)?;
-        let role = self.listing_role(&caller, campaign.as_deref()).await.map_err(internal)?;
-        let specs = self.tool_specs(campaign.as_deref()).await.map_err(internal)?;
+        let offered = self.offered_specs(&caller, campaign.as_deref()).await.map_err(internal)?;
         let listed = self.toolsets.listed(&self.session).await.map_err(internal)?;
-        let operator = caller.is_operator();
-        let allowed: Vec<Tool> = specs
+        let allowed: Vec<Tool> = offered
             .into_iter()
-            .filter(|spec| spec.need.allows(role, operator) && self.toolsets.lists(&listed, &spec.name))
+            .filter(|spec| self.toolsets.lists(&listed, &spec.name))
             .map(to_rmcp_tool)
             .collect();
         let page_size = self.app.config.server.tools_page_size.max(1);

@@ -162,14 +162,8 @@ impl<DB: SqlEngine> McpSessionStore for SqlStorage<DB> {
         if watched.is_some() {
             return Ok(true);
         }
-        let recorded: Option<String> = sqlx::query_scalar("SELECT id FROM mcp_sessions WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        match recorded {
-            Some(_) => Ok(false),
-            None => Err(StorageError::not_found("MCP session", id)),
-        }
+        self.require_mcp_session(id).await?;
+        Ok(false)
     }
 
     async fn mcp_session_unsubscribe(&self, id: &str, uri: &str) -> StorageResult<bool> {
@@ -200,17 +194,11 @@ impl<DB: SqlEngine> McpSessionStore for SqlStorage<DB> {
     }
 
     async fn mcp_session_add_toolsets(&self, id: &str, toolsets: &[String]) -> StorageResult<()> {
-        let recorded: Option<String> = sqlx::query_scalar("SELECT id FROM mcp_sessions WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        if recorded.is_none() {
-            return Err(StorageError::not_found("MCP session", id));
-        }
+        self.require_mcp_session(id).await?;
         for toolset in toolsets {
             sqlx::query(
-                "INSERT INTO mcp_session_toolsets (session_id, toolset) SELECT id, $2 FROM mcp_sessions \
-                 WHERE id = $1 ON CONFLICT (session_id, toolset) DO NOTHING",
+                "INSERT INTO mcp_session_toolsets (session_id, toolset) VALUES ($1, $2) \
+                 ON CONFLICT (session_id, toolset) DO NOTHING",
             )
             .bind(id.to_string())
             .bind(toolset.clone())
@@ -218,5 +206,16 @@ impl<DB: SqlEngine> McpSessionStore for SqlStorage<DB> {
             .await?;
         }
         Ok(())
+    }
+}
+
+impl<DB: SqlEngine> SqlStorage<DB> {
+    /// Ok when the session `id` is recorded, else [`StorageError::NotFound`].
+    async fn require_mcp_session(&self, id: &str) -> StorageResult<()> {
+        let recorded: Option<String> = sqlx::query_scalar("SELECT id FROM mcp_sessions WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        recorded.map(|_| ()).ok_or_else(|| StorageError::not_found("MCP session", id))
     }
 }
